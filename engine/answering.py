@@ -1,0 +1,143 @@
+"""From a member's question to a Reply: smalltalk, an answer, best guesses, or "not covered".
+
+The Engine holds one immutable Snapshot (a knowledge base and its index). Reloading
+builds a new Snapshot beside it and swaps the reference in one assignment, so each
+question is answered from one whole set, old or new, and a failed load changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.loader import load_knowledge
+from engine.matcher import Candidate, Matcher
+from engine.messages import message
+from engine.model import Fact, KnowledgeBase, Source
+from engine.textnorm import tokenize
+
+#: Default thresholds on the 0-100 score: answer at or above, suggest at or above.
+ANSWER_THRESHOLD = 50
+SUGGEST_THRESHOLD = 30
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    fact_id: str
+    question: str
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the engine says to one question; front ends only render it."""
+
+    question: str
+    kind: str  # "answer", "unsure", "unknown", "smalltalk" or "empty"
+    lang: str
+    text: str
+    score: int = 0
+    fact: Fact | None = None
+    source: Source | None = None
+    suggestions: tuple[Suggestion, ...] = ()
+    smalltalk: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.kind == "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A knowledge base with its index: what one question is answered from."""
+
+    kb: KnowledgeBase
+    matcher: Matcher = field(repr=False)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Snapshot:
+        return cls(kb, Matcher(kb))
+
+    @classmethod
+    def load(cls, root: Path | str) -> Snapshot:
+        """Load, validate and index knowledge/; raises KnowledgeError."""
+        return cls.build(load_knowledge(root))
+
+
+class Engine:
+    """Answers questions from the current snapshot; `swap` replaces it atomically."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        answer_threshold: int = ANSWER_THRESHOLD,
+        suggest_threshold: int = SUGGEST_THRESHOLD,
+    ) -> None:
+        self._snapshot = snapshot
+        self.answer_threshold = answer_threshold
+        self.suggest_threshold = suggest_threshold
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def swap(self, snapshot: Snapshot) -> Snapshot:
+        """Serve `snapshot` from now on; returns the one it replaces."""
+        old, self._snapshot = self._snapshot, snapshot
+        return old
+
+    def topics_line(self, lang: str, snapshot: Snapshot | None = None) -> str:
+        kb = (snapshot or self._snapshot).kb
+        return ", ".join(topic.labels.get(lang, topic.id) for topic in kb.topics)
+
+    def ask(self, question: str, snapshot: Snapshot | None = None) -> Reply:
+        """Answer one question; never raises on any text."""
+        snap = snapshot or self._snapshot
+        matcher = snap.matcher
+        words = [matcher.correct(w) for w in tokenize(question)]
+        lang = matcher.language.guess(question, words)
+        topics = self.topics_line(lang, snap)
+        small = snap.kb.lexicon.smalltalk_kind(words)
+        if small:
+            return Reply(question, "smalltalk", lang, message(lang, small, topics=topics), smalltalk=small)
+        analysis = snap.kb.lexicon.analyse(question, words)
+        if not analysis.tokens:
+            return Reply(question, "empty", lang, message(lang, "empty"))
+        candidates = matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)
+        best = candidates[0] if candidates else None
+        if best is not None and _percent(best) >= self.answer_threshold:
+            return Reply(
+                question,
+                "answer",
+                lang,
+                best.fact.answer[lang],
+                score=_percent(best),
+                fact=best.fact,
+                source=snap.kb.sources[best.fact.source],
+                suggestions=self._suggest(candidates[1:], lang),
+            )
+        suggestions = self._suggest(candidates, lang)
+        if suggestions:
+            return Reply(question, "unsure", lang, message(lang, "unsure"), score=_percent(best), suggestions=suggestions)
+        return Reply(question, "unknown", lang, message(lang, "unknown", topics=topics), score=_percent(best) if best else 0)
+
+    def _suggest(self, candidates: list[Candidate], lang: str) -> tuple[Suggestion, ...]:
+        return tuple(
+            Suggestion(c.fact.id, c.fact.questions[lang][0], _percent(c))
+            for c in candidates[:MAX_SUGGESTIONS]
+            if _percent(c) >= self.suggest_threshold
+        )
+
+    def answer_fact(self, fact_id: str, lang: str, question: str = "") -> Reply | None:
+        """The reply for a fact chosen by id (a pressed suggestion), or None if it is gone."""
+        snap = self._snapshot
+        fact = snap.kb.fact(fact_id)
+        if fact is None:
+            return None
+        return Reply(question or fact.questions[lang][0], "answer", lang, fact.answer[lang], 100, fact, snap.kb.sources[fact.source])
+
+
+def _percent(candidate: Candidate | None) -> int:
+    return round(candidate.score * 100) if candidate else 0

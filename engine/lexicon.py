@@ -1,0 +1,153 @@
+"""The lexicon: stop words, synonyms, question words, entities and smalltalk, from lexicon.yaml.
+
+It turns a text into the analysed form the matcher compares: canonical content tokens,
+the kinds of answer the question asks for, and the named entities it mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from engine.textnorm import stem, tokenize
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+#: Phrases longer than this many words are not looked for.
+MAX_PHRASE = 5
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text as the matcher sees it."""
+
+    tokens: tuple[str, ...]
+    kinds: frozenset[str]
+    entities: frozenset[str]
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Compiled word lists; build it with `Lexicon.build`."""
+
+    stopwords: frozenset[str]
+    phrases: Mapping[tuple[str, ...], str]
+    words: Mapping[str, str]
+    kinds: Mapping[tuple[str, ...], str]
+    entities: frozenset[str]
+    smalltalk: Mapping[tuple[str, ...], str]
+    markers: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        stopwords: Iterable[str],
+        synonyms: Mapping[str, Iterable[str]],
+        question_words: Mapping[str, Iterable[str]],
+        entities: Iterable[str],
+        smalltalk: Mapping[str, Iterable[str]],
+        markers: Mapping[str, Iterable[str]],
+    ) -> Lexicon:
+        phrases: dict[tuple[str, ...], str] = {}
+        words: dict[str, str] = {}
+        for canonical, forms in synonyms.items():
+            for form in (canonical, *forms):
+                key = _phrase(form)
+                if len(key) == 1:
+                    words[key[0]] = canonical
+                elif key:
+                    phrases[key] = canonical
+        entity_set = set()
+        for name in entities:
+            key = _phrase(name)
+            if len(key) > 1:
+                phrases[key] = "_".join(key)
+            if len(key) == 1:
+                entity_set.add(words.get(key[0], stem(key[0])))
+            elif key:
+                entity_set.add("_".join(key))
+        return cls(
+            stopwords=frozenset(t for w in stopwords for t in _phrase(w)),
+            phrases=MappingProxyType(phrases),
+            words=MappingProxyType(words),
+            kinds=MappingProxyType({_phrase(w): kind for kind, ws in question_words.items() for w in ws}),
+            entities=frozenset(entity_set),
+            smalltalk=MappingProxyType({_phrase(w): kind for kind, ws in smalltalk.items() for w in ws}),
+            markers=MappingProxyType({lang: frozenset(ws) for lang, ws in markers.items()}),
+        )
+
+    def canonical(self, token: str) -> str | None:
+        """The canonical form of one word, or None when it is a stop word."""
+        if token in self.stopwords:
+            return None
+        found = self.words.get(token)
+        if found is None:
+            stemmed = stem(token)
+            found = self.words.get(stemmed, stemmed)
+        return found
+
+    def question_kinds(self, words: list[str] | tuple[str, ...]) -> frozenset[str]:
+        """What the question asks for: who, when, where, how_many, why."""
+        kinds = set()
+        for size in (2, 1):
+            for i in range(len(words) - size + 1):
+                kind = self.kinds.get(tuple(words[i : i + size]))
+                if kind:
+                    kinds.add(kind)
+        return frozenset(kinds)
+
+    def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
+        """Fold, tokenise, map phrases and synonyms to one form, and drop stop words."""
+        if words is None:
+            words = tokenize(text)
+        tokens: list[str] = []
+        entities: set[str] = set()
+        i, n = 0, len(words)
+        while i < n:
+            for size in range(min(MAX_PHRASE, n - i), 1, -1):
+                found = self.phrases.get(tuple(words[i : i + size]))
+                if found:
+                    tokens.append(found)
+                    i += size
+                    break
+            else:
+                found = self.canonical(words[i])
+                if found:
+                    tokens.append(found)
+                i += 1
+        for token in tokens:
+            if token in self.entities or _YEAR.fullmatch(token):
+                entities.add(token)
+        unique = tuple(dict.fromkeys(tokens))
+        return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
+
+    def smalltalk_kind(self, words: list[str] | tuple[str, ...]) -> str | None:
+        """"greeting", "thanks" or "help" when the whole message is smalltalk, else None."""
+        if not words:
+            return None
+        kinds: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            for size in range(min(MAX_PHRASE, n - i), 0, -1):
+                kind = self.smalltalk.get(tuple(words[i : i + size]))
+                if kind:
+                    kinds.append(kind)
+                    i += size
+                    break
+            else:
+                if words[i] not in self.stopwords and words[i] not in ("bot", "robot"):
+                    return None
+                i += 1
+        if not kinds:
+            return None
+        for kind in ("help", "thanks", "greeting"):
+            if kind in kinds:
+                return kind
+        return None

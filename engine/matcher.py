@@ -1,0 +1,198 @@
+"""Ranking facts for a question: an index built once per knowledge base, cheap per question.
+
+Every fact's questions, keywords and answers are analysed once (normalised, synonyms
+folded, stop words dropped). A question is analysed the same way, its misspelt words
+corrected against the knowledge base's own vocabulary with rapidfuzz, and candidate facts
+come from an inverted index, so the cost follows the question's words, not the size of
+the base. Each candidate is scored on how much of the question (weighted by rarity) its
+closest question variant and its whole vocabulary explain, then penalised when the
+question names an entity or year the fact never mentions, or asks a kind of thing
+(who, when, where, how many) the fact never answers.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from engine.language import LanguageGuesser
+from engine.lexicon import Analysis
+from engine.model import Fact, KnowledgeBase
+from engine.textnorm import tokenize
+
+#: How many facts, preselected from the index, get a full score.
+CANDIDATES = 12
+#: Weight of a variant's score against the fact's whole vocabulary.
+VARIANT_WEIGHT = 0.6
+#: Recall matters more than precision: members ask short questions.
+BETA2 = 2.0
+#: Multipliers for a question naming an entity the fact never mentions, or asking another kind.
+ENTITY_PENALTY = 0.45
+KIND_PENALTY = 0.8
+#: Share of weight a word found only in a fact's answer (not its questions) counts for.
+ANSWER_WORD_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A fact with its score (0-1) for one question and the variant that matched best."""
+
+    fact: Fact
+    score: float
+    variant: str
+
+
+def _max_distance(word: str) -> int:
+    return 1 if len(word) <= 6 else 2
+
+
+class Matcher:
+    """The search index over one KnowledgeBase; immutable once built."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        lexicon = kb.lexicon
+        self.kb = kb
+        self.lexicon = lexicon
+        facts = kb.facts
+        variant_tokens: list[frozenset[str]] = []
+        variant_text: list[str] = []
+        variants_of: list[list[int]] = []
+        self._question_bag: list[frozenset[str]] = []
+        self._answer_bag: list[frozenset[str]] = []
+        self._entities: list[frozenset[str]] = []
+        self._kinds: list[frozenset[str]] = []
+        own_words: dict[str, set[str]] = {"fr": set(), "en": set()}
+        known_words: set[str] = set(lexicon.stopwords) | set(lexicon.words)
+        for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
+            known_words.update(phrase)
+        df: dict[str, int] = defaultdict(int)
+        for fact in facts:
+            indices, bag, entities, kinds = [], set(), set(), set()
+            for lang, questions in fact.questions.items():
+                for question in questions:
+                    words = tokenize(question)
+                    known_words.update(words)
+                    own_words[lang].update(words)
+                    analysis = lexicon.analyse(question, words)
+                    indices.append(len(variant_tokens))
+                    variant_tokens.append(frozenset(analysis.tokens))
+                    variant_text.append(question)
+                    bag.update(analysis.tokens)
+                    entities |= analysis.entities
+                    kinds |= analysis.kinds
+            for keyword in fact.keywords:
+                analysis = lexicon.analyse(keyword)
+                known_words.update(analysis.words)
+                bag.update(analysis.tokens)
+                entities |= analysis.entities
+            answer_bag = set()
+            for lang, answer in fact.answer.items():
+                words = tokenize(answer)
+                known_words.update(words)
+                own_words[lang].update(words)
+                analysis = lexicon.analyse(answer, words)
+                answer_bag.update(analysis.tokens)
+                entities |= analysis.entities
+            entities |= lexicon.analyse(fact.quote).entities
+            for token in bag | answer_bag:
+                df[token] += 1
+            variants_of.append(indices)
+            self._question_bag.append(frozenset(bag))
+            self._answer_bag.append(frozenset(answer_bag - bag))
+            self._entities.append(frozenset(entities))
+            self._kinds.append(frozenset(kinds))
+        count = max(len(facts), 1)
+        self._idf = {t: math.log(1 + count / n) for t, n in df.items()}
+        #: A word the base has never seen weighs like the rarest word: it may be what the question is about.
+        self._unknown_weight = math.log(1 + count)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for index in range(len(facts)):
+            for token in self._question_bag[index] | self._answer_bag[index]:
+                postings[token].append(index)
+        self._postings = {t: tuple(ix) for t, ix in postings.items()}
+        self._variant_tokens = variant_tokens
+        self._variant_text = variant_text
+        self._variant_weight = [sum(self._idf.get(t, 0.0) for t in v) or 1.0 for v in variant_tokens]
+        self._variants_of = variants_of
+        self._known_words = frozenset(known_words)
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(known_words):
+            if not word.isdigit():
+                by_length[len(word)].append(word)
+        self._by_length = dict(by_length)
+        shared = own_words["fr"] & own_words["en"]
+        self.language = LanguageGuesser(
+            dict(lexicon.markers),
+            {lang: frozenset(w for w in words - shared if len(w) > 2 and w not in lexicon.entities) for lang, words in own_words.items()},
+        )
+        self.correct = lru_cache(maxsize=4096)(self._correct)
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._known_words)
+
+    def _correct(self, word: str) -> str:
+        """The known word closest to a misspelt one (OSA distance 1, or 2 for long words)."""
+        if word in self._known_words or len(word) < 4 or word.isdigit():
+            return word
+        limit = _max_distance(word)
+        best, best_distance = word, limit + 1
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            choices = self._by_length.get(length)
+            if not choices:
+                continue
+            found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=min(limit, best_distance - 1))
+            if found is not None and found[1] < best_distance:
+                best, best_distance = found[0], found[1]
+        return best
+
+    def analyse(self, text: str) -> Analysis:
+        """The question's analysis, after correcting words the base does not know."""
+        words = [self.correct(w) for w in tokenize(text)]
+        return self.lexicon.analyse(text, words)
+
+    def rank(self, analysis: Analysis, limit: int = 4) -> list[Candidate]:
+        """The best facts for an analysed question, best first, at most `limit`."""
+        tokens = analysis.tokens
+        if not tokens:
+            return []
+        weights = {t: self._idf.get(t, self._unknown_weight) for t in tokens}
+        total = sum(weights.values())
+        overlap: dict[int, float] = defaultdict(float)
+        for token in tokens:
+            for index in self._postings.get(token, ()):
+                overlap[index] += weights[token]
+        shortlist = heapq.nlargest(CANDIDATES, overlap, key=overlap.__getitem__)
+        scored = [self._score(index, weights, total, analysis) for index in shortlist]
+        scored.sort(key=lambda c: c.score, reverse=True)
+        return scored[:limit]
+
+    def _score(self, index: int, weights: dict[str, float], total: float, analysis: Analysis) -> Candidate:
+        best, best_variant = 0.0, -1
+        for v in self._variants_of[index]:
+            tokens = self._variant_tokens[v]
+            matched = sum(w for t, w in weights.items() if t in tokens)
+            if not matched:
+                continue
+            recall, precision = matched / total, matched / self._variant_weight[v]
+            f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
+            if f > best:
+                best, best_variant = f, v
+        question_bag, answer_bag = self._question_bag[index], self._answer_bag[index]
+        covered = sum(
+            w if t in question_bag else w * ANSWER_WORD_SHARE if t in answer_bag else 0.0 for t, w in weights.items()
+        )
+        score = VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * covered / total
+        if analysis.entities - self._entities[index]:
+            score *= ENTITY_PENALTY
+        if analysis.kinds and self._kinds[index] and not analysis.kinds & self._kinds[index]:
+            score *= KIND_PENALTY
+        fact = self.kb.facts[index]
+        variant = self._variant_text[best_variant] if best_variant >= 0 else fact.questions["fr"][0]
+        return Candidate(fact, min(score, 1.0), variant)

@@ -1,0 +1,65 @@
+"""Text folding and tokenising shared by the knowledge side and the question side.
+
+Both sides must go through exactly the same steps, or a fact's words and a member's
+words would never meet: case, accents, typographic marks, elisions and punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_MARKS = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u0153": "oe",
+        "\u00e6": "ae",
+        "\u00df": "ss",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
+)
+_DECIMAL = re.compile(r"(?<=\d)[,.](?=\d)")
+_TOKEN = re.compile(r"\d+(?:_\d+)?|[^\W\d_]+")
+
+#: Longest text the engine looks at; longer messages are cut (Discord allows 2000, DMs 4000).
+MAX_CHARS = 4000
+
+
+def fold(text: str) -> str:
+    """Lowercase, drop accents and map typographic marks to their plain forms."""
+    text = text[:MAX_CHARS].translate(_MARKS).casefold().translate(_MARKS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokenize(text: str) -> list[str]:
+    """Split folded text into words and numbers; "10,76" stays one token ("10_76")."""
+    return _TOKEN.findall(_DECIMAL.sub("_", fold(text)))
+
+
+def stem(token: str) -> str:
+    """A light plural stemmer, enough for French and English nouns ("ventes", "sales")."""
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+_SPACES = re.compile(r"\s+")
+_QUOTE_MARKS = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"'}
+)
+
+
+def quote_form(text: str) -> str:
+    """The form in which quotes are compared with sources: whitespace and quote marks only."""
+    text = text.translate(_QUOTE_MARKS).replace("\u00a0", " ").replace("\u202f", " ")
+    return _SPACES.sub(" ", text).strip()
