@@ -120,8 +120,12 @@ class Engine:
             )
         suggestions = self._suggest(candidates, lang)
         if suggestions:
-            return Reply(question, "unsure", lang, message(lang, "unsure"), score=_percent(best), suggestions=suggestions)
-        return Reply(question, "unknown", lang, message(lang, "unknown", topics=topics), score=_percent(best) if best else 0)
+            return Reply(
+                question, "unsure", lang, message(lang, "unsure"), score=_percent(best), suggestions=suggestions
+            )
+        return Reply(
+            question, "unknown", lang, message(lang, "unknown", topics=topics), score=_percent(best) if best else 0
+        )
 
     def _suggest(self, candidates: list[Candidate], lang: str) -> tuple[Suggestion, ...]:
         return tuple(
@@ -136,7 +140,15 @@ class Engine:
         fact = snap.kb.fact(fact_id)
         if fact is None:
             return None
-        return Reply(question or fact.questions[lang][0], "answer", lang, fact.answer[lang], 100, fact, snap.kb.sources[fact.source])
+        return Reply(
+            question or fact.questions[lang][0],
+            "answer",
+            lang,
+            fact.answer[lang],
+            100,
+            fact,
+            snap.kb.sources[fact.source],
+        )
 
 
 def _percent(candidate: Candidate | None) -> int:

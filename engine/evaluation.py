@@ -66,7 +66,9 @@ class EvalReport:
             lines.append(f"misses ({len(self.misses)}):")
             for o in self.misses:
                 lang = "" if o.language_ok else f" lang={o.reply.lang} (expected {o.case.lang})"
-                lines.append(f"  {o.case.q!r}: expected {o.case.expect or 'none'}, got {o.got or o.reply.kind} ({o.reply.score}){lang}")
+                lines.append(
+                    f"  {o.case.q!r}: expected {o.case.expect or 'none'}, got {o.got or o.reply.kind} ({o.reply.score}){lang}"
+                )
         return "\n".join(lines)
 
 
@@ -74,7 +76,9 @@ def _share(outcomes: list[Outcome], test) -> float:
     return sum(1 for o in outcomes if test(o)) / len(outcomes) if outcomes else 1.0
 
 
-def evaluate(engine: Engine, questions: Sequence[EvalQuestion] | None = None, snapshot: Snapshot | None = None) -> EvalReport:
+def evaluate(
+    engine: Engine, questions: Sequence[EvalQuestion] | None = None, snapshot: Snapshot | None = None
+) -> EvalReport:
     """Ask every evaluation question (the snapshot's own by default) and compare."""
     snap = snapshot or engine.snapshot
     cases = snap.kb.eval_questions if questions is None else questions

@@ -129,7 +129,7 @@ class Lexicon:
         return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
 
     def smalltalk_kind(self, words: list[str] | tuple[str, ...]) -> str | None:
-        """"greeting", "thanks" or "help" when the whole message is smalltalk, else None."""
+        """ "greeting", "thanks" or "help" when the whole message is smalltalk, else None."""
         if not words:
             return None
         kinds: list[str] = []

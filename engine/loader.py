@@ -94,7 +94,9 @@ def _items(data: Any, key: str, report: _Report) -> Iterator[LineDict]:
             report.add(line, f"item {index + 1} of '{key}' is not a mapping (key: value)")
 
 
-def _text(node: LineDict, key: str, report: _Report, fact_id: str | None = None, *, optional: bool = False) -> str | None:
+def _text(
+    node: LineDict, key: str, report: _Report, fact_id: str | None = None, *, optional: bool = False
+) -> str | None:
     value = node.get(key)
     if value is None:
         if not optional:
@@ -138,7 +140,9 @@ def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
         except (OSError, UnicodeDecodeError) as exc:
             report.add(_line(node, "file"), f"cannot read '{values['file']}': {exc}", source_id)
             continue
-        sources[source_id] = Source(source_id, values["title"], values["date"], values["lang"], outlet, values["file"], text)
+        sources[source_id] = Source(
+            source_id, values["title"], values["date"], values["lang"], outlet, values["file"], text
+        )
     return sources
 
 
@@ -180,7 +184,9 @@ def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
             for index, word in enumerate(words):
                 if not isinstance(word, str):
                     line = words.item_lines[index] if isinstance(words, LineList) else _line(data, section)
-                    hint = " (quote it: YAML reads on, off, yes, no, y, n as true/false)" if isinstance(word, bool) else ""
+                    hint = (
+                        " (quote it: YAML reads on, off, yes, no, y, n as true/false)" if isinstance(word, bool) else ""
+                    )
                     report.add(line, f"{section}.{name}: {word!r} is not a word{hint}")
                     ok = False
     if not ok:
@@ -276,7 +282,11 @@ def _load_facts(
                     key = " ".join(tokenize(question))
                     owner = claimed.setdefault(key, fact.id)
                     if owner != fact.id:
-                        report.add(_line(node, "questions"), f"question {question!r} ({lang}) is also claimed by fact '{owner}'", fact.id)
+                        report.add(
+                            _line(node, "questions"),
+                            f"question {question!r} ({lang}) is also claimed by fact '{owner}'",
+                            fact.id,
+                        )
             facts.append(fact)
     return facts, set(seen_ids)
 

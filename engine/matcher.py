@@ -129,7 +129,10 @@ class Matcher:
         shared = own_words["fr"] & own_words["en"]
         self.language = LanguageGuesser(
             dict(lexicon.markers),
-            {lang: frozenset(w for w in words - shared if len(w) > 2 and w not in lexicon.entities) for lang, words in own_words.items()},
+            {
+                lang: frozenset(w for w in words - shared if len(w) > 2 and w not in lexicon.entities)
+                for lang, words in own_words.items()
+            },
         )
         self.correct = lru_cache(maxsize=4096)(self._correct)
 

@@ -1,0 +1,161 @@
+"""The terminal front ends: `ask`, `ask --json`, `console`, `check` and `eval`.
+
+Everything here drives the same Engine as the Discord cogs. Answers go to stdout, logs
+and errors to stderr, so `ask --json` prints nothing but its JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from typing import TextIO
+
+from engine.answering import Engine, Reply, Snapshot
+from engine.evaluation import evaluate
+from engine.loader import KnowledgeError
+from engine.render import render_text, reply_json
+from engine.settings import Settings, SettingsError
+
+log = logging.getLogger("alliance.cli")
+
+#: Floors `eval` exits non-zero under: in-scope accuracy, abstention, reply language.
+EVAL_FLOORS = (0.95, 0.95, 0.98)
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Load knowledge/ and build the engine; raises KnowledgeError."""
+    return Engine(
+        Snapshot.load(settings.knowledge_dir),
+        answer_threshold=settings.answer_threshold,
+        suggest_threshold=settings.suggest_threshold,
+    )
+
+
+def _questions(args: list[str], stdin: TextIO) -> Iterable[str]:
+    if args:
+        yield from args
+        return
+    for line in stdin:
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield line
+
+
+def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, out: TextIO) -> int:
+    for question in _questions(questions, stdin):
+        reply = engine.ask(question)
+        if as_json:
+            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+            out.flush()
+        else:
+            out.write(render_text(reply) + "\n\n")
+    return 0
+
+
+def cmd_console(engine: Engine, stdin: TextIO, out: TextIO, banner: str = "") -> int:
+    """An interactive chat; a number picks one of the suggestions just offered."""
+    out.write((banner + "\n" if banner else "") + "Posez votre question (ou 'quit'). Ask your question (or 'quit').\n")
+    last: Reply | None = None
+    while True:
+        out.write("> ")
+        out.flush()
+        line = stdin.readline()
+        if not line:
+            out.write("\n")
+            return 0
+        text = line.strip()
+        if text.lower() in ("quit", "exit", "q", ":q", "bye"):
+            return 0
+        if not text:
+            continue
+        if last is not None and text.isdigit() and 1 <= int(text) <= len(last.suggestions):
+            chosen = last.suggestions[int(text) - 1]
+            reply = engine.answer_fact(chosen.fact_id, last.lang, chosen.question)
+            if reply is None:
+                continue
+        else:
+            reply = engine.ask(text)
+        out.write(render_text(reply) + "\n")
+        last = reply if reply.suggestions else None
+
+
+def cmd_check(settings: Settings, out: TextIO) -> int:
+    try:
+        snapshot = Snapshot.load(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            out.write(f"{problem}\n")
+        out.write(f"{len(exc.problems)} problem(s) found; nothing was loaded.\n")
+        return 1
+    kb = snapshot.kb
+    variants = sum(len(q) for f in kb.facts for q in f.questions.values())
+    out.write(
+        f"OK: {len(kb.facts)} facts, {variants} question variants, {len(kb.sources)} source(s), "
+        f"{len(kb.topics)} topics, {len(kb.eval_questions)} evaluation questions.\n"
+    )
+    return 0
+
+
+def cmd_eval(engine: Engine, out: TextIO) -> int:
+    report = evaluate(engine)
+    out.write(report.format() + "\n")
+    accuracy, abstention, language = EVAL_FLOORS
+    ok = report.accuracy >= accuracy and report.abstention >= abstention and report.language >= language
+    out.write(
+        f"targets: accuracy >= {accuracy:.0%}, abstention >= {abstention:.0%}, language >= {language:.0%}: "
+        f"{'met' if ok else 'NOT met'}\n"
+    )
+    return 0 if ok else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bot.py", description="Alliance Renault-Nissan-Mitsubishi Q&A bot.")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord (console chat when no DISCORD_TOKEN is set)")
+    ask = sub.add_parser("ask", help="answer questions given as arguments, or one a line on stdin")
+    ask.add_argument("questions", nargs="*", metavar="QUESTION")
+    ask.add_argument("--json", action="store_true", help="one JSON object a line (the stable contract)")
+    sub.add_parser("console", help="interactive chat in the terminal")
+    sub.add_parser("check", help="validate knowledge/ and list every problem")
+    sub.add_parser("eval", help="measure accuracy, abstention and reply language on the evaluation questions")
+    return p
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    run_discord: Callable[[Settings], int] | None = None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    command = args.command or "run"
+    if command == "check":
+        return cmd_check(settings, stdout)
+    if command == "run" and settings.token and run_discord is not None:
+        return run_discord(settings)
+    try:
+        engine = build_engine(settings)
+    except KnowledgeError as exc:
+        print(f"error: {exc}\nRun `python bot.py check` for the full list.", file=sys.stderr)
+        return 1
+    if command == "ask":
+        return cmd_ask(engine, args.questions, args.json, stdin, stdout)
+    if command == "eval":
+        return cmd_eval(engine, stdout)
+    banner = ""
+    if command == "run":
+        banner = (
+            "No DISCORD_TOKEN configured: starting the console chat. To connect to Discord, "
+            "copy .env.example to .env and set DISCORD_TOKEN (see README.md)."
+        )
+    return cmd_console(engine, stdin, stdout, banner)

@@ -1,0 +1,105 @@
+"""Settings from the environment and `.env`, with defaults; one place documents them all."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "").replace(";", ",")
+    try:
+        return frozenset(int(part) for part in raw.replace(" ", ",").split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a comma-separated list of numeric Discord ids, got {raw!r}") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int = 0, high: int = 1_000_000) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the bot; see .env.example for each one's meaning."""
+
+    token: str = field(default="", repr=False)
+    prefix: str = "!"
+    answer_channels: frozenset[int] = frozenset()
+    moderator_roles: frozenset[int] = frozenset()
+    knowledge_dir: Path = ROOT / "knowledge"
+    journal_path: str = str(ROOT / "journal.sqlite3")
+    journal_retention_days: int = 90
+    answer_threshold: int = 50
+    suggest_threshold: int = 30
+    cooldown_questions: int = 5
+    cooldown_seconds: int = 30
+    message_content: bool = False
+    dev_guild: int | None = None
+    log_level: str = "INFO"
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `env` (os.environ by default); raises SettingsError on a bad value."""
+        env = os.environ if env is None else env
+        dev_guild = _int(env, "DEV_GUILD_ID", 0, 0, 2**63)
+        shard_count = _int(env, "SHARD_COUNT", 0, 0, 100_000)
+        shard_ids = tuple(sorted(_ids(env, "SHARD_IDS"))) or None
+        if shard_ids and not shard_count:
+            raise SettingsError("SHARD_IDS needs SHARD_COUNT")
+        if shard_ids and max(shard_ids) >= shard_count:
+            raise SettingsError(f"SHARD_IDS must be below SHARD_COUNT ({shard_count})")
+        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+        answer = _int(env, "ANSWER_THRESHOLD", cls.answer_threshold, 1, 100)
+        suggest = _int(env, "SUGGEST_THRESHOLD", cls.suggest_threshold, 0, 100)
+        if suggest > answer:
+            raise SettingsError("SUGGEST_THRESHOLD must not be above ANSWER_THRESHOLD")
+        return cls(
+            token=env.get("DISCORD_TOKEN", "").strip(),
+            prefix=env.get("COMMAND_PREFIX", "!").strip() or "!",
+            answer_channels=_ids(env, "ANSWER_CHANNEL_IDS"),
+            moderator_roles=_ids(env, "MODERATOR_ROLE_IDS"),
+            knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or ROOT / "knowledge"),
+            journal_path=env.get("JOURNAL_PATH", "").strip() or str(ROOT / "journal.sqlite3"),
+            journal_retention_days=_int(env, "JOURNAL_RETENTION_DAYS", 90, 0, 36500),
+            answer_threshold=answer,
+            suggest_threshold=suggest,
+            cooldown_questions=_int(env, "COOLDOWN_QUESTIONS", 5, 1, 1000),
+            cooldown_seconds=_int(env, "COOLDOWN_SECONDS", 30, 0, 86400),
+            message_content=_bool(env, "MESSAGE_CONTENT_INTENT", False),
+            dev_guild=dev_guild or None,
+            log_level=level,
+            shard_count=shard_count or None,
+            shard_ids=shard_ids,
+        )
