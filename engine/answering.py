@@ -102,7 +102,7 @@ class Engine:
         small = snap.kb.lexicon.smalltalk_kind(words)
         if small:
             return Reply(question, "smalltalk", lang, message(lang, small, topics=topics), smalltalk=small)
-        analysis = snap.kb.lexicon.analyse(question, words)
+        analysis = matcher.analyse(question, words)
         if not analysis.tokens:
             return Reply(question, "empty", lang, message(lang, "empty"))
         candidates = matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)

@@ -124,7 +124,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(
+def main(argv: list[str] | None = None, **kwargs) -> int:
+    """Run one command; a closed stdout (`| head`) ends quietly instead of with a traceback."""
+    try:
+        return _main(argv, **kwargs)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
+def _main(
     argv: list[str] | None = None,
     *,
     run_discord: Callable[[Settings], int] | None = None,

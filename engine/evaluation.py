@@ -66,9 +66,8 @@ class EvalReport:
             lines.append(f"misses ({len(self.misses)}):")
             for o in self.misses:
                 lang = "" if o.language_ok else f" lang={o.reply.lang} (expected {o.case.lang})"
-                lines.append(
-                    f"  {o.case.q!r}: expected {o.case.expect or 'none'}, got {o.got or o.reply.kind} ({o.reply.score}){lang}"
-                )
+                got = f"{o.got or o.reply.kind} ({o.reply.score})"
+                lines.append(f"  {o.case.q!r}: expected {o.case.expect or 'none'}, got {got}{lang}")
         return "\n".join(lines)
 
 

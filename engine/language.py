@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from engine.textnorm import fold
 
 _FRENCH_LETTERS = frozenset("éèêàùçôîâûëïœ")
+#: How much more common (in Zipf units) a word must be in one language to count as evidence.
+FREQUENCY_LEAD = 1.0
 
 
 class LanguageGuesser:
     """Counts French and English evidence: function words, accents, and each language's own words."""
 
-    def __init__(self, markers: dict[str, frozenset[str]], own_words: dict[str, frozenset[str]]) -> None:
+    def __init__(
+        self,
+        markers: Mapping[str, frozenset[str]],
+        own_words: Mapping[str, frozenset[str]],
+        frequencies: Mapping[str, Mapping[str, float]],
+        names: frozenset[str] = frozenset(),
+    ) -> None:
+        self._names = names
         self._fr = markers.get("fr", frozenset()) | own_words.get("fr", frozenset())
         self._en = markers.get("en", frozenset()) | own_words.get("en", frozenset())
+        self._freq_fr = frequencies.get("fr", {})
+        self._freq_en = frequencies.get("en", {})
 
     def guess(self, text: str, words: Iterable[str]) -> str:
         fr = en = 0.0
         for word in words:
-            fr += word in self._fr
-            en += word in self._en
+            in_fr, in_en = word in self._fr, word in self._en
+            fr += in_fr
+            en += in_en
+            if not in_fr and not in_en and word not in self._names:
+                # A word of neither list: half a vote for the language where it is much more common.
+                lead = self._freq_en.get(word, 0.0) - self._freq_fr.get(word, 0.0)
+                if abs(lead) >= FREQUENCY_LEAD:
+                    en += 0.5 * (lead > 0)
+                    fr += 0.5 * (lead < 0)
         lowered = text.lower()
         if any(c in _FRENCH_LETTERS for c in lowered):
             fr += 1.5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from engine.textnorm import stem, tokenize
@@ -43,6 +43,8 @@ class Lexicon:
     entities: frozenset[str]
     smalltalk: Mapping[tuple[str, ...], str]
     markers: Mapping[str, frozenset[str]]
+    #: Zipf frequency of common words, per language ("en", "fr"): tells real words from typos.
+    frequencies: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -54,6 +56,7 @@ class Lexicon:
         entities: Iterable[str],
         smalltalk: Mapping[str, Iterable[str]],
         markers: Mapping[str, Iterable[str]],
+        frequencies: Mapping[str, Mapping[str, float]] | None = None,
     ) -> Lexicon:
         phrases: dict[tuple[str, ...], str] = {}
         words: dict[str, str] = {}
@@ -81,7 +84,12 @@ class Lexicon:
             entities=frozenset(entity_set),
             smalltalk=MappingProxyType({_phrase(w): kind for kind, ws in smalltalk.items() for w in ws}),
             markers=MappingProxyType({lang: frozenset(ws) for lang, ws in markers.items()}),
+            frequencies=MappingProxyType({lang: MappingProxyType(dict(f)) for lang, f in (frequencies or {}).items()}),
         )
+
+    def zipf(self, word: str) -> float:
+        """How common a word is in French or English, whichever is higher (0 when unknown)."""
+        return max((f.get(word, 0.0) for f in self.frequencies.values()), default=0.0)
 
     def canonical(self, token: str) -> str | None:
         """The canonical form of one word, or None when it is a stop word."""

@@ -163,6 +163,29 @@ def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _load_frequencies(root: Path, problems: list[Problem]) -> dict[str, dict[str, float]]:
+    """The optional common-word lists words/{lang}.tsv: a word and its Zipf frequency a line."""
+    frequencies: dict[str, dict[str, float]] = {}
+    for lang in LANGS:
+        relative = f"words/{lang}.tsv"
+        path = root / relative
+        if not path.exists():
+            continue
+        table: dict[str, float] = {}
+        try:
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                word, _, zipf = line.partition("\t")
+                try:
+                    table[word] = float(zipf)
+                except ValueError:
+                    problems.append(Problem(relative, number, None, "expected a word, a tab and a number"))
+                    break
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(relative, None, None, f"cannot read: {exc}"))
+        frequencies[lang] = table
+    return frequencies
+
+
 def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     report = _Report(problems, "lexicon.yaml")
     data = _read(root, "lexicon.yaml", problems)
@@ -192,6 +215,7 @@ def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     if not ok:
         return None
     return Lexicon.build(
+        frequencies=_load_frequencies(root, problems),
         stopwords=[w for words in data["stopwords"].values() for w in words],
         synonyms=data["synonyms"],
         question_words=data["question_words"],

@@ -11,7 +11,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de décembre 2019. Sujets : {topics}. Exemple : « Combien de véhicules l'Alliance a-t-elle vendus en 2018 ? »",
         "unknown": "L'article ne traite pas de cette question. Je peux parler de : {topics}.",
         "unsure": "Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :",
-        "empty": "Posez-moi une question sur l'Alliance Renault-Nissan-Mitsubishi, par exemple : « Où s'est tenue la réunion ? »",
+        "empty": "Posez-moi une question sur l'Alliance Renault-Nissan-Mitsubishi, "
+        "par exemple : « Où s'est tenue la réunion ? »",
         "source": "Source",
         "confidence": "Confiance",
         "quote": "Citation",

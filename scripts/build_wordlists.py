@@ -14,7 +14,7 @@ from pathlib import Path
 from wordfreq import iter_wordlist, zipf_frequency
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from engine.textnorm import fold  # noqa: E402
+from engine.textnorm import fold
 
 MIN_ZIPF = 2.8
 OUT = Path(__file__).resolve().parents[1] / "knowledge" / "words"
