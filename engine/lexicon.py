@@ -76,8 +76,15 @@ class Lexicon:
                 entity_set.add(words.get(key[0], stem(key[0])))
             elif key:
                 entity_set.add("_".join(key))
+        # Greetings and thanks inside a real question ("salut, qui dirige Nissan ?") carry no meaning.
+        courtesy = {
+            key[0]
+            for kind in ("greeting", "thanks")
+            for w in smalltalk.get(kind, ())
+            if len(key := _phrase(w)) == 1 and key[0] not in words
+        }
         return cls(
-            stopwords=frozenset(t for w in stopwords for t in _phrase(w)),
+            stopwords=frozenset(t for w in stopwords for t in _phrase(w)) | courtesy,
             phrases=MappingProxyType(phrases),
             words=MappingProxyType(words),
             kinds=MappingProxyType({_phrase(w): kind for kind, ws in question_words.items() for w in ws}),

@@ -207,9 +207,7 @@ def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
             for index, word in enumerate(words):
                 if not isinstance(word, str):
                     line = words.item_lines[index] if isinstance(words, LineList) else _line(data, section)
-                    hint = (
-                        " (quote it: YAML reads on, off, yes, no, y, n as true/false)" if isinstance(word, bool) else ""
-                    )
+                    hint = " (quote it: YAML reads on, off, yes, no as true/false)" if isinstance(word, bool) else ""
                     report.add(line, f"{section}.{name}: {word!r} is not a word{hint}")
                     ok = False
     if not ok:
@@ -275,9 +273,10 @@ def _check_fact(node: LineDict, report: _Report, sources: dict[str, Source], top
 
 def _load_facts(
     root: Path, problems: list[Problem], sources: dict[str, Source], topics: set[str]
-) -> tuple[list[Fact], set[str]]:
-    """The valid facts, and every id declared (valid or not) so later checks do not cascade."""
+) -> tuple[list[Fact], set[str] | None]:
+    """The valid facts, and every id declared (valid or not), or None when a sheet could not be read."""
     facts: list[Fact] = []
+    unreadable = False
     seen_ids: dict[str, Problem] = {}
     claimed: dict[str, str] = {}
     folder = root / "facts"
@@ -290,7 +289,11 @@ def _load_facts(
             problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
             continue
         report = _Report(problems, relative)
-        for node in _items(_read(root, relative, problems), "facts", report):
+        data = _read(root, relative, problems)
+        if data is None:
+            unreadable = True
+            continue
+        for node in _items(data, "facts", report):
             fact_id = node.get("id") if isinstance(node.get("id"), str) else None
             if fact_id in seen_ids:
                 first = seen_ids[fact_id]
@@ -312,10 +315,11 @@ def _load_facts(
                             fact.id,
                         )
             facts.append(fact)
-    return facts, set(seen_ids)
+    return facts, None if unreadable else set(seen_ids)
 
 
-def _load_eval(root: Path, problems: list[Problem], fact_ids: set[str]) -> list[EvalQuestion]:
+def _load_eval(root: Path, problems: list[Problem], fact_ids: set[str] | None) -> list[EvalQuestion]:
+    """The evaluation questions; unknown fact ids are only reported when every sheet could be read."""
     relative = "eval/questions.yaml"
     data = _read(root, relative, problems, required=False)
     if data is None:
@@ -326,7 +330,7 @@ def _load_eval(root: Path, problems: list[Problem], fact_ids: set[str]) -> list[
         q = _text(node, "q", report)
         expect = _text(node, "expect", report)
         lang = _text(node, "lang", report)
-        if expect and expect != "none" and expect not in fact_ids:
+        if expect and expect != "none" and fact_ids is not None and expect not in fact_ids:
             report.add(_line(node, "expect"), f"expects unknown fact '{expect}'")
         elif lang and lang not in LANGS:
             report.add(_line(node, "lang"), f"lang must be one of {', '.join(LANGS)}")

@@ -1,0 +1,102 @@
+"""The terminal front ends, run as a member or a script would run them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from engine import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {"question", "answered", "lang", "fact_id", "score", "answer", "source", "suggestions"}
+
+
+def run_bot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "bot.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+def test_ask_json_reads_stdin_one_object_a_line_in_order():
+    questions = ["qui dirige nissan", "", "Who is the CEO of Volkswagen?", "merci !", "quelle est la capitale du Pérou"]
+    result = run_bot("ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4  # the blank line is skipped
+    objects = [json.loads(line) for line in lines]
+    assert [o["question"] for o in objects] == [q for q in questions if q]
+    for o in objects:
+        assert set(o) == KEYS
+        assert o["lang"] in ("fr", "en") and 0 <= o["score"] <= 100
+        assert isinstance(o["suggestions"], list)
+    first = objects[0]
+    assert first["answered"] is True and first["fact_id"] == "leader-uchida"
+    assert first["source"]["date"] == "2019-12" and "Makoto Uchida" in first["source"]["quote"]
+    assert {"title", "date", "quote"} <= set(first["source"])
+    for o in objects[1:]:
+        assert o["answered"] is False and o["fact_id"] is None and o["answer"] is None and o["source"] is None
+
+
+def test_ask_json_with_arguments_and_unicode():
+    result = run_bot("ask", "--json", "Où s’est tenue la réunion ?", "ghosn trial")
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["fact_id"] for o in objects] == ["meeting-place", "ghosn-trial"]
+    assert [o["lang"] for o in objects] == ["fr", "en"]
+    assert all(s.keys() == {"fact_id", "question", "score"} for o in objects for s in o["suggestions"])
+
+
+def test_ask_prints_answer_with_its_source():
+    result = run_bot("ask", "How many vehicles did the Alliance sell in 2018?")
+    assert result.returncode == 0
+    assert "10.76 million" in result.stdout
+    assert "Source:" in result.stdout and "(2019-12)" in result.stdout
+    assert "10,76 millions de véhicules" in result.stdout
+
+
+def test_check_is_clean_and_fails_on_a_broken_sheet(tmp_path):
+    assert run_bot("check").returncode == 0
+    import shutil
+
+    broken = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", broken)
+    sheet = broken / "facts" / "sales.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("10,76 millions", "12 millions", 1), encoding="utf-8")
+    result = run_bot("check", env={"KNOWLEDGE_DIR": str(broken)})
+    assert result.returncode == 1
+    assert "facts/sales.yaml:" in result.stdout and "quote not found verbatim" in result.stdout
+    assert "nothing was loaded" in result.stdout
+
+
+def test_bad_setting_is_one_clear_line():
+    result = run_bot("ask", "x", env={"ANSWER_THRESHOLD": "lots"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: ANSWER_THRESHOLD must be a whole number, got 'lots'"
+
+
+def test_console_offers_numbered_suggestions(monkeypatch, engine):
+    monkeypatch.setattr(cli, "build_engine", lambda settings: engine)
+    engine.answer_threshold = 99  # every reply becomes a "did you mean"
+    out = io.StringIO()
+    code = cli.main(["console"], stdin=io.StringIO("secretaire general\n1\nquit\n"), stdout=out)
+    assert code == 0
+    text = out.getvalue()
+    assert "  1. " in text
+    assert "Source:" in text  # picking suggestion 1 shows that fact's answer with its source
+
+
+def test_run_without_token_starts_the_console_and_says_how_to_connect():
+    result = run_bot("run", stdin="qui dirige nissan\n")
+    assert result.returncode == 0
+    assert "No DISCORD_TOKEN configured" in result.stdout
+    assert "Makoto Uchida" in result.stdout

@@ -1,0 +1,204 @@
+"""Validation: every problem reported at once, with file, line and fact id; nothing half-loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.loader import KnowledgeError, load_knowledge
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(root)
+    return [str(p) for p in info.value.problems]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_real_knowledge_loads(snapshot):
+    kb = snapshot.kb
+    assert len(kb.facts) >= 30
+    assert set(kb.sources) == {"alliance-2019-12"}
+    assert kb.fact("leader-uchida").topic == "leaders"
+
+
+def test_knowledge_is_immutable(snapshot):
+    kb = snapshot.kb
+    with pytest.raises(AttributeError):
+        kb.facts = ()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        kb.facts_by_id["x"] = kb.facts[0]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        kb.fact("leader-uchida").answer["en"] = "changed"  # type: ignore[index]
+
+
+def test_yaml_syntax_error_names_file_and_line(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "leaders.yaml"
+    line = line_of(sheet, "- id: leader-uchida")
+    edit(sheet, "- id: leader-uchida", "- id: [leader-uchida")
+    found = problems_of(knowledge_copy)
+    assert len(found) == 1
+    assert found[0].startswith("facts/leaders.yaml:")
+    assert "YAML error" in found[0]
+    assert int(found[0].split(":")[1]) >= line
+
+
+def test_missing_and_mistyped_fields(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "leaders.yaml"
+    edit(
+        sheet,
+        "    topic: leaders\n",
+        "",
+    )
+    edit(sheet, "    keywords: [", "    keywords: 3\n    unused: [")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "missing field 'topic'" in found
+    assert "keywords must be a list of words" in found
+    assert "unknown field 'unused'" in found
+    assert "facts/leaders.yaml:" in found
+
+
+def test_answer_in_one_language_missing(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    start = text.index("      en:", text.index("answer:"))
+    end = text.index("\n", start)
+    sheet.write_text(text[:start] + "      en: ''" + text[end:], encoding="utf-8")
+    (problem,) = problems_of(knowledge_copy)
+    assert "[sales-2018]" in problem and "answer.en must be non-empty text" in problem
+
+
+def test_duplicate_id_points_to_the_first(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    edit(sheet, "- id: rank-2019", "- id: rank-2018")
+    found = problems_of(knowledge_copy)
+    assert any("[rank-2018]: duplicate id, first defined at facts/sales.yaml:" in p for p in found)
+
+
+def test_question_claimed_by_two_facts(knowledge_copy):
+    leaders = knowledge_copy / "facts" / "leaders.yaml"
+    with leaders.open("a", encoding="utf-8") as out:
+        out.write(
+            "  - id: leader-copy\n    topic: leaders\n    source: alliance-2019-12\n"
+            "    quote: Makoto Uchida, directeur général de Nissan Motor Co\n"
+            "    questions:\n      fr: ['QUI est le directeur général de Nissan ?']\n      en: [x]\n"
+            "    answer: {fr: a, en: b}\n"
+        )
+    found = "\n".join(problems_of(knowledge_copy))
+    assert (
+        "[leader-copy]: question 'QUI est le directeur général de Nissan ?' (fr) "
+        "is also claimed by fact 'leader-uchida'" in found
+    )
+
+
+def test_unknown_source_and_topic(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "ghosn.yaml"
+    edit(sheet, "source: alliance-2019-12", "source: le-monde-2020")
+    edit(sheet, "topic: ghosn", "topic: gossip")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "unknown source 'le-monde-2020' (see sources.yaml)" in found
+    assert "unknown topic 'gossip' (see topics.yaml)" in found
+
+
+def test_quote_not_in_source(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(text.replace("10,76 millions", "11 millions", 1), encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    assert any("quote not found verbatim in source 'alliance-2019-12'" in p for p in found)
+
+
+def test_quote_forgives_only_whitespace_and_quote_marks(knowledge_copy):
+    from engine.textnorm import quote_form
+
+    source = (knowledge_copy / "sources" / "alliance-2019-12.fr.txt").read_text(encoding="utf-8")
+    assert quote_form("conseil  opérationnel\nde l'Alliance") in quote_form(source)  # ’ vs ', spaces
+    assert quote_form("conseil operationnel de l'Alliance") not in quote_form(source)  # accents are not forgiven
+
+
+def test_python_tag_is_refused(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    sheet.write_text("facts: !!python/object/apply:os.system ['echo pwned']\n", encoding="utf-8")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "facts/sales.yaml:1: YAML error" in found
+    assert "python/object/apply:os.system" in found
+
+
+def test_deeply_nested_and_huge_files(knowledge_copy, monkeypatch):
+    from engine import yamlfile
+
+    (knowledge_copy / "facts" / "deep.yaml").write_text("facts: " + "[" * 200 + "]" * 200 + "\n", encoding="utf-8")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "facts/deep.yaml:1: nested more than 20 levels deep" in found
+    monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", 1000)
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "facts/leaders.yaml: file is" in found and "more than the 1,000 allowed" in found
+
+
+def test_alias_bomb_is_refused(knowledge_copy):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"b{i}: &b{i} [*a, *a, *a, *a, *a, *a, *a, *a, *a]" for i in range(30)
+    ]
+    (knowledge_copy / "facts" / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "facts/bomb.yaml:" in found and "aliases" in found
+
+
+def test_source_file_outside_knowledge_is_never_read(knowledge_copy, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Renault, Nissan et Mitsubishi ont tenu", encoding="utf-8")
+    edit(knowledge_copy / "sources.yaml", "file: sources/alliance-2019-12.fr.txt", "file: ../secret.txt")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "sources.yaml:" in found and "file '../secret.txt' is outside knowledge/" in found
+
+
+def test_fact_sheet_symlinked_outside_is_not_read(knowledge_copy, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("facts: []\n", encoding="utf-8")
+    (knowledge_copy / "facts" / "link.yaml").symlink_to(outside)
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "facts/link.yaml: links outside knowledge/; not read" in found
+
+
+def test_yaml_booleans_in_lexicon_get_a_hint(knowledge_copy):
+    edit(knowledge_copy / "lexicon.yaml", '"on"', "on")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert (
+        "lexicon.yaml:" in found and "True is not a word (quote it: YAML reads on, off, yes, no as true/false)" in found
+    )
+
+
+def test_every_problem_is_reported_at_once(knowledge_copy):
+    edit(knowledge_copy / "facts" / "sales.yaml", "source: alliance-2019-12", "source: nowhere")
+    edit(knowledge_copy / "facts" / "ghosn.yaml", "topic: ghosn", "topic: nowhere")
+    edit(knowledge_copy / "eval" / "questions.yaml", "expect: meeting-place", "expect: no-such-fact")
+    found = problems_of(knowledge_copy)
+    files = {p.split(":")[0] for p in found}
+    assert {"facts/sales.yaml", "facts/ghosn.yaml", "eval/questions.yaml"} <= files
+
+
+def test_not_utf8_and_not_a_list(knowledge_copy):
+    (knowledge_copy / "facts" / "latin1.yaml").write_bytes("facts: [caf\xe9]".encode("latin-1"))
+    (knowledge_copy / "facts" / "scalar.yaml").write_text("just text\n", encoding="utf-8")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "facts/latin1.yaml: not UTF-8 text" in found
+    assert "facts/scalar.yaml:" in found and "expected a top-level 'facts:' list" in found
+
+
+def test_duplicate_key_in_a_fact(knowledge_copy):
+    edit(knowledge_copy / "facts" / "sales.yaml", "    topic: sales\n", "    topic: sales\n    topic: sales\n")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "duplicate key 'topic'" in found

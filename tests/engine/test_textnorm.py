@@ -1,0 +1,29 @@
+from engine.textnorm import fold, quote_form, stem, tokenize
+
+
+def test_fold_drops_case_accents_and_typographic_marks():
+    assert fold("Où s’est TENUE la Réunion ? Œuvre") == "ou s'est tenue la reunion ? oeuvre"
+
+
+def test_tokenize_splits_elisions_and_keeps_decimals():
+    assert tokenize("L'Alliance a vendu 10,76 millions d’unités.") == [
+        "l",
+        "alliance",
+        "a",
+        "vendu",
+        "10_76",
+        "millions",
+        "d",
+        "unites",
+    ]
+
+
+def test_stem_is_light_and_symmetric():
+    assert stem("ventes") == stem("vente") == "vente"
+    assert stem("process") == "process"
+    assert stem("bus") == "bus"
+
+
+def test_quote_form_only_normalises_whitespace_and_marks():
+    assert quote_form("l’état  d’esprit\n«ouvert»") == "l'état d'esprit \"ouvert\""
+    assert quote_form("état") != quote_form("etat")
