@@ -43,7 +43,11 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (it is, in the wheels), else the pure-Python one.
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BASE):  # type: ignore[misc, valid-type]
     """SafeLoader plus line numbers; still refuses every non-standard tag."""
 
 
@@ -78,7 +82,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 def _check_shape(text: str) -> None:
     """Walk the parser's events (which do not recurse) to refuse deep nesting and alias bombs."""
     depth = aliases = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_BASE):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
