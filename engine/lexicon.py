@@ -43,6 +43,8 @@ class Lexicon:
     entities: frozenset[str]
     smalltalk: Mapping[tuple[str, ...], str]
     markers: Mapping[str, frozenset[str]]
+    #: For each word that starts a phrase, the longest such phrase (so most words skip the lookup).
+    phrase_starts: Mapping[str, int] = field(default_factory=dict)
     #: Zipf frequency of common words, per language ("en", "fr"): tells real words from typos.
     frequencies: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
@@ -83,7 +85,11 @@ class Lexicon:
             for w in smalltalk.get(kind, ())
             if len(key := _phrase(w)) == 1 and key[0] not in words
         }
+        starts: dict[str, int] = {}
+        for key in phrases:
+            starts[key[0]] = max(starts.get(key[0], 0), len(key))
         return cls(
+            phrase_starts=MappingProxyType(starts),
             stopwords=frozenset(t for w in stopwords for t in _phrase(w)) | courtesy,
             phrases=MappingProxyType(phrases),
             words=MappingProxyType(words),
@@ -125,8 +131,9 @@ class Lexicon:
         tokens: list[str] = []
         entities: set[str] = set()
         i, n = 0, len(words)
+        starts = self.phrase_starts
         while i < n:
-            for size in range(min(MAX_PHRASE, n - i), 1, -1):
+            for size in range(min(starts.get(words[i], 0), n - i), 1, -1):
                 found = self.phrases.get(tuple(words[i : i + size]))
                 if found:
                     tokens.append(found)

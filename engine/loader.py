@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -223,6 +224,12 @@ def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     )
 
 
+@lru_cache(maxsize=64)
+def _quotable(source: Source) -> str:
+    """The source text in the form quotes are compared with, computed once per source."""
+    return quote_form(source.text)
+
+
 def _check_fact(node: LineDict, report: _Report, sources: dict[str, Source], topics: set[str]) -> Fact | None:
     fact_id = _text(node, "id", report)
     if fact_id and not _ID.fullmatch(fact_id):
@@ -237,7 +244,7 @@ def _check_fact(node: LineDict, report: _Report, sources: dict[str, Source], top
     if source_id and source_id not in sources:
         report.add(_line(node, "source"), f"unknown source '{source_id}' (see sources.yaml)", fact_id)
     quote = _text(node, "quote", report, fact_id)
-    if quote and source_id in sources and quote_form(quote) not in quote_form(sources[source_id].text):
+    if quote and source_id in sources and quote_form(quote) not in _quotable(sources[source_id]):
         report.add(_line(node, "quote"), f"quote not found verbatim in source '{source_id}'", fact_id)
     questions: dict[str, tuple[str, ...]] = {}
     answers: dict[str, str] = {}

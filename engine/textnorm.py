@@ -34,9 +34,19 @@ _TOKEN = re.compile(r"\d+(?:_\d+)?|[^\W\d_]+")
 MAX_CHARS = 4000
 
 
+def _strip_accent(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+
+
+#: Accented Latin letters mapped once to their plain forms: the common case costs one translate().
+_LATIN = str.maketrans({chr(c): _strip_accent(chr(c)) for c in range(0xC0, 0x250) if _strip_accent(chr(c)) != chr(c)})
+
+
 def fold(text: str) -> str:
     """Lowercase, drop accents and map typographic marks to their plain forms."""
-    text = text[:MAX_CHARS].translate(_MARKS).casefold().translate(_MARKS)
+    text = text[:MAX_CHARS].translate(_MARKS).casefold().translate(_MARKS).translate(_LATIN)
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
