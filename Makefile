@@ -2,16 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-dev
+RUNTIME := $(VENV)/.installed-runtime
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: run test lint format eval check bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 
-run: $(STAMP)
+$(RUNTIME): requirements.txt | $(VENV)/bin/python
+	$(PIP) -r requirements.txt
+	touch $(RUNTIME)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) -r requirements-dev.txt
+	touch $(STAMP) $(RUNTIME)
+
+run: $(RUNTIME)
 	$(PY) bot.py
 
 test: $(STAMP)
@@ -27,10 +35,10 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-check: $(STAMP)
+check: $(RUNTIME)
 	$(PY) bot.py check
 
-eval: $(STAMP)
+eval: $(RUNTIME)
 	$(PY) bot.py eval
 
 bench: $(STAMP)

@@ -14,7 +14,6 @@ from engine.loader import load_knowledge
 from engine.matcher import Candidate, Matcher
 from engine.messages import message
 from engine.model import Fact, KnowledgeBase, Source
-from engine.textnorm import tokenize
 
 #: Default thresholds on the 0-100 score: answer at or above, suggest at or above.
 ANSWER_THRESHOLD = 50
@@ -96,7 +95,7 @@ class Engine:
         """Answer one question; never raises on any text."""
         snap = snapshot or self._snapshot
         matcher = snap.matcher
-        words = [matcher.correct(w) for w in tokenize(question)]
+        words = matcher.words(question)
         lang = matcher.language.guess(question, words)
         topics = self.topics_line(lang, snap)
         small = snap.kb.lexicon.smalltalk_kind(words)

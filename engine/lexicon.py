@@ -14,6 +14,7 @@ from types import MappingProxyType
 from engine.textnorm import stem, tokenize
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_ACCENTED_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")
 #: Phrases longer than this many words are not looked for.
 MAX_PHRASE = 5
 
@@ -45,6 +46,8 @@ class Lexicon:
     markers: Mapping[str, frozenset[str]]
     #: For each word that starts a phrase, the longest such phrase (so most words skip the lookup).
     phrase_starts: Mapping[str, int] = field(default_factory=dict)
+    #: Accented words that folding would confuse with another word ("né" born, "ne" not): replaced first.
+    accented: Mapping[str, str] = field(default_factory=dict)
     #: Zipf frequency of common words, per language ("en", "fr"): tells real words from typos.
     frequencies: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
@@ -59,6 +62,7 @@ class Lexicon:
         smalltalk: Mapping[str, Iterable[str]],
         markers: Mapping[str, Iterable[str]],
         frequencies: Mapping[str, Mapping[str, float]] | None = None,
+        accented: Mapping[str, str] | None = None,
     ) -> Lexicon:
         phrases: dict[tuple[str, ...], str] = {}
         words: dict[str, str] = {}
@@ -90,6 +94,7 @@ class Lexicon:
             starts[key[0]] = max(starts.get(key[0], 0), len(key))
         return cls(
             phrase_starts=MappingProxyType(starts),
+            accented=MappingProxyType({k.casefold(): v for k, v in (accented or {}).items()}),
             stopwords=frozenset(t for w in stopwords for t in _phrase(w)) | courtesy,
             phrases=MappingProxyType(phrases),
             words=MappingProxyType(words),
@@ -103,6 +108,12 @@ class Lexicon:
     def zipf(self, word: str) -> float:
         """How common a word is in French or English, whichever is higher (0 when unknown)."""
         return max((f.get(word, 0.0) for f in self.frequencies.values()), default=0.0)
+
+    def split(self, text: str) -> list[str]:
+        """Tokenise, keeping apart the accented words that folding would merge with another word."""
+        if self.accented:
+            text = _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
+        return tokenize(text)
 
     def canonical(self, token: str) -> str | None:
         """The canonical form of one word, or None when it is a stop word."""
@@ -127,7 +138,7 @@ class Lexicon:
     def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
         """Fold, tokenise, map phrases and synonyms to one form, and drop stop words."""
         if words is None:
-            words = tokenize(text)
+            words = self.split(text)
         tokens: list[str] = []
         entities: set[str] = set()
         i, n = 0, len(words)

@@ -187,6 +187,16 @@ def _load_frequencies(root: Path, problems: list[Problem]) -> dict[str, dict[str
     return frequencies
 
 
+def _accented(value: Any, report: _Report, data: LineDict) -> dict[str, str]:
+    """The optional `accented:` mapping of accented words to the word they stand for."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        report.add(_line(data, "accented"), "section 'accented' must map words to words")
+        return {}
+    return value
+
+
 def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     report = _Report(problems, "lexicon.yaml")
     data = _read(root, "lexicon.yaml", problems)
@@ -215,6 +225,7 @@ def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
         return None
     return Lexicon.build(
         frequencies=_load_frequencies(root, problems),
+        accented=_accented(data.get("accented"), report, data),
         stopwords=[w for words in data["stopwords"].values() for w in words],
         synonyms=data["synonyms"],
         question_words=data["question_words"],

@@ -97,7 +97,7 @@ class Matcher:
             indices, bag, entities, kinds = [], set(), set(), set()
             for lang, questions in fact.questions.items():
                 for question in questions:
-                    words = tokenize(question)
+                    words = lexicon.split(question)
                     known_words.update(words)
                     own_words[lang].update(words)
                     analysis = lexicon.analyse(question, words)
@@ -115,7 +115,7 @@ class Matcher:
                 entities |= analysis.entities
             answer_bag, answer_entities = set(), set()
             for lang, answer in fact.answer.items():
-                words = tokenize(answer)
+                words = lexicon.split(answer)
                 known_words.update(words)
                 own_words[lang].update(words)
                 analysis = lexicon.analyse(answer, words)
@@ -197,6 +197,10 @@ class Matcher:
                 best, best_distance = found[0], found[1]
         return best
 
+    def words(self, text: str) -> list[str]:
+        """The question's words, folded and with misspellings corrected."""
+        return [self.correct(w) for w in self.lexicon.split(text)]
+
     def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
         """The question's analysis: corrected words, plus capitalised names the base does not know.
 
@@ -204,7 +208,7 @@ class Matcher:
         like a known entity keeps it from being answered with a fact about another company.
         """
         if words is None:
-            words = [self.correct(w) for w in tokenize(text)]
+            words = self.words(text)
         analysis = self.lexicon.analyse(text, words)
         names = {
             token

@@ -107,3 +107,9 @@ def test_answer_fact_by_id(engine):
     reply = engine.answer_fact("rank-2018", "en")
     assert reply.answered and "10.76" in reply.text
     assert engine.answer_fact("no-such-fact", "en") is None
+
+
+def test_accented_words_that_folding_would_merge_stay_apart(engine):
+    # "né" (born) is not the negation "ne": the article does not say where Ghosn was born.
+    assert not engine.ask("Où est né Carlos Ghosn ?").answered
+    assert engine.ask("Carlos Ghosn n'est pas encore jugé ?").fact.id == "ghosn-trial"
