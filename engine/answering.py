@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.loader import load_knowledge
+from engine.loader import Loader
 from engine.matcher import Candidate, Matcher
 from engine.messages import message
 from engine.model import Fact, KnowledgeBase, Source
@@ -55,13 +55,19 @@ class Snapshot:
     matcher: Matcher = field(repr=False)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Snapshot:
-        return cls(kb, Matcher(kb))
+    def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None) -> Snapshot:
+        """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
+        return cls(kb, Matcher(kb, previous.matcher if previous is not None else None))
 
     @classmethod
-    def load(cls, root: Path | str) -> Snapshot:
-        """Load, validate and index knowledge/; raises KnowledgeError."""
-        return cls.build(load_knowledge(root))
+    def load(cls, root: Path | str, *, loader: Loader | None = None, previous: Snapshot | None = None) -> Snapshot:
+        """Load, validate and index knowledge/; raises KnowledgeError.
+
+        Pass the Loader of the previous load and the snapshot being served, and only the
+        sheets and facts that changed are read and analysed again (a reload's fast path).
+        """
+        kb = (loader or Loader(root)).load()
+        return cls.build(kb, previous)
 
 
 class Engine:

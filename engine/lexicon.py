@@ -15,6 +15,8 @@ from engine.textnorm import stem, tokenize
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ACCENTED_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")
+#: At most this many words' canonical forms are memoised (bounds memory on hostile input).
+CANONICAL_MEMO = 200_000
 #: Phrases longer than this many words are not looked for.
 MAX_PHRASE = 5
 
@@ -50,6 +52,10 @@ class Lexicon:
     accented: Mapping[str, str] = field(default_factory=dict)
     #: Zipf frequency of common words, per language ("en", "fr"): tells real words from typos.
     frequencies: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: Longest question-word phrase starting with each word.
+    kind_starts: Mapping[str, int] = field(default_factory=dict)
+    #: Memo of `canonical`, filled as words are met (pure function of the word lists above).
+    _canonical: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -92,13 +98,19 @@ class Lexicon:
         starts: dict[str, int] = {}
         for key in phrases:
             starts[key[0]] = max(starts.get(key[0], 0), len(key))
+        kinds = {_phrase(w): kind for kind, ws in question_words.items() for w in ws}
+        kind_starts: dict[str, int] = {}
+        for key in kinds:
+            if key:
+                kind_starts[key[0]] = max(kind_starts.get(key[0], 0), len(key))
         return cls(
+            kind_starts=MappingProxyType(kind_starts),
             phrase_starts=MappingProxyType(starts),
             accented=MappingProxyType({k.casefold(): v for k, v in (accented or {}).items()}),
             stopwords=frozenset(t for w in stopwords for t in _phrase(w)) | courtesy,
             phrases=MappingProxyType(phrases),
             words=MappingProxyType(words),
-            kinds=MappingProxyType({_phrase(w): kind for kind, ws in question_words.items() for w in ws}),
+            kinds=MappingProxyType(kinds),
             entities=frozenset(entity_set),
             smalltalk=MappingProxyType({_phrase(w): kind for kind, ws in smalltalk.items() for w in ws}),
             markers=MappingProxyType({lang: frozenset(ws) for lang, ws in markers.items()}),
@@ -117,19 +129,26 @@ class Lexicon:
 
     def canonical(self, token: str) -> str | None:
         """The canonical form of one word, or None when it is a stop word."""
-        if token in self.stopwords:
-            return None
-        found = self.words.get(token)
-        if found is None:
-            stemmed = stem(token)
-            found = self.words.get(stemmed, stemmed)
+        try:
+            return self._canonical[token]
+        except KeyError:
+            pass
+        found: str | None = None
+        if token not in self.stopwords:
+            found = self.words.get(token)
+            if found is None:
+                stemmed = stem(token)
+                found = self.words.get(stemmed, stemmed)
+        if len(self._canonical) < CANONICAL_MEMO:
+            self._canonical[token] = found
         return found
 
     def question_kinds(self, words: list[str] | tuple[str, ...]) -> frozenset[str]:
         """What the question asks for: who, when, where, how_many, why."""
         kinds = set()
-        for size in (2, 1):
-            for i in range(len(words) - size + 1):
+        starts = self.kind_starts
+        for i, word in enumerate(words):
+            for size in range(min(starts.get(word, 0), len(words) - i), 0, -1):
                 kind = self.kinds.get(tuple(words[i : i + size]))
                 if kind:
                     kinds.add(kind)

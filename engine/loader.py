@@ -3,378 +3,193 @@
 A load either returns a complete, validated KnowledgeBase or raises KnowledgeError with
 the full list of problems (file, line, fact id, reason); it never returns half a base,
 so a failed reload cannot replace a good one.
+
+A Loader remembers what it read: on the next load, a fact sheet whose bytes, sources and
+topics are unchanged is not parsed or validated again, and its Fact objects are reused
+as they were (so the index can reuse their analysis too). Reloading a large base after
+editing one sheet costs one sheet, plus the checks that span all sheets.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Iterator
+import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from engine.lexicon import Lexicon
-from engine.model import LANGS, EvalQuestion, Fact, KnowledgeBase, Source, Topic
-from engine.textnorm import quote_form, tokenize
-from engine.yamlfile import LineDict, LineList, YamlError, read_yaml
+from engine.model import Fact, KnowledgeBase, Source
+from engine.schema import (
+    KnowledgeError,
+    Problem,
+    Report,
+    check_fact,
+    inside,
+    items,
+    line_of,
+    load_eval,
+    load_lexicon,
+    load_sources,
+    load_topics,
+    read_yaml,
+)
+from engine.textnorm import tokenize
+from engine.yamlfile import YamlError
 
-_ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
-_FACT_FIELDS = {"id", "topic", "source", "quote", "questions", "answer", "keywords"}
-_SOURCE_FIELDS = {"id", "title", "date", "lang", "outlet", "file"}
-_LEXICON_FIELDS = ("stopwords", "question_words", "synonyms", "entities", "smalltalk", "language_markers")
+__all__ = ["KnowledgeError", "Loader", "Problem", "load_knowledge"]
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong in knowledge/, where a moderator can find it."""
+class _Sheet:
+    """What one fact sheet yielded, for reuse while its bytes and context are unchanged."""
 
-    file: str
-    line: int | None
-    fact_id: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        fact = f" [{self.fact_id}]" if self.fact_id else ""
-        return f"{where}{fact}: {self.message}"
-
-
-class KnowledgeError(Exception):
-    """The knowledge folder did not validate; `problems` lists everything wrong."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__(f"{len(problems)} problem(s) in knowledge/:\n" + "\n".join(map(str, problems)))
+    digest: str
+    context: tuple
+    facts: tuple[Fact, ...]
+    #: (id, line, questions line) of every fact node with a text id, valid or not, in order.
+    declared: tuple[tuple[str, int, int | None], ...]
+    problems: tuple[Problem, ...]
+    readable: bool
+    #: For each valid fact, its questions as (lang, text, normalised key).
+    keys: tuple[tuple[tuple[str, str, str], ...], ...]
 
 
-class _Report:
-    """Collects problems for one file, with the fact currently being checked."""
-
-    def __init__(self, problems: list[Problem], file: str) -> None:
-        self.problems, self.file = problems, file
-
-    def add(self, line: int | None, message: str, fact_id: str | None = None) -> None:
-        self.problems.append(Problem(self.file, line, fact_id, message))
-
-
-def _line(node: Any, key: str | None = None) -> int | None:
-    if isinstance(node, LineDict):
-        return node.key_lines.get(key, node.line) if key else node.line
-    if isinstance(node, LineList):
-        return node.line
-    return None
+def _digest(*paths: Path) -> str:
+    sha = hashlib.sha1(usedforsecurity=False)
+    for path in paths:
+        if path.exists():
+            sha.update(path.read_bytes())
+        sha.update(b"\0")
+    return sha.hexdigest()
 
 
-def _read(root: Path, relative: str, problems: list[Problem], *, required: bool = True) -> Any:
-    path = root / relative
-    if not path.exists():
-        if required:
-            problems.append(Problem(relative, None, None, "file is missing"))
-        return None
-    try:
-        return read_yaml(path)
-    except YamlError as exc:
-        problems.append(Problem(relative, exc.line, None, exc.message))
-        return None
+class Loader:
+    """Loads one knowledge folder, again and again, re-reading only what changed."""
 
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._sheets: dict[str, _Sheet] = {}
+        self._lexicon: tuple[str, Lexicon | None, tuple[Problem, ...]] | None = None
 
-def _items(data: Any, key: str, report: _Report) -> Iterator[LineDict]:
-    """The mappings listed under `key` at the top of a file, reporting anything else."""
-    if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        report.add(_line(data), f"expected a top-level '{key}:' list")
-        return
-    items = data[key]
-    for index, item in enumerate(items):
-        if isinstance(item, LineDict):
-            yield item
-        else:
-            line = items.item_lines[index] if isinstance(items, LineList) else None
-            report.add(line, f"item {index + 1} of '{key}' is not a mapping (key: value)")
-
-
-def _text(
-    node: LineDict, key: str, report: _Report, fact_id: str | None = None, *, optional: bool = False
-) -> str | None:
-    value = node.get(key)
-    if value is None:
-        if not optional:
-            report.add(node.line, f"missing field '{key}'", fact_id)
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str) or not value.strip():
-        report.add(_line(node, key), f"field '{key}' must be non-empty text", fact_id)
-        return None
-    return value.strip()
-
-
-def _inside(root: Path, relative: str) -> Path | None:
-    """The path of `relative` under root, or None when it would leave root."""
-    if Path(relative).is_absolute():
-        return None
-    path = (root / relative).resolve()
-    return path if path.is_relative_to(root.resolve()) else None
-
-
-def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
-    report = _Report(problems, "sources.yaml")
-    sources: dict[str, Source] = {}
-    for node in _items(_read(root, "sources.yaml", problems), "sources", report):
-        source_id = _text(node, "id", report)
-        values = {key: _text(node, key, report, source_id) for key in ("title", "date", "lang", "file")}
-        outlet = _text(node, "outlet", report, source_id, optional=True)
-        for key in sorted(set(node) - _SOURCE_FIELDS):
-            report.add(_line(node, key), f"unknown field '{key}'", source_id)
-        if source_id in sources:
-            report.add(node.line, "duplicate source id", source_id)
-        if source_id is None or None in values.values():
-            continue
-        path = _inside(root, values["file"])
-        if path is None:
-            report.add(_line(node, "file"), f"file '{values['file']}' is outside knowledge/", source_id)
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            report.add(_line(node, "file"), f"cannot read '{values['file']}': {exc}", source_id)
-            continue
-        sources[source_id] = Source(
-            source_id, values["title"], values["date"], values["lang"], outlet, values["file"], text
+    def load(self) -> KnowledgeBase:
+        """Load and validate the whole folder; raises KnowledgeError listing every problem."""
+        root = self.root
+        if not root.is_dir():
+            raise KnowledgeError([Problem(str(root), None, None, "knowledge folder not found")])
+        problems: list[Problem] = []
+        lexicon = self.load_lexicon(problems)
+        sources = load_sources(root, problems)
+        topics = load_topics(root, problems)
+        facts, declared_ids = self._load_facts(problems, sources, {t.id for t in topics})
+        eval_questions = load_eval(root, problems, declared_ids)
+        if problems or lexicon is None:
+            raise KnowledgeError(problems)
+        return KnowledgeBase(
+            sources=MappingProxyType(sources),
+            topics=tuple(topics),
+            facts=tuple(facts),
+            lexicon=lexicon,
+            eval_questions=tuple(eval_questions),
+            facts_by_id=MappingProxyType({f.id: f for f in facts}),
         )
-    return sources
 
+    def load_lexicon(self, problems: list[Problem]) -> Lexicon | None:
+        root = self.root
+        digest = _digest(root / "lexicon.yaml", *(root / "words" / f"{lang}.tsv" for lang in ("en", "fr")))
+        if self._lexicon is None or self._lexicon[0] != digest:
+            found: list[Problem] = []
+            self._lexicon = (digest, load_lexicon(root, found), tuple(found))
+        problems.extend(self._lexicon[2])
+        return self._lexicon[1]
 
-def _load_topics(root: Path, problems: list[Problem]) -> list[Topic]:
-    report = _Report(problems, "topics.yaml")
-    topics: list[Topic] = []
-    for node in _items(_read(root, "topics.yaml", problems), "topics", report):
-        topic_id = _text(node, "id", report)
-        labels = {lang: _text(node, lang, report, topic_id) for lang in LANGS}
-        if topic_id and None not in labels.values():
-            if any(t.id == topic_id for t in topics):
-                report.add(node.line, "duplicate topic id", topic_id)
-            topics.append(Topic(topic_id, MappingProxyType(labels)))
-    return topics
-
-
-def _string_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _load_frequencies(root: Path, problems: list[Problem]) -> dict[str, dict[str, float]]:
-    """The optional common-word lists words/{lang}.tsv: a word and its Zipf frequency a line."""
-    frequencies: dict[str, dict[str, float]] = {}
-    for lang in LANGS:
-        relative = f"words/{lang}.tsv"
-        path = root / relative
-        if not path.exists():
-            continue
-        table: dict[str, float] = {}
+    def _sheet(self, relative: str, sources: dict[str, Source], topics: set[str]) -> _Sheet:
+        path = self.root / relative
         try:
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                word, _, zipf = line.partition("\t")
-                try:
-                    table[word] = float(zipf)
-                except ValueError:
-                    problems.append(Problem(relative, number, None, "expected a word, a tab and a number"))
-                    break
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(relative, None, None, f"cannot read: {exc}"))
-        frequencies[lang] = table
-    return frequencies
-
-
-def _accented(value: Any, report: _Report, data: LineDict) -> dict[str, str]:
-    """The optional `accented:` mapping of accented words to the word they stand for."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        report.add(_line(data, "accented"), "section 'accented' must map words to words")
-        return {}
-    return value
-
-
-def _load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
-    report = _Report(problems, "lexicon.yaml")
-    data = _read(root, "lexicon.yaml", problems)
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        report.add(_line(data), "expected a mapping of word lists")
-        return None
-    ok = True
-    for section in _LEXICON_FIELDS:
-        value = data.get(section)
-        lists = [(section, value)] if section == "entities" else list(value.items()) if isinstance(value, dict) else []
-        if not lists or not all(isinstance(words, list) for _, words in lists):
-            shape = "a list of words" if section == "entities" else "a mapping of names to lists of words"
-            report.add(_line(data, section), f"section '{section}' must be {shape}")
-            ok = False
-            continue
-        for name, words in lists:
-            for index, word in enumerate(words):
-                if not isinstance(word, str):
-                    line = words.item_lines[index] if isinstance(words, LineList) else _line(data, section)
-                    hint = " (quote it: YAML reads on, off, yes, no as true/false)" if isinstance(word, bool) else ""
-                    report.add(line, f"{section}.{name}: {word!r} is not a word{hint}")
-                    ok = False
-    if not ok:
-        return None
-    return Lexicon.build(
-        frequencies=_load_frequencies(root, problems),
-        accented=_accented(data.get("accented"), report, data),
-        stopwords=[w for words in data["stopwords"].values() for w in words],
-        synonyms=data["synonyms"],
-        question_words=data["question_words"],
-        entities=data["entities"],
-        smalltalk=data["smalltalk"],
-        markers=data["language_markers"],
-    )
-
-
-@lru_cache(maxsize=64)
-def _quotable(source: Source) -> str:
-    """The source text in the form quotes are compared with, computed once per source."""
-    return quote_form(source.text)
-
-
-def _check_fact(node: LineDict, report: _Report, sources: dict[str, Source], topics: set[str]) -> Fact | None:
-    fact_id = _text(node, "id", report)
-    if fact_id and not _ID.fullmatch(fact_id):
-        report.add(_line(node, "id"), "id must be lowercase letters, digits and dashes", fact_id)
-    before = len(report.problems)
-    for key in sorted(set(map(str, node)) - _FACT_FIELDS):
-        report.add(_line(node, key), f"unknown field '{key}'", fact_id)
-    topic = _text(node, "topic", report, fact_id)
-    if topic and topic not in topics:
-        report.add(_line(node, "topic"), f"unknown topic '{topic}' (see topics.yaml)", fact_id)
-    source_id = _text(node, "source", report, fact_id)
-    if source_id and source_id not in sources:
-        report.add(_line(node, "source"), f"unknown source '{source_id}' (see sources.yaml)", fact_id)
-    quote = _text(node, "quote", report, fact_id)
-    if quote and source_id in sources and quote_form(quote) not in _quotable(sources[source_id]):
-        report.add(_line(node, "quote"), f"quote not found verbatim in source '{source_id}'", fact_id)
-    questions: dict[str, tuple[str, ...]] = {}
-    answers: dict[str, str] = {}
-    raw_questions, raw_answer = node.get("questions"), node.get("answer")
-    for lang in LANGS:
-        listed = raw_questions.get(lang) if isinstance(raw_questions, dict) else None
-        if not _string_list(listed) or not [q for q in listed if q.strip()]:
-            report.add(_line(node, "questions"), f"questions.{lang} must be a non-empty list of text", fact_id)
+            data_bytes = path.read_bytes()
+        except OSError:
+            data_bytes = b""
+        digest = hashlib.sha1(data_bytes, usedforsecurity=False).hexdigest()
+        context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
+        cached = self._sheets.get(relative)
+        if cached is not None and cached.digest == digest and cached.context == context:
+            return cached
+        problems: list[Problem] = []
+        report = Report(problems, relative)
+        facts: list[Fact] = []
+        declared: list[tuple[str, int, int | None]] = []
+        keys: list[tuple[tuple[str, str, str], ...]] = []
+        try:
+            data = read_yaml(path)
+        except YamlError as exc:
+            problems.append(Problem(relative, exc.line, None, exc.message))
+            sheet = _Sheet(digest, context, (), (), tuple(problems), False, ())
         else:
-            questions[lang] = tuple(q.strip() for q in listed if q.strip())
-        text = raw_answer.get(lang) if isinstance(raw_answer, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            report.add(_line(node, "answer"), f"answer.{lang} must be non-empty text", fact_id)
-        else:
-            answers[lang] = text.strip()
-    keywords = node.get("keywords", [])
-    if not _string_list(keywords):
-        report.add(_line(node, "keywords"), "keywords must be a list of words", fact_id)
-    if len(report.problems) > before or fact_id is None or topic is None or source_id is None or quote is None:
-        return None
-    return Fact(
-        id=fact_id,
-        topic=topic,
-        source=source_id,
-        quote=quote,
-        questions=MappingProxyType(questions),
-        answer=MappingProxyType(answers),
-        keywords=tuple(keywords),
-        file=report.file,
-        line=node.line,
-    )
+            for node in items(data, "facts", report):
+                fact_id = node.get("id") if isinstance(node.get("id"), str) else None
+                if fact_id:
+                    declared.append((fact_id, node.line, line_of(node, "questions")))
+                fact = check_fact(node, report, sources, topics)
+                if fact is not None:
+                    facts.append(fact)
+                    keys.append(
+                        tuple(
+                            (lang, q, " ".join(tokenize(q))) for lang, listed in fact.questions.items() for q in listed
+                        )
+                    )
+            sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), True, tuple(keys))
+        self._sheets[relative] = sheet
+        return sheet
 
-
-def _load_facts(
-    root: Path, problems: list[Problem], sources: dict[str, Source], topics: set[str]
-) -> tuple[list[Fact], set[str] | None]:
-    """The valid facts, and every id declared (valid or not), or None when a sheet could not be read."""
-    facts: list[Fact] = []
-    unreadable = False
-    seen_ids: dict[str, Problem] = {}
-    claimed: dict[str, str] = {}
-    folder = root / "facts"
-    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-    if not files:
-        problems.append(Problem("facts/", None, None, "no fact sheet (facts/*.yaml) found"))
-    for path in files:
-        relative = path.relative_to(root).as_posix()
-        if _inside(root, relative) is None:
-            problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
-            continue
-        report = _Report(problems, relative)
-        data = _read(root, relative, problems)
-        if data is None:
-            unreadable = True
-            continue
-        for node in _items(data, "facts", report):
-            fact_id = node.get("id") if isinstance(node.get("id"), str) else None
-            if fact_id in seen_ids:
-                first = seen_ids[fact_id]
-                report.add(node.line, f"duplicate id, first defined at {first.file}:{first.line}", fact_id)
+    def _load_facts(
+        self, problems: list[Problem], sources: dict[str, Source], topics: set[str]
+    ) -> tuple[list[Fact], set[str] | None]:
+        """The valid facts, and every id declared (valid or not), or None when a sheet could not be read."""
+        root = self.root
+        folder = root / "facts"
+        files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+        if not files:
+            problems.append(Problem("facts/", None, None, "no fact sheet (facts/*.yaml) found"))
+        facts: list[Fact] = []
+        readable = True
+        first_seen: dict[str, tuple[str, int]] = {}
+        claimed: dict[str, str] = {}
+        wanted: set[str] = set()
+        for path in files:
+            relative = path.relative_to(root).as_posix()
+            if inside(root, relative) is None:
+                problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
                 continue
-            if fact_id:
-                seen_ids[fact_id] = Problem(relative, node.line, fact_id, "")
-            fact = _check_fact(node, report, sources, topics)
-            if fact is None:
-                continue
-            for lang, listed in fact.questions.items():
-                for question in listed:
-                    key = " ".join(tokenize(question))
+            wanted.add(relative)
+            sheet = self._sheet(relative, sources, topics)
+            problems.extend(sheet.problems)
+            readable &= sheet.readable
+            for fact_id, line, _ in sheet.declared:
+                first = first_seen.setdefault(fact_id, (relative, line))
+                if first != (relative, line):
+                    problems.append(
+                        Problem(relative, line, fact_id, f"duplicate id, first defined at {first[0]}:{first[1]}")
+                    )
+            questions_line = {fact_id: q_line for fact_id, _, q_line in sheet.declared}
+            for fact, keys in zip(sheet.facts, sheet.keys, strict=True):
+                if first_seen[fact.id] != (relative, fact.line):
+                    continue  # a duplicate: the first definition wins
+                for lang, question, key in keys:
                     owner = claimed.setdefault(key, fact.id)
                     if owner != fact.id:
-                        report.add(
-                            _line(node, "questions"),
-                            f"question {question!r} ({lang}) is also claimed by fact '{owner}'",
-                            fact.id,
+                        problems.append(
+                            Problem(
+                                relative,
+                                questions_line[fact.id],
+                                fact.id,
+                                f"question {question!r} ({lang}) is also claimed by fact '{owner}'",
+                            )
                         )
-            facts.append(fact)
-    return facts, None if unreadable else set(seen_ids)
-
-
-def _load_eval(root: Path, problems: list[Problem], fact_ids: set[str] | None) -> list[EvalQuestion]:
-    """The evaluation questions; unknown fact ids are only reported when every sheet could be read."""
-    relative = "eval/questions.yaml"
-    data = _read(root, relative, problems, required=False)
-    if data is None:
-        return []
-    report = _Report(problems, relative)
-    questions = []
-    for node in _items(data, "questions", report):
-        q = _text(node, "q", report)
-        expect = _text(node, "expect", report)
-        lang = _text(node, "lang", report)
-        if expect and expect != "none" and fact_ids is not None and expect not in fact_ids:
-            report.add(_line(node, "expect"), f"expects unknown fact '{expect}'")
-        elif lang and lang not in LANGS:
-            report.add(_line(node, "lang"), f"lang must be one of {', '.join(LANGS)}")
-        elif q and expect and lang:
-            questions.append(EvalQuestion(q, None if expect == "none" else expect, lang))
-    return questions
+                facts.append(fact)
+        for stale in set(self._sheets) - wanted:
+            del self._sheets[stale]
+        return facts, set(first_seen) if readable else None
 
 
 def load_knowledge(root: Path | str) -> KnowledgeBase:
-    """Load and validate the whole knowledge folder; raises KnowledgeError listing every problem."""
-    root = Path(root)
-    if not root.is_dir():
-        raise KnowledgeError([Problem(str(root), None, None, "knowledge folder not found")])
-    problems: list[Problem] = []
-    lexicon = _load_lexicon(root, problems)
-    sources = _load_sources(root, problems)
-    topics = _load_topics(root, problems)
-    facts, declared_ids = _load_facts(root, problems, sources, {t.id for t in topics})
-    eval_questions = _load_eval(root, problems, declared_ids)
-    if problems or lexicon is None:
-        raise KnowledgeError(problems)
-    return KnowledgeBase(
-        sources=MappingProxyType(sources),
-        topics=tuple(topics),
-        facts=tuple(facts),
-        lexicon=lexicon,
-        eval_questions=tuple(eval_questions),
-        facts_by_id=MappingProxyType({f.id: f for f in facts}),
-    )
+    """Load and validate a knowledge folder once (a Loader keeps a cache for reloads)."""
+    return Loader(root).load()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -22,10 +22,12 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from engine.language import LanguageGuesser
-from engine.lexicon import Analysis
+from engine.lexicon import Analysis, Lexicon
 from engine.model import Fact, KnowledgeBase
 from engine.textnorm import MAX_CHARS, tokenize
 
+#: At most this many facts get a full score for one question (the best by their upper bound).
+MAX_SCORED = 40
 #: Weight of a variant's score against the fact's whole vocabulary.
 VARIANT_WEIGHT = 0.7
 #: How hard unexplained words of the question pull the score down, on top of the blend.
@@ -69,87 +71,126 @@ def _max_distance(word: str) -> int:
     return 1 if len(word) <= 6 else 2
 
 
-class Matcher:
-    """The search index over one KnowledgeBase; immutable once built."""
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One fact, analysed: what the index needs of it, reusable while the fact and lexicon stay the same."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    #: Each question variant: its content tokens, its text, and its folded words joined by spaces.
+    variants: tuple[tuple[frozenset[str], str, str], ...]
+    question_bag: frozenset[str]
+    #: Tokens found only in the answers.
+    answer_bag: frozenset[str]
+    entities: frozenset[str]
+    #: Entities only the answers name.
+    answer_entities: frozenset[str]
+    kinds: frozenset[str]
+    #: Every folded word of the fact, and those of each language.
+    words: frozenset[str]
+    own_words: tuple[tuple[str, frozenset[str]], ...]
+
+
+def _analyse_fact(fact: Fact, lexicon: Lexicon) -> _Entry:
+    variants, bag, entities, kinds, all_words = [], set(), set(), set(), set()
+    own: dict[str, set[str]] = {}
+    for lang, questions in fact.questions.items():
+        for question in questions:
+            words = lexicon.split(question)
+            all_words.update(words)
+            own.setdefault(lang, set()).update(words)
+            analysis = lexicon.analyse(question, words)
+            variants.append((frozenset(analysis.tokens), question, " ".join(words)))
+            bag.update(analysis.tokens)
+            entities |= analysis.entities
+            kinds |= analysis.kinds
+    for keyword in fact.keywords:
+        analysis = lexicon.analyse(keyword)
+        all_words.update(analysis.words)
+        bag.update(analysis.tokens)
+        entities |= analysis.entities
+    answer_bag, answer_entities = set(), set()
+    for lang, answer in fact.answer.items():
+        words = lexicon.split(answer)
+        all_words.update(words)
+        own.setdefault(lang, set()).update(words)
+        analysis = lexicon.analyse(answer, words)
+        answer_bag.update(analysis.tokens)
+        answer_entities |= analysis.entities
+    return _Entry(
+        variants=tuple(variants),
+        question_bag=frozenset(bag),
+        answer_bag=frozenset(answer_bag - bag),
+        entities=frozenset(entities),
+        answer_entities=frozenset(answer_entities - entities),
+        kinds=frozenset(kinds),
+        words=frozenset(all_words),
+        own_words=tuple((lang, frozenset(ws)) for lang, ws in own.items()),
+    )
+
+
+class Matcher:
+    """The search index over one KnowledgeBase; immutable once built.
+
+    Built with the index of the previous snapshot, it reuses the analysis of every fact
+    that is the very same object under the very same lexicon (the Loader hands back
+    unchanged facts as they were), so a reload only analyses what changed.
+    """
+
+    def __init__(self, kb: KnowledgeBase, previous: Matcher | None = None) -> None:
         lexicon = kb.lexicon
         self.kb = kb
         self.lexicon = lexicon
         facts = kb.facts
-        variant_tokens: list[frozenset[str]] = []
-        variant_text: list[str] = []
-        variant_words: list[str] = []
-        variants_of: list[list[int]] = []
-        self._question_bag: list[frozenset[str]] = []
-        self._answer_bag: list[frozenset[str]] = []
-        self._entities: list[frozenset[str]] = []
-        self._answer_entities: list[frozenset[str]] = []
-        self._kinds: list[frozenset[str]] = []
-        own_words: dict[str, set[str]] = {"fr": set(), "en": set()}
+        if (
+            previous is not None
+            and previous.lexicon is lexicon
+            and len(previous.kb.facts) == len(facts)
+            and all(a is b for a, b in zip(previous.kb.facts, facts, strict=True))
+        ):
+            # Nothing changed (a reload of an untouched folder): share the previous index whole.
+            self.__dict__.update(previous.__dict__)
+            self.kb = kb
+            self.correct = lru_cache(maxsize=4096)(self._correct)
+            return
+        reusable = previous._by_fact if previous is not None and previous.lexicon is lexicon else {}
+        entries: list[_Entry] = []
+        for fact in facts:
+            cached = reusable.get(fact.id)
+            entries.append(cached[1] if cached is not None and cached[0] is fact else _analyse_fact(fact, lexicon))
+        self._by_fact = {fact.id: (fact, entry) for fact, entry in zip(facts, entries, strict=True)}
+        self._entries = entries
+
+        count = max(len(facts), 1)
+        entity_df: Counter[str] = Counter()
+        question_postings: dict[str, list[int]] = defaultdict(list)
+        answer_postings: dict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set(lexicon.stopwords) | set(lexicon.words)
         for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
             known_words.update(phrase)
         for entity in lexicon.entities:
             known_words.update(entity.split("_"))
-        df: dict[str, int] = defaultdict(int)
-        for fact in facts:
-            indices, bag, entities, kinds = [], set(), set(), set()
-            for lang, questions in fact.questions.items():
-                for question in questions:
-                    words = lexicon.split(question)
-                    known_words.update(words)
-                    own_words[lang].update(words)
-                    analysis = lexicon.analyse(question, words)
-                    indices.append(len(variant_tokens))
-                    variant_tokens.append(frozenset(analysis.tokens))
-                    variant_text.append(question)
-                    variant_words.append(" ".join(words))
-                    bag.update(analysis.tokens)
-                    entities |= analysis.entities
-                    kinds |= analysis.kinds
-            for keyword in fact.keywords:
-                analysis = lexicon.analyse(keyword)
-                known_words.update(analysis.words)
-                bag.update(analysis.tokens)
-                entities |= analysis.entities
-            answer_bag, answer_entities = set(), set()
-            for lang, answer in fact.answer.items():
-                words = lexicon.split(answer)
-                known_words.update(words)
-                own_words[lang].update(words)
-                analysis = lexicon.analyse(answer, words)
-                answer_bag.update(analysis.tokens)
-                answer_entities |= analysis.entities
-            for token in bag | answer_bag:
-                df[token] += 1
-            variants_of.append(indices)
-            self._question_bag.append(frozenset(bag))
-            self._answer_bag.append(frozenset(answer_bag - bag))
-            self._entities.append(frozenset(entities))
-            self._answer_entities.append(frozenset(answer_entities - entities))
-            self._kinds.append(frozenset(kinds))
-        count = max(len(facts), 1)
-        entity_df: dict[str, int] = defaultdict(int)
-        for index in range(len(facts)):
-            for entity in self._entities[index] | self._answer_entities[index]:
-                entity_df[entity] += 1
+        own_words: dict[str, set[str]] = {"fr": set(), "en": set()}
+        for index, entry in enumerate(entries):
+            entity_df.update(entry.entities | entry.answer_entities)
+            for token in entry.question_bag:
+                question_postings[token].append(index)
+            for token in entry.answer_bag:
+                answer_postings[token].append(index)
+            known_words |= entry.words
+            for lang, words in entry.own_words:
+                own_words.setdefault(lang, set()).update(words)
         #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
         self._context_entities = frozenset(e for e, n in entity_df.items() if n >= CONTEXT_ENTITY_SHARE * count)
+        # A fact's question and answer bags are disjoint: its word counts once in one postings list.
+        df = Counter({t: len(ix) for t, ix in question_postings.items()})
+        df.update({t: len(ix) for t, ix in answer_postings.items()})
         self._idf = {t: math.log(1 + count / n) for t, n in df.items()}
         #: A word the base has never seen weighs like its rarest word (it may be what the question
         #: is about), less when it is a very common word of French or English.
         self._unknown_weight = UNKNOWN_BOOST * math.log(1 + count)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for index in range(len(facts)):
-            for token in self._question_bag[index] | self._answer_bag[index]:
-                postings[token].append(index)
-        self._postings = {t: tuple(ix) for t, ix in postings.items()}
-        self._variant_tokens = variant_tokens
-        self._variant_text = variant_text
-        self._variant_words = variant_words
-        self._variant_weight = [sum(self._idf.get(t, 0.0) for t in v) or 1.0 for v in variant_tokens]
-        self._variants_of = variants_of
+        self._question_postings = {t: tuple(ix) for t, ix in question_postings.items()}
+        self._answer_postings = {t: tuple(ix) for t, ix in answer_postings.items()}
+        #: Each variant's total weight, computed the first time its fact is scored.
+        self._variant_weights: dict[int, tuple[float, ...]] = {}
         self._known_words = frozenset(known_words)
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(known_words):
@@ -227,56 +268,74 @@ class Matcher:
             return []
         weights = {t: self._idf.get(t) or self._unknown(t) for t in tokens}
         total = sum(weights.values())
-        overlap: dict[int, float] = defaultdict(float)
+        # Coverage (the share of the question's weight a fact's words explain) is exact from the
+        # postings, and with the fact's penalties it bounds its score from above: score facts in
+        # that order, stop once none left can enter the top `limit`, and never score more than
+        # MAX_SCORED (a question made only of very common words could otherwise touch them all).
+        explained: dict[int, float] = defaultdict(float)
         for token in tokens:
-            for index in self._postings.get(token, ()):
-                overlap[index] += weights[token]
-        # The share of the question a fact's words cover bounds its score from above: score the
-        # facts in that order and stop once no remaining fact can enter the top `limit`.
-        best: list[Candidate] = []
-        for index in sorted(overlap, key=overlap.__getitem__, reverse=True):
-            coverage = overlap[index] / total
+            weight = weights[token]
+            for index in self._question_postings.get(token, ()):
+                explained[index] += weight
+            for index in self._answer_postings.get(token, ()):
+                explained[index] += weight * ANSWER_WORD_SHARE
+        bounds = []
+        for index, value in explained.items():
+            coverage = value / total
             bound = (VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage**COVERAGE_POWER
+            bounds.append((bound * self._penalty(index, analysis), index))
+        bounds.sort(reverse=True)
+        best: list[Candidate] = []
+        for bound, index in bounds[:MAX_SCORED]:
             if len(best) >= limit and bound <= best[-1].score:
                 break
-            best.append(self._score(index, weights, total, analysis))
+            best.append(self._score(index, weights, total, analysis, explained[index] / total))
             best.sort(key=lambda c: c.score, reverse=True)
             del best[limit:]
         return best
 
-    def _score(self, index: int, weights: dict[str, float], total: float, analysis: Analysis) -> Candidate:
-        variants = self._variants_of[index]
-        surface = process.cdist(
-            [" ".join(analysis.words)], [self._variant_words[v] for v in variants], scorer=fuzz.ratio
-        )[0]
+    def _penalty(self, index: int, analysis: Analysis) -> float:
+        """The multiplier for named entities the fact never mentions and kinds it never answers."""
+        entry = self._entries[index]
+        factor = 1.0
+        missing = analysis.entities - entry.entities
+        if missing - entry.answer_entities - self._context_entities:
+            factor *= ENTITY_PENALTY
+        elif missing:
+            factor *= ANSWER_ENTITY_PENALTY
+        if analysis.kinds and not analysis.kinds & entry.kinds:
+            factor *= KIND_PENALTY
+        return factor
+
+    def _weights_of(self, index: int) -> tuple[float, ...]:
+        found = self._variant_weights.get(index)
+        if found is None:
+            idf = self._idf
+            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _, _ in self._entries[index].variants)
+            self._variant_weights[index] = found
+        return found
+
+    def _score(
+        self, index: int, weights: dict[str, float], total: float, analysis: Analysis, coverage: float
+    ) -> Candidate:
+        entry = self._entries[index]
+        forms = [words for _, _, words in entry.variants]
+        surface = process.cdist([" ".join(analysis.words)], forms, scorer=fuzz.ratio)[0]
         best, best_variant = 0.0, -1
-        for v, form in zip(variants, surface, strict=True):
-            tokens = self._variant_tokens[v]
+        for v, ((tokens, _, _), form, weight) in enumerate(
+            zip(entry.variants, surface, self._weights_of(index), strict=True)
+        ):
             matched = sum(w for t, w in weights.items() if t in tokens)
             if not matched:
                 continue
-            recall, precision = matched / total, matched / self._variant_weight[v]
+            recall, precision = matched / total, matched / weight
             f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
             f = (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * form / 100
             if f > best:
                 best, best_variant = f, v
-        question_bag, answer_bag = self._question_bag[index], self._answer_bag[index]
-        coverage = (
-            sum(
-                w if t in question_bag else w * ANSWER_WORD_SHARE if t in answer_bag else 0.0
-                for t, w in weights.items()
-            )
-            / total
-        )
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
         score = (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage**COVERAGE_POWER
-        missing = analysis.entities - self._entities[index]
-        if missing - self._answer_entities[index] - self._context_entities:
-            score *= ENTITY_PENALTY
-        elif missing:
-            score *= ANSWER_ENTITY_PENALTY
-        if analysis.kinds and not analysis.kinds & self._kinds[index]:
-            score *= KIND_PENALTY
+        score *= self._penalty(index, analysis)
         fact = self.kb.facts[index]
-        variant = self._variant_text[best_variant] if best_variant >= 0 else fact.questions["fr"][0]
+        variant = entry.variants[best_variant][1] if best_variant >= 0 else fact.questions["fr"][0]
         return Candidate(fact, min(score, 1.0), variant)

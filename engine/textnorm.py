@@ -39,12 +39,14 @@ def _strip_accent(char: str) -> str:
 
 
 #: Accented Latin letters mapped once to their plain forms: the common case costs one translate().
-_LATIN = str.maketrans({chr(c): _strip_accent(chr(c)) for c in range(0xC0, 0x250) if _strip_accent(chr(c)) != chr(c)})
+_LATIN = {chr(c): _strip_accent(chr(c)) for c in range(0xC0, 0x250) if _strip_accent(chr(c)) != chr(c)}
+#: Typographic marks and accented letters in one table (marks first: "œ" is "oe", not "œ" unaccented).
+_FOLD = str.maketrans(_LATIN | {chr(k): v for k, v in _MARKS.items()})
 
 
 def fold(text: str) -> str:
     """Lowercase, drop accents and map typographic marks to their plain forms."""
-    text = text[:MAX_CHARS].translate(_MARKS).casefold().translate(_MARKS).translate(_LATIN)
+    text = text[:MAX_CHARS].casefold().translate(_FOLD)
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)

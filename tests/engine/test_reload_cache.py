@@ -1,0 +1,76 @@
+"""The Loader's and Matcher's reuse across reloads: only what changed is read again."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.answering import Engine, Snapshot
+from engine.loader import KnowledgeError, Loader
+
+
+def test_unchanged_reload_reuses_facts_and_index(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    assert second.kb is not first.kb
+    assert all(a is b for a, b in zip(first.kb.facts, second.kb.facts, strict=True))
+    assert second.kb.lexicon is first.kb.lexicon
+    assert Engine(second).ask("qui dirige nissan").fact.id == "leader-uchida"
+
+
+def test_edited_sheet_is_read_again_and_others_are_reused(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    edited = text.replace("a vendu 10,76 millions de véhicules,", "a vendu 10,76 millions de véhicules (record),", 1)
+    assert edited != text
+    sheet.write_text(edited, encoding="utf-8")
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    changed = [f.id for f in second.kb.facts if f is not first.kb.fact(f.id)]
+    assert changed and all(second.kb.fact(i).file == "facts/sales.yaml" for i in changed)
+    assert "(record)" in Engine(second).ask("combien de voitures vendues en 2018").text
+
+
+def test_broken_sheet_after_a_good_load_is_reported_again(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "ghosn.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("topic: ghosn", "topic: nope", 1), encoding="utf-8")
+    for _ in range(2):  # the cached result of the broken sheet still fails the load
+        with pytest.raises(KnowledgeError) as info:
+            loader.load()
+        assert any("unknown topic 'nope'" in str(p) for p in info.value.problems)
+
+
+def test_changed_source_revalidates_every_quote(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    loader.load()
+    article = knowledge_copy / "sources" / "alliance-2019-12.fr.txt"
+    article.write_text(article.read_text(encoding="utf-8").replace("10,76 millions", "dix millions"), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        loader.load()
+    assert any("quote not found verbatim" in str(p) and "facts/sales.yaml" in str(p) for p in info.value.problems)
+
+
+def test_removed_sheet_is_forgotten(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    loader.load()
+    (knowledge_copy / "facts" / "ghosn.yaml").unlink()
+    eval_file = knowledge_copy / "eval" / "questions.yaml"
+    lines = [line for line in eval_file.read_text(encoding="utf-8").splitlines()]
+    kept, skip = [], False
+    for line in lines:  # drop the evaluation questions that expect a Ghosn fact
+        if line.lstrip().startswith("- q:"):
+            skip = False
+        if "expect: ghosn-" in line:
+            skip = True
+            while kept and not kept[-1].lstrip().startswith("- q:"):
+                kept.pop()
+            kept.pop()
+            continue
+        if not skip:
+            kept.append(line)
+    eval_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    kb = loader.load()
+    assert not any(f.id.startswith("ghosn-") for f in kb.facts)
