@@ -11,12 +11,14 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
 from engine.evaluation import evaluate
 from engine.loader import KnowledgeError
 from engine.render import render_text, reply_json
+from engine.schema import Problem, load_eval
 from engine.settings import Settings, SettingsError
 
 log = logging.getLogger("alliance.cli")
@@ -99,8 +101,19 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
     return 0
 
 
-def cmd_eval(engine: Engine, out: TextIO) -> int:
-    report = evaluate(engine)
+def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None) -> int:
+    questions = None
+    if questions_file:
+        kb = engine.snapshot.kb
+        path = Path(questions_file).resolve()
+        problems: list[Problem] = []
+        questions = load_eval(path.parent, problems, set(kb.facts_by_id), path.name)
+        if problems or not questions:
+            for problem in problems:
+                print(f"error: {problem}", file=sys.stderr)
+            print(f"error: no evaluation questions read from {questions_file}", file=sys.stderr)
+            return 2
+    report = evaluate(engine, questions)
     out.write(report.format() + "\n")
     accuracy, abstention, language = EVAL_FLOORS
     ok = report.accuracy >= accuracy and report.abstention >= abstention and report.language >= language
@@ -120,7 +133,10 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object a line (the stable contract)")
     sub.add_parser("console", help="interactive chat in the terminal")
     sub.add_parser("check", help="validate knowledge/ and list every problem")
-    sub.add_parser("eval", help="measure accuracy, abstention and reply language on the evaluation questions")
+    evaluation = sub.add_parser("eval", help="measure accuracy, abstention and reply language on evaluation questions")
+    evaluation.add_argument(
+        "--questions", metavar="FILE", help="another question file in the same format (default: knowledge/eval)"
+    )
     return p
 
 
@@ -160,7 +176,7 @@ def _main(
     if command == "ask":
         return cmd_ask(engine, args.questions, args.json, stdin, stdout)
     if command == "eval":
-        return cmd_eval(engine, stdout)
+        return cmd_eval(engine, stdout, args.questions)
     banner = ""
     if command == "run":
         banner = (

@@ -288,9 +288,10 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
     )
 
 
-def load_eval(root: Path, problems: list[Problem], fact_ids: set[str] | None) -> list[EvalQuestion]:
+def load_eval(
+    root: Path, problems: list[Problem], fact_ids: set[str] | None, relative: str = "eval/questions.yaml"
+) -> list[EvalQuestion]:
     """The evaluation questions; unknown fact ids are only reported when every sheet could be read."""
-    relative = "eval/questions.yaml"
     data = _read(root, relative, problems, required=False)
     if data is None:
         return []
