@@ -138,7 +138,7 @@ class Lexicon:
             found = self.words.get(token)
             if found is None:
                 stemmed = stem(token)
-                found = self.words.get(stemmed, stemmed)
+                found = None if stemmed in self.stopwords else self.words.get(stemmed, stemmed)
         if len(self._canonical) < CANONICAL_MEMO:
             self._canonical[token] = found
         return found

@@ -54,6 +54,9 @@ UNKNOWN_BOOST = 1.0
 NON_WORD_SHARE = 0.6
 #: The least an unknown word weighs, as a share of the rarest word's weight.
 UNKNOWN_FLOOR = 0.25
+#: Zipf frequencies at which an unknown real word starts to weigh less, and over what span.
+UNKNOWN_COMMON = 7.0
+UNKNOWN_SPAN = 2.0
 #: A capitalised word that does not start a sentence: a name, when the base does not know it.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
 
@@ -218,7 +221,7 @@ class Matcher:
         if zipf < REAL_WORD_ZIPF:
             # Not a real word either: most likely a typo or slang the lexicon does not know yet.
             return self._unknown_weight * NON_WORD_SHARE
-        return self._unknown_weight * min(1.0, max(UNKNOWN_FLOOR, (7.0 - zipf) / 2.0))
+        return self._unknown_weight * min(1.0, max(UNKNOWN_FLOOR, (UNKNOWN_COMMON - zipf) / UNKNOWN_SPAN))
 
     def _correct(self, word: str) -> str:
         """The known word closest to a misspelt one (OSA distance 1, or 2 for long words).
@@ -228,15 +231,21 @@ class Matcher:
         if word in self._known_words or len(word) < 4 or word.isdigit() or self.lexicon.zipf(word) >= REAL_WORD_ZIPF:
             return word
         limit = _max_distance(word)
-        best, best_distance = word, limit + 1
+        found: list[tuple[str, float, int]] = []
         for length in range(len(word) - limit, len(word) + limit + 1):
             choices = self._by_length.get(length)
-            if not choices:
-                continue
-            found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=min(limit, best_distance - 1))
-            if found is not None and found[1] < best_distance:
-                best, best_distance = found[0], found[1]
-        return best
+            if choices:
+                found += process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if not found:
+            return word
+        # The closest word; among equals, one that starts alike ("wher" is "where", not "her"),
+        # then a content word over a stop word, then the nearest length.
+        stopwords = self.lexicon.stopwords
+        best = min(
+            found,
+            key=lambda f: (f[1], f[0][0] != word[0], f[0] in stopwords, abs(len(f[0]) - len(word)), f[0]),
+        )
+        return best[0]
 
     def words(self, text: str) -> list[str]:
         """The question's words, folded and with misspellings corrected."""
