@@ -280,6 +280,23 @@ async def test_edit_reaction_typing_delete_and_access_errors(fake_discord: FakeD
     assert fake_discord.requests_to("POST", "/users/@me/channels")[0].json == {"recipient_id": alice.id}
 
 
+async def test_arbitrary_dispatch_and_reactions_reach_the_client(fake_discord: FakeDiscord) -> None:
+    async with fake_discord.running(MiniBot()) as bot:
+        new_channel = fake_discord.world.add_channel(fake_discord.guild, "announcements")
+        created = asyncio.create_task(bot.wait_for("guild_channel_create", timeout=5))
+        await fake_discord.dispatch("CHANNEL_CREATE", new_channel)
+        channel = await created
+        assert channel.name == "announcements" and bot.get_channel(channel.id) is channel
+
+        pushed = await fake_discord.push_message("react to me")
+        reacted = asyncio.create_task(bot.wait_for("raw_reaction_add", timeout=5))
+        await fake_discord.push_reaction(pushed, "\N{THUMBS UP SIGN}")
+        event = await reacted
+        assert event.message_id == int(pushed["id"]) and event.user_id == int(fake_discord.user["id"])
+        assert str(event.emoji) == "\N{THUMBS UP SIGN}" and event.member is not None
+        await fake_discord.wait_for_message(lambda m: m.reply_to == int(pushed["id"]))  # let the bot finish
+
+
 async def test_unknown_route_is_404_and_recorded(fake_discord: FakeDiscord) -> None:
     async with fake_discord.running(MiniBot()) as bot:
         with pytest.raises(discord.NotFound) as missing:
@@ -491,7 +508,7 @@ async def test_reconnect_opcode_resumes_the_session(fake_discord: FakeDiscord) -
         await fake_discord.reconnect()
         resume = await fake_discord.wait_for_frame(gw.RESUME, since=mark)
         assert resume.d["session_id"] == session.session_id
-        await fake_discord.wait_connected()
+        await fake_discord.wait_connected(since=mark)
 
         pushed = await fake_discord.push_message("after reconnect")
         await fake_discord.wait_for_message(lambda m: m.reply_to == int(pushed["id"]))
@@ -530,7 +547,7 @@ async def test_invalid_session(fake_discord: FakeDiscord, resumable: bool) -> No
         mark = fake_discord.mark()
         await fake_discord.invalidate_session(resumable=resumable)
         await fake_discord.wait_for_frame(gw.RESUME if resumable else gw.IDENTIFY, since=mark)
-        await fake_discord.wait_connected()
+        await fake_discord.wait_connected(since=mark)
         current = fake_discord.gateway.session(0)
         assert current is not None and (current is first) is resumable
 

@@ -149,6 +149,7 @@ class Mark:
     messages: int
     frames: int
     dispatched: int
+    connections: int
 
 
 class Changes:

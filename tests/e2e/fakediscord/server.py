@@ -290,7 +290,11 @@ class FakeDiscord:
 
     def mark(self) -> Mark:
         return Mark(
-            len(self.requests), len(self.sent_messages), len(self.gateway.received), len(self.gateway.dispatched)
+            len(self.requests),
+            len(self.sent_messages),
+            len(self.gateway.received),
+            len(self.gateway.dispatched),
+            len(self.gateway.connections),
         )
 
     def requests_to(
@@ -367,12 +371,21 @@ class FakeDiscord:
 
         return await self.wait_until(find, timeout=timeout, what=f"gateway op {op}")
 
-    async def wait_connected(self, shard_id: int = 0, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - every wait has a default bound
-        """Wait until the shard has a session with a live websocket (after IDENTIFY or RESUME)."""
+    async def wait_connected(
+        self,
+        shard_id: int = 0,
+        *,
+        since: Mark | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
+    ) -> None:
+        """Wait until the shard's session has a live websocket (after IDENTIFY or RESUME); with ``since``, one
+        opened after the mark, so a connection about to close does not count."""
+        first = since.connections if since else 0
 
         def connected() -> bool:
             session = self.gateway.current.get(shard_id)
-            return session is not None and session.connected
+            conn = session.connection if session is not None else None
+            return conn is not None and not conn.closed and conn.number >= first
 
         await self.wait_until(connected, timeout=timeout, what=f"shard {shard_id} connected")
 
@@ -445,6 +458,31 @@ class FakeDiscord:
         self._store(payload)
         await self.gateway.dispatch("MESSAGE_CREATE", payload)
         return payload
+
+    async def push_reaction(
+        self, message: Mapping[str, Any] | SentMessage | int, emoji: str, *, user: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A user adds a unicode ``emoji`` reaction to ``message``: MESSAGE_REACTION_ADD (on_raw_reaction_add)."""
+        msg = self._message(message)
+        user = user or self.user
+        data: dict[str, Any] = {
+            "type": 0,
+            "user_id": user["id"],
+            "channel_id": msg["channel_id"],
+            "message_id": msg["id"],
+            "message_author_id": msg["author"]["id"],
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "burst_colors": [],
+        }
+        guild = self.guilds.get(int(msg["guild_id"])) if msg.get("guild_id") else None
+        member = guild.member(int(user["id"])) if guild else None
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+        if member is not None:
+            data["member"] = {**member, "user": dict(user)}
+        await self.gateway.dispatch("MESSAGE_REACTION_ADD", data)
+        return data
 
     async def push_slash_command(
         self,
