@@ -56,6 +56,7 @@ class Settings:
     moderator_roles: frozenset[int] = frozenset()
     knowledge_dir: Path = ROOT / "knowledge"
     journal_path: str = str(ROOT / "journal.sqlite3")
+    journal_enabled: bool = True
     journal_retention_days: int = 90
     answer_threshold: int = 50
     suggest_threshold: int = 30
@@ -64,6 +65,7 @@ class Settings:
     message_content: bool = False
     dev_guild: int | None = None
     log_level: str = "INFO"
+    sharded: bool = False
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
@@ -92,6 +94,7 @@ class Settings:
             moderator_roles=_ids(env, "MODERATOR_ROLE_IDS"),
             knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or ROOT / "knowledge"),
             journal_path=env.get("JOURNAL_PATH", "").strip() or str(ROOT / "journal.sqlite3"),
+            journal_enabled=_bool(env, "JOURNAL_ENABLED", True),
             journal_retention_days=_int(env, "JOURNAL_RETENTION_DAYS", 90, 0, 36500),
             answer_threshold=answer,
             suggest_threshold=suggest,
@@ -100,6 +103,7 @@ class Settings:
             message_content=_bool(env, "MESSAGE_CONTENT_INTENT", False),
             dev_guild=dev_guild or None,
             log_level=level,
+            sharded=_bool(env, "SHARDED", False) or bool(shard_count),
             shard_count=shard_count or None,
             shard_ids=shard_ids,
         )

@@ -1,0 +1,297 @@
+"""The journal on a real SQLite file: schema, pseudonyms, retention, figures, and every failure answered quietly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from engine.answering import Reply
+from engine.journal import MIGRATIONS, Journal, group_alike, open_journal
+
+USER = 123_456_789_012_345_678
+
+
+class Clock:
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "journal.sqlite3"
+
+
+@pytest.fixture
+def answer(engine) -> Reply:
+    reply = engine.ask("Qui dirige Nissan ?")
+    assert reply.answered
+    return reply
+
+
+def unknown(question: str = "Quelle est la capitale du Pérou ?") -> Reply:
+    return Reply(question, "unknown", "fr", "not covered")
+
+
+def record(journal: Journal, reply: Reply, ref: int, user: int = USER) -> bool:
+    return journal.record_question(reply, ref=ref, user_id=user, guild_id=1, channel_id=2, via="mention")
+
+
+def journal_errors(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "alliance.journal" and r.levelno >= logging.ERROR]
+
+
+def test_schema_created_with_version_wal_and_salt(path):
+    journal = open_journal(str(path))
+    journal.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    salt = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
+    assert len(bytes.fromhex(salt)) == 32
+
+
+def test_reopening_keeps_data_and_salt(path, answer):
+    first = Journal(str(path))
+    record(first, answer, 1)
+    hashed = first.user_hash(USER)
+    first.close()
+    second = Journal(str(path))
+    assert second.stats().questions == 1
+    assert second.user_hash(USER) == hashed
+    second.close()
+
+
+def test_each_journal_has_its_own_salt(tmp_path):
+    one, two = Journal(str(tmp_path / "a.sqlite3")), Journal(str(tmp_path / "b.sqlite3"))
+    one.open(), two.open()
+    assert one.user_hash(USER) != two.user_hash(USER)
+
+
+def test_question_row_and_no_user_id_in_clear(path, answer):
+    journal = Journal(str(path))
+    assert record(journal, answer, ref=99)
+    assert journal.record_feedback(ref=99, fact_id=answer.fact.id, user_id=USER, helpful=False)
+    journal.close()
+    conn = sqlite3.connect(path)
+    row = conn.execute(
+        "SELECT ref, guild_id, channel_id, via, lang, question, kind, fact_id, score, answered, user_hash "
+        "FROM questions"
+    ).fetchone()
+    assert row[:10] == (99, 1, 2, "mention", "fr", "Qui dirige Nissan ?", "answer", "leader-uchida", answer.score, 1)
+    assert len(row[10]) == 32
+    dump = "\n".join(conn.iterdump())
+    assert str(USER) not in dump
+
+
+def test_same_ref_is_recorded_once(path, answer):
+    journal = Journal(str(path))
+    record(journal, answer, 5)
+    record(journal, answer, 5)
+    assert journal.stats().questions == 1
+
+
+def test_stats(path, engine, answer):
+    journal = Journal(str(path))
+    record(journal, answer, 1, user=1)
+    record(journal, answer, 2, user=2)
+    record(journal, unknown(), 3, user=2)
+    record(journal, engine.ask("bonjour"), 4, user=3)
+    journal.record_feedback(ref=1, fact_id=answer.fact.id, user_id=1, helpful=True)
+    journal.record_feedback(ref=2, fact_id=answer.fact.id, user_id=2, helpful=False)
+    journal.record_feedback(ref=2, fact_id=answer.fact.id, user_id=3, helpful=False)
+    stats = journal.stats()
+    assert (stats.questions, stats.answered, stats.unknown, stats.smalltalk, stats.askers) == (3, 2, 1, 1, 2)
+    assert stats.answered_rate == pytest.approx(2 / 3)
+    assert (stats.helpful, stats.wrong) == (1, 2)
+    [top] = stats.top_facts
+    assert (top.fact_id, top.asked, top.helpful, top.wrong) == ("leader-uchida", 2, 1, 2)
+    assert [(d.fact_id, d.wrong) for d in stats.disputed] == [("leader-uchida", 2)]
+
+
+def test_a_later_vote_replaces_the_earlier_one(path):
+    journal = Journal(str(path))
+    journal.record_feedback(ref=1, fact_id="f", user_id=USER, helpful=False)
+    journal.record_feedback(ref=1, fact_id="f", user_id=USER, helpful=True)
+    stats = journal.stats()
+    assert (stats.helpful, stats.wrong) == (1, 0)
+
+
+def test_unanswered_grouped_when_alike(path, answer):
+    clock = Clock()
+    journal = Journal(str(path), clock=clock)
+    record(journal, unknown("une vieille question sur les pneus"), 101)
+    clock.now += 40 * 86_400
+    asked = [
+        "Quel est le salaire de Makoto Uchida ?",
+        "quel est le salaire de makoto uchida",
+        "Quel est le salaire de M. Uchida ?",
+        "Combien d'usines Renault a-t-il en Chine ?",
+        "Combien d'usines a Renault en Chine",
+    ]
+    for ref, question in enumerate(asked):
+        clock.now += 60
+        record(journal, unknown(question), ref)
+    record(journal, answer, 100)
+    groups = journal.unanswered(days=30)
+    assert [g.count for g in groups] == [3, 2]
+    salary = groups[0]
+    assert salary.text == "Quel est le salaire de M. Uchida ?"  # the most recent wording leads
+    assert len(salary.examples) == 3
+
+
+def test_group_alike_ignores_empty_text():
+    assert group_alike([("!!!", 1.0), ("???", 2.0)]) == []
+
+
+def test_retention_purges_old_rows(path, answer):
+    clock = Clock()
+    journal = Journal(str(path), retention_days=30, clock=clock)
+    record(journal, answer, 1)
+    journal.record_feedback(ref=1, fact_id="leader-uchida", user_id=USER, helpful=True)
+    clock.now += 31 * 86_400
+    record(journal, answer, 2)  # writing purges what is past retention
+    stats = journal.stats()
+    assert (stats.questions, stats.helpful) == (1, 0)
+
+
+def test_zero_retention_keeps_everything(path, answer):
+    clock = Clock()
+    journal = Journal(str(path), retention_days=0, clock=clock)
+    record(journal, answer, 1)
+    clock.now += 3650 * 86_400
+    assert journal.purge() == 0
+    record(journal, answer, 2)
+    assert journal.stats().questions == 2
+
+
+def test_disabled_journal_records_nothing(tmp_path, answer):
+    journal = Journal(None)
+    assert not journal.enabled
+    assert record(journal, answer, 1) is False
+    assert journal.stats() is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_migrates_a_version_zero_file(path, answer):
+    sqlite3.connect(path).close()  # an empty database: user_version 0
+    journal = Journal(str(path))
+    assert record(journal, answer, 1)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+# -- failures: answered quietly, logged once ----------------------------------------------------
+
+
+def test_newer_schema_is_refused_and_logged_once(path, answer, caplog):
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    journal = Journal(str(path))
+    assert record(journal, answer, 1) is False
+    assert record(journal, answer, 2) is False
+    [error] = journal_errors(caplog)
+    assert "newer" in error.getMessage()
+
+
+def test_locked_database(path, answer, caplog):
+    caplog.set_level(logging.INFO, "alliance.journal")
+    journal = Journal(str(path), timeout=0.05)
+    journal.open()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert record(journal, answer, 1) is False
+        assert record(journal, answer, 2) is False
+        assert journal.failing
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    [error] = journal_errors(caplog)
+    assert "locked" in error.getMessage()
+    assert record(journal, answer, 3) is True  # works again once the lock is gone
+    assert not journal.failing
+    assert "works again" in caplog.text
+    assert journal.stats().questions == 1
+
+
+def test_read_only_database(path, answer, caplog):
+    Journal(str(path)).open()
+    if os.geteuid() == 0:  # root ignores file modes: open the file read-only instead
+        journal = Journal(f"file:{path}?mode=ro")
+    else:
+        path.chmod(0o444)
+        journal = Journal(str(path))
+    assert record(journal, answer, 1) is False
+    assert record(journal, answer, 2) is False
+    assert len(journal_errors(caplog)) == 1
+
+
+def test_corrupt_file(path, answer, caplog):
+    path.write_bytes(b"definitely not sqlite " * 200)
+    journal = Journal(str(path))
+    assert record(journal, answer, 1) is False
+    assert journal.stats() is None
+    assert journal.unanswered() is None
+    [error] = journal_errors(caplog)
+    assert "not a database" in error.getMessage()
+
+
+def test_missing_directory(tmp_path, answer, caplog):
+    journal = Journal(str(tmp_path / "no" / "such" / "dir" / "journal.sqlite3"))
+    assert record(journal, answer, 1) is False
+    assert record(journal, answer, 2) is False
+    assert len(journal_errors(caplog)) == 1
+    assert not (tmp_path / "no").exists()
+
+
+def test_directory_deleted_while_running(tmp_path, answer, caplog):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    journal = Journal(str(folder / "journal.sqlite3"))
+    assert record(journal, answer, 1)
+    shutil.rmtree(folder)
+    assert record(journal, answer, 2) is False  # not written into a deleted file
+    assert record(journal, answer, 3) is False
+    assert len(journal_errors(caplog)) == 1
+    folder.mkdir()
+    assert record(journal, answer, 4) is True  # a new journal starts when the folder is back
+    assert journal.stats().questions == 1
+
+
+def test_file_deleted_while_running_is_recreated(path, answer, caplog):
+    journal = Journal(str(path))
+    record(journal, answer, 1)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    assert record(journal, answer, 2) is True
+    assert path.exists()
+    assert "was removed" in caplog.text
+
+
+# -- the async front --------------------------------------------------------------------------
+
+
+async def test_run_on_the_journal_thread_and_close_loses_nothing(path, answer):
+    journal = Journal(str(path))
+    pending = [asyncio.ensure_future(journal.run(record, journal, answer, ref)) for ref in range(50)]
+    await asyncio.sleep(0)  # every write submitted
+    await journal.aclose()
+    assert all(await asyncio.gather(*pending))
+    assert Journal(str(path)).stats().questions == 50
+
+
+async def test_closed_journal_refuses_quietly(path, answer):
+    journal = Journal(str(path))
+    await journal.aclose()
+    assert await journal.run(record, journal, answer, 1) is None
+    assert record(journal, answer, 2) is False
+    await journal.aclose()  # twice is fine
