@@ -9,16 +9,193 @@ python bot.py eval            answer quality on the evaluation questions
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
 import sys
+from collections.abc import Iterable
+from typing import Any
 
+import aiohttp
+import discord
+from discord.ext import commands
 from dotenv import load_dotenv
 
 from engine import cli
+from engine.answering import Engine
+from engine.journal import Journal, open_journal
+from engine.loader import KnowledgeError
+from engine.settings import Settings
+
+log = logging.getLogger("alliance.bot")
+
+#: The cogs, loaded in this order by `setup_hook`.
+EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync")
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    """The default intents, plus message content only when configured (it is privileged)."""
+    intents = discord.Intents.default()
+    intents.message_content = settings.message_content
+    return intents
+
+
+class AllianceBotBase(commands.bot.BotBase):
+    """What the bot adds to discord.py, shared by the plain and the sharded bot."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        journal: Journal | None = None,
+        extensions: Iterable[str] = EXTENSIONS,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(settings.prefix),
+            intents=intents_for(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.engine = engine if engine is not None else cli.build_engine(settings)
+        if journal is None:
+            path = settings.journal_path if settings.journal_enabled else None
+            journal = open_journal(path, settings.journal_retention_days)
+        self.journal = journal
+        self.initial_extensions = tuple(extensions)
+
+    async def setup_hook(self) -> None:
+        for extension in self.initial_extensions:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                log.exception("extension %s failed to load; the bot runs without it", extension)
+        settings = self.settings
+        if not settings.message_content:
+            log.warning(
+                "Message Content intent off: answering mentions, DMs and slash commands only%s. "
+                "Set MESSAGE_CONTENT_INTENT=true (and enable it in the Developer Portal) for the rest.",
+                "; answer channels and prefix commands need it (except after an @mention)"
+                if settings.answer_channels
+                else "; prefix commands work only after an @mention",
+            )
+        if settings.dev_guild:
+            guild = discord.Object(id=settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)  # type: ignore[attr-defined]
+            try:
+                synced = await self.tree.sync(guild=guild)  # type: ignore[attr-defined]
+            except discord.HTTPException as exc:
+                log.error("could not sync slash commands to DEV_GUILD_ID %s: %s", settings.dev_guild, exc)
+            else:
+                log.info("synced %d slash command(s) to the development server %s", len(synced), settings.dev_guild)
+        else:
+            log.info("slash commands are not synced at start: a moderator types %ssync once", settings.prefix)
+
+    async def on_ready(self) -> None:
+        user = self.user  # type: ignore[attr-defined]
+        guilds = len(self.guilds)  # type: ignore[attr-defined]
+        log.info("connected as %s (id %s) to %d server(s)", user, getattr(user, "id", "?"), guilds)
+
+    async def close(self) -> None:
+        """Close the Discord connection, then the journal once its pending writes are done."""
+        try:
+            await super().close()  # type: ignore[misc]
+        finally:
+            await self.journal.aclose()
+
+
+class AllianceBot(AllianceBotBase, commands.Bot):
+    """The bot, one connection (enough for up to 2,500 servers)."""
+
+
+class ShardedAllianceBot(AllianceBotBase, commands.AutoShardedBot):
+    """The bot over several shards in one process (SHARDED, SHARD_COUNT, SHARD_IDS)."""
+
+
+def make_bot(settings: Settings, **kwargs: Any) -> AllianceBot | ShardedAllianceBot:
+    """The plain or the sharded bot, as the settings ask."""
+    if not settings.sharded:
+        return AllianceBot(settings, **kwargs)
+    shards: dict[str, Any] = {}
+    if settings.shard_count:
+        shards["shard_count"] = settings.shard_count
+    if settings.shard_ids:
+        shards["shard_ids"] = list(settings.shard_ids)
+    return ShardedAllianceBot(settings, **shards, **kwargs)
+
+
+def configure_logging(level: str) -> None:
+    """discord.py's log format on stderr, replacing the plain one the CLI set up."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    discord.utils.setup_logging(level=logging.getLevelName(level))
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+async def serve(settings: Settings, **kwargs: Any) -> int:
+    """Run the bot until it is closed (SIGINT, SIGTERM); the exit status."""
+    try:
+        bot = make_bot(settings, **kwargs)
+    except KnowledgeError as exc:
+        return _fail(f"{exc}\nRun `python bot.py check` for the full list.")
+    async with bot:
+        loop = asyncio.get_running_loop()
+        closing: set[asyncio.Task[None]] = set()
+
+        def stop(name: str) -> None:
+            log.info("%s received: closing the connection and the journal", name)
+            task = loop.create_task(bot.close())
+            closing.add(task)
+            task.add_done_callback(closing.discard)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # Not on Windows: there Ctrl+C raises KeyboardInterrupt, handled in run_discord.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop, sig.name)
+        try:
+            await bot.start(settings.token)
+        except discord.LoginFailure:
+            return _fail(
+                "Discord refused DISCORD_TOKEN (invalid token). Copy the token again from the Developer "
+                "Portal (your application > Bot > Reset Token) into .env."
+            )
+        except discord.PrivilegedIntentsRequired:
+            return _fail(
+                'the "Message Content Intent" is not enabled for this bot. Enable it in the Developer Portal '
+                "(your application > Bot > Privileged Gateway Intents), or set MESSAGE_CONTENT_INTENT=false."
+            )
+        except (aiohttp.ClientError, OSError) as exc:
+            return _fail(f"cannot reach Discord ({type(exc).__name__}); check the network and try again.")
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)
+    return 0
+
+
+def run_discord(settings: Settings) -> int:
+    """Connect to Discord with the settings; returns the process exit status."""
+    if not settings.token:
+        return _fail("DISCORD_TOKEN is not set. Copy .env.example to .env and put the bot's token there.")
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 0
 
 
 def main() -> int:
     load_dotenv()
-    return cli.main(sys.argv[1:])
+    return cli.main(sys.argv[1:], run_discord=run_discord)
 
 
 if __name__ == "__main__":

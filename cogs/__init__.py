@@ -1,0 +1,1 @@
+"""The Discord side: cogs that translate Discord events into engine calls and replies into messages."""

@@ -1,0 +1,206 @@
+"""Members asking: mentions, DMs, answer channels and `/ask`; `/topics` (or `/help`) lists what the bot knows.
+
+The engine decides what to say; this cog decides when to speak, turns the reply into an
+embed with buttons, keeps floods out and writes the journal after the reply is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs import limits
+from cogs.embeds import answer_embed, topics_embed, unsure_embed
+from cogs.strings import lang_of, text
+from cogs.views import FeedbackView, ReplyView, SuggestionView
+from engine.answering import Reply
+from engine.completion import complete_question
+from engine.flood import RateLimiter, SeenIds
+from engine.triggers import worth_answering_unasked
+
+if TYPE_CHECKING:
+    from bot import AllianceBot
+
+log = logging.getLogger("alliance.asking")
+
+NO_MENTIONS = discord.AllowedMentions.none()
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>")
+#: Message types that carry something a member wrote (not joins, pins, boosts…).
+_WRITTEN = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def strip_mentions(content: str) -> str:
+    """The message without user, role and channel mentions (the bot's included)."""
+    return " ".join(_MENTION.sub(" ", content).split())
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """One reply as Discord sends it: text or an embed, and buttons."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: ReplyView | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        pairs = (("content", self.content), ("embed", self.embed), ("view", self.view))
+        return {key: value for key, value in pairs if value is not None}
+
+
+class Asking(commands.Cog):
+    """Answers members' questions about the Alliance."""
+
+    def __init__(self, bot: AllianceBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
+        self.seen = SeenIds()
+
+    # -- when to speak --------------------------------------------------------------------
+
+    def trigger(self, message: discord.Message) -> str | None:
+        """How the message reaches the bot: "dm", "mention", "channel", or None to stay silent."""
+        me = self.bot.user
+        if message.author.bot or me is None or message.author.id == me.id or message.type not in _WRITTEN:
+            return None
+        if message.guild is None:
+            return "dm"
+        if any(user.id == me.id for user in message.mentions):
+            return "mention"
+        channels = self.bot.settings.answer_channels
+        channel = message.channel
+        if channel.id in channels or getattr(channel, "parent_id", None) in channels:
+            return "channel"
+        return None
+
+    def is_command(self, message: discord.Message) -> bool:
+        """A prefix command (or "@bot command"): the commands extension handles those."""
+        me = self.bot.user
+        content = message.content.strip()
+        mentioned = False
+        if me is not None:
+            for lead in (f"<@{me.id}>", f"<@!{me.id}>"):
+                if content.startswith(lead):
+                    content, mentioned = content[len(lead) :].strip(), True
+                    break
+        prefix = self.bot.settings.prefix
+        if content.startswith(prefix):
+            content = content[len(prefix) :]
+        elif not mentioned:
+            return False
+        words = content.split(maxsplit=1)
+        return bool(words) and self.bot.get_command(words[0]) is not None
+
+    # -- what to say ----------------------------------------------------------------------
+
+    def compose(self, reply: Reply, *, asker_id: int, ref: int) -> Outgoing:
+        """The reply as an embed with buttons (answer, did-you-mean) or as a short text."""
+        if reply.answered and reply.fact is not None:
+            view = FeedbackView(self.bot, lang=reply.lang, ref=ref, fact_id=reply.fact.id)
+            return Outgoing(embed=answer_embed(reply), view=view)
+        if reply.kind == "unsure" and reply.suggestions:
+            view = SuggestionView(self.bot, reply, asker_id=asker_id, ref=ref)
+            return Outgoing(embed=unsure_embed(reply), view=view)
+        return Outgoing(content=limits.clip(reply.text, limits.CONTENT))
+
+    async def record(self, reply: Reply, **where: Any) -> None:
+        """Journal the question; the journal swallows and logs its own failures."""
+        journal = self.bot.journal
+        await journal.run(journal.record_question, reply, **where)
+
+    def cooldown(self, user_id: int) -> float:
+        return self.limiter.hit(user_id)
+
+    # -- messages -------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        via = self.trigger(message)
+        if via is None or self.is_command(message) or not self.seen.add(message.id):
+            return
+        question = strip_mentions(message.content)
+        reply = self.bot.engine.ask(question)
+        if via == "channel" and not worth_answering_unasked(question, reply):
+            return
+        author = message.author.id
+        retry = self.cooldown(author)
+        if retry:
+            if self.limiter.should_warn(author):
+                await self._reply(message, Outgoing(content=text(reply.lang, "cooldown", seconds=math.ceil(retry))))
+            return
+        out = self.compose(reply, asker_id=author, ref=message.id)
+        sent = await self._reply(message, out)
+        if out.view is not None and sent is not None:
+            out.view.message = sent
+        await self.record(
+            reply,
+            ref=message.id,
+            user_id=author,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=message.channel.id if message.guild else None,  # a DM channel would identify the member
+            via=via,
+        )
+
+    async def _reply(self, message: discord.Message, out: Outgoing) -> discord.Message | None:
+        try:
+            return await message.reply(**out.kwargs(), mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not reply in channel %s: %s", message.channel.id, exc)
+            return None
+
+    # -- slash commands -------------------------------------------------------------------
+
+    @app_commands.command(name="ask", description="Ask about the Renault-Nissan-Mitsubishi Alliance (FR or EN)")
+    @app_commands.describe(question="Your question, in French or English / Votre question, en français ou en anglais")
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
+        user = interaction.user
+        reply = self.bot.engine.ask(question)
+        retry = self.cooldown(user.id)
+        if retry:
+            await interaction.response.send_message(
+                text(reply.lang, "cooldown", seconds=math.ceil(retry)), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        out = self.compose(reply, asker_id=user.id, ref=interaction.id)
+        await interaction.response.send_message(**out.kwargs(), allowed_mentions=NO_MENTIONS)
+        if out.view is not None:
+            out.view.message = await interaction.original_response()
+        await self.record(
+            reply,
+            ref=interaction.id,
+            user_id=user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id if interaction.guild_id else None,
+            via="slash",
+        )
+
+    @ask.autocomplete("question")
+    async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        questions = complete_question(self.bot.engine.snapshot, current, lang_of(interaction.locale))
+        return [
+            app_commands.Choice(name=limits.clip(q, limits.CHOICE), value=limits.clip(q, limits.CHOICE))
+            for q in questions[:25]
+        ]
+
+    @commands.hybrid_command(name="topics", aliases=["help", "sujets"], description="What the bot knows, by topic")
+    async def topics(self, ctx: commands.Context[Any]) -> None:
+        """List what the bot knows, by topic, with example questions."""
+        locale = ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None)
+        embed = topics_embed(self.bot.engine.snapshot.kb, lang_of(locale))
+        await ctx.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="help", description="What the bot knows, by topic")
+    async def help(self, interaction: discord.Interaction) -> None:
+        embed = topics_embed(self.bot.engine.snapshot.kb, lang_of(interaction.locale))
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: AllianceBot) -> None:
+    await bot.add_cog(Asking(bot))
