@@ -481,20 +481,24 @@ async def test_late_first_response_is_unknown_interaction(fake_discord: FakeDisc
     assert not interaction.acknowledged
 
 
-async def test_second_initial_response_is_already_acknowledged(fake_discord: FakeDiscord) -> None:
-    async with fake_discord.running(MiniBot()) as bot:
+async def test_followup_before_response_and_second_response_are_refused(fake_discord: FakeDiscord) -> None:
+    async with fake_discord.running(MiniBot()) as bot, aiohttp.ClientSession() as session:
         await sync_to_guild(bot, fake_discord)
-        interaction = await fake_discord.push_slash_command("ask", {"question": "twice"})
-        await fake_discord.wait_for_response(interaction)
+        interaction = await fake_discord.push_slash_command("late")
+        followup_url = f"{fake_discord.base_url}/webhooks/{fake_discord.application_id}/{interaction.token}?wait=true"
+        async with session.post(followup_url, json={"content": "too early"}) as early:
+            assert early.status == 404
+            assert await early.json() == {"message": "Unknown Webhook", "code": 10015}
 
+        bot.gate.set()
+        await fake_discord.wait_for_response(interaction)
         url = f"{fake_discord.base_url}/interactions/{interaction.id}/{interaction.token}/callback"
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(url, json={"type": 4, "data": {"content": "again"}}) as resp,
-        ):
-            body = await resp.json()
-    assert resp.status == 400
-    assert body == {"message": "Interaction has already been acknowledged.", "code": 40060}
+        async with session.post(url, json={"type": 4, "data": {"content": "again"}}) as again:
+            assert again.status == 400
+            assert await again.json() == {"message": "Interaction has already been acknowledged.", "code": 40060}
+        async with session.post(followup_url, json={"content": "now fine"}) as followup:
+            assert followup.status == 200 and (await followup.json())["content"] == "now fine"
+    assert [m.content for m in fake_discord.sent_messages] == ["too late?", "now fine"]
 
 
 # --- gateway faults -----------------------------------------------------------------------------------------------

@@ -230,18 +230,19 @@ class FakeDiscord:
         guild_ready_timeout: float | None = 0.1,
         fast_identify: bool = True,
         raise_on_errors: bool = True,
+        logger: str = "",
     ) -> AsyncIterator[ClientT]:
         """Log ``client`` in, connect it and wait for on_ready; close it on exit.
 
         ``guild_ready_timeout`` shortens discord.py's 2 s wait for more GUILD_CREATEs (None leaves the client's own);
         ``fast_identify`` skips the 5 s ``before_identify_hook`` sleep between shards and re-IDENTIFYs (unless the
-        client overrides the hook). With ``raise_on_errors``, anything discord.py logged at ERROR while the client ran
-        (an exception in an event handler, a command or a view) fails the test on exit; they are in
-        ``logged_errors``, which a test expecting an error inspects and clears.
+        client overrides the hook). With ``raise_on_errors``, any record at ERROR or above on ``logger`` (default: the
+        root logger, so discord.py's "Ignoring exception in ...", the bot's own error logs and the fake's) fails the
+        test on exit. They are in ``logged_errors``: a test that expects an error inspects and clears them.
         """
         self.logged_errors = []
         errors = _ErrorCollector(self.logged_errors, self.notify)
-        logging.getLogger("discord").addHandler(errors)
+        logging.getLogger(logger).addHandler(errors)
         try:
             if guild_ready_timeout is not None:
                 client._connection.guild_ready_timeout = guild_ready_timeout
@@ -251,19 +252,7 @@ class FakeDiscord:
                     return None
 
                 client.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
-            await asyncio.wait_for(client.login(self.token), timeout)
-            task = asyncio.create_task(client.connect(), name="fakediscord-client")
-            ready = asyncio.create_task(client.wait_until_ready())
-            done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if ready not in done:
-                ready.cancel()
-                if task in done:
-                    await client.close()
-                    task.result()  # raises what stopped the client
-                    raise RuntimeError("the client stopped before it was ready")
-                await client.close()
-                task.cancel()
-                raise TimeoutError(f"client not ready after {timeout}s")
+            task = await self._connect(client, timeout)
             failed = False
             try:
                 yield client
@@ -275,16 +264,42 @@ class FakeDiscord:
                 with contextlib.suppress(discord.ConnectionClosed, asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout)
                 if raise_on_errors and errors.records and not failed:
-                    raise AssertionError("discord.py logged errors while the client ran:\n" + errors.text())
+                    raise AssertionError("errors were logged while the client ran:\n" + errors.text())
         finally:
-            logging.getLogger("discord").removeHandler(errors)
+            logging.getLogger(logger).removeHandler(errors)
+
+    async def _connect(self, client: discord.Client, seconds: float) -> asyncio.Task[None]:
+        """Login and connect as ``Client.start`` does; return the connection task once on_ready has fired."""
+        try:
+            await asyncio.wait_for(client.login(self.token), seconds)
+        except BaseException:
+            await client.close()
+            raise
+        task = asyncio.create_task(client.connect(), name="fakediscord-client")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({task, ready}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            return task
+        ready.cancel()
+        await client.close()
+        if task in done:
+            task.result()  # raises what stopped the client
+            raise RuntimeError("the client stopped before it was ready")
+        task.cancel()
+        raise TimeoutError(f"client not ready after {seconds}s")
 
     # --- waiting and records ----------------------------------------------------------------------------------
 
     def notify(self) -> None:
         self._changes.notify()
 
-    async def wait_until(self, predicate: Callable[[], T], *, timeout: float = 5.0, what: str = "condition") -> T:  # noqa: ASYNC109 - every wait has a default bound
+    async def wait_until(
+        self,
+        predicate: Callable[[], T],
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
+        what: str = "condition",
+    ) -> T:
         """Wait until ``predicate()`` is truthy (re-checked at every change of the fake's state); return its value."""
         return await self._changes.wait(predicate, timeout, what)
 
@@ -307,11 +322,11 @@ class FakeDiscord:
     async def wait_for_request(
         self,
         predicate: Callable[[RecordedRequest], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
         *,
         method: str | None = None,
         path: str | None = None,
         since: Mark | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
     ) -> RecordedRequest:
         """The first answered request (after ``since``) matching method, path pattern and predicate."""
 
@@ -326,10 +341,10 @@ class FakeDiscord:
     async def wait_for_message(
         self,
         predicate: Callable[[SentMessage], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
         *,
         channel_id: int | None = None,
         since: Mark | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
     ) -> SentMessage:
         """The first message the bot created (after ``since``) in the channel, matching the predicate."""
         start = since.messages if since else 0
