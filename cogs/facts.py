@@ -22,7 +22,7 @@ from cogs.strings import lang_of, text
 from engine.answering import Snapshot
 from engine.changes import compare
 from engine.completion import complete_fact_id
-from engine.loader import KnowledgeError
+from engine.loader import KnowledgeError, Loader
 
 if TYPE_CHECKING:
     from bot import AllianceBot
@@ -55,7 +55,9 @@ class Facts(commands.Cog):
 
     def __init__(self, bot: AllianceBot) -> None:
         self.bot = bot
-        self._reload_lock = asyncio.Lock()
+        # One load at a time (reload or check): the Loader keeps what it read to skip it next time.
+        self._lock = asyncio.Lock()
+        self._loader = Loader(bot.settings.knowledge_dir)
 
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
         return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)
@@ -68,8 +70,9 @@ class Facts(commands.Cog):
         await ctx.send(text(lang_for(ctx), "facts_usage"), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def _load(self) -> Snapshot:
-        """Read and validate knowledge/ off the event loop."""
-        return await asyncio.to_thread(Snapshot.load, self.bot.settings.knowledge_dir)
+        """Read and validate knowledge/ off the event loop, re-reading only the sheets that changed."""
+        root, serving = self.bot.settings.knowledge_dir, self.bot.engine.snapshot
+        return await asyncio.to_thread(Snapshot.load, root, loader=self._loader, previous=serving)
 
     @facts.command(name="reload", description="Re-read knowledge/, preview the changes and swap them in")
     async def facts_reload(self, ctx: commands.Context[Any]) -> None:
@@ -77,15 +80,18 @@ class Facts(commands.Cog):
         await ctx.defer(ephemeral=True)
         lang = lang_for(ctx)
         engine = self.bot.engine
-        async with self._reload_lock:
+        async with self._lock:
             old = engine.snapshot
             try:
                 new = await self._load()
+                report = await asyncio.to_thread(compare, engine, old, new)
             except KnowledgeError as exc:
                 log.warning("facts reload by %s: refused, %d problem(s)", _who(ctx), len(exc.problems))
                 await send_lines(ctx, reports.problem_lines(lang, exc.problems, applied=True))
                 return
-            report = await asyncio.to_thread(compare, engine, old, new)
+            except Exception:
+                log.error("facts reload by %s: failed, nothing swapped", _who(ctx))
+                raise  # the error handler logs the traceback and answers
             engine.swap(new)
         diff = report.diff
         log.info(
@@ -104,12 +110,13 @@ class Facts(commands.Cog):
         """The reload's validation and preview, as a dry run: nothing is swapped."""
         await ctx.defer(ephemeral=True)
         lang = lang_for(ctx)
-        try:
-            new = await self._load()
-        except KnowledgeError as exc:
-            await send_lines(ctx, reports.problem_lines(lang, exc.problems, applied=False))
-            return
-        report = await asyncio.to_thread(compare, self.bot.engine, self.bot.engine.snapshot, new)
+        async with self._lock:
+            try:
+                new = await self._load()
+            except KnowledgeError as exc:
+                await send_lines(ctx, reports.problem_lines(lang, exc.problems, applied=False))
+                return
+            report = await asyncio.to_thread(compare, self.bot.engine, self.bot.engine.snapshot, new)
         await send_lines(ctx, reports.reload_lines(lang, report, applied=False))
 
     @facts.command(name="list", description="List the facts, optionally of one topic")

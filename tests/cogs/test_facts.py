@@ -192,6 +192,34 @@ async def test_broken_reload_keeps_the_old_answers(cog, bot, settings, caplog):
     assert "refused" in caplog.text and str(ctx.author.id) in caplog.text
 
 
+async def test_fixing_the_sheet_then_reloading_swaps(cog, bot, settings):
+    old = bot.engine.snapshot
+    path = settings.knowledge_dir / "facts" / "sales.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("topic: sales", "topic: no-such-topic", 1), encoding="utf-8")
+    await cog.facts_reload.callback(cog, slash_ctx(bot))
+    assert bot.engine.snapshot is old
+    path.write_text(good, encoding="utf-8")
+    edit_fact(settings.knowledge_dir, "sales-2018", answer={"fr": NEW_ANSWER, "en": "Changed."})
+    ctx = slash_ctx(bot)
+    await cog.facts_reload.callback(cog, ctx)
+    assert bot.engine.snapshot is not old
+    assert bot.engine.ask(QUESTION).text == NEW_ANSWER
+
+
+async def test_unexpected_reload_failure_swaps_nothing_and_is_logged(cog, bot, monkeypatch, caplog):
+    def boom(*args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("cogs.facts.compare", boom)
+    old = bot.engine.snapshot
+    ctx = slash_ctx(bot)
+    with pytest.raises(RuntimeError):
+        await cog.facts_reload.callback(cog, ctx)
+    assert bot.engine.snapshot is old
+    assert "failed, nothing swapped" in caplog.text and str(ctx.author.id) in caplog.text
+
+
 async def test_broken_reload_with_many_problems_is_chunked(cog, bot, settings):
     old = bot.engine.snapshot
     broken = [{"id": f"broken-{i}", "topic": "nope"} for i in range(80)]
