@@ -1,0 +1,415 @@
+"""Latency, throughput, load and reload time, memory and start-up, measured the way members feel them.
+
+Each knowledge size is measured in a fresh process pinned to one core (`python -m
+bench.measure size ...`, which prints one JSON object), so sizes do not pollute each
+other's memory or caches. In that process: load (parse and validate, then index), time
+every evaluation question through `Engine.ask` over several passes, read the peak RSS,
+reload (a second `Snapshot.load` swapped in, as `/facts reload` does) and read the peak
+again, then time the naive baseline on the same questions (a fixed sample when the
+whole set would not fit the time budget).
+
+The engine keeps a cache of corrected words; it is emptied before every pass, so each
+pass sees the questions as new ones (the honest case for a member's new question).
+When loading a size for real would not fit the time budget, its facts are built in
+process from the generator (the same facts the folder holds), the index is built and
+timed for real, and the load and reload times are extrapolated from the largest size
+loaded for real; the report marks such figures as estimates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import math
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_PASSES = 30
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1) of unsorted values."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def stats_ms(samples_ns: Sequence[int]) -> dict[str, float]:
+    return {
+        "median_ms": statistics.median(samples_ns) / 1e6,
+        "p99_ms": percentile(samples_ns, 0.99) / 1e6,
+        "n": len(samples_ns),
+    }
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pin_one_core() -> int | None:
+    """Run on one core only, the last one this process may use; returns it (None where unsupported)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
+def time_passes(
+    ask: Callable[[str], object],
+    questions: Sequence[str],
+    *,
+    budget_s: float,
+    max_passes: int = MAX_PASSES,
+    before_pass: Callable[[], None] | None = None,
+) -> tuple[list[list[int]], float, list[object]]:
+    """Per-question times (ns) of whole passes over `questions`, as many as fit `budget_s` (one at least).
+
+    Returns the passes, the wall time they took (for the throughput) and the first pass's replies.
+    """
+    passes: list[list[int]] = []
+    replies: list[object] = []
+    wall = 0.0
+    clock = time.perf_counter_ns
+    while len(passes) < max_passes and (not passes or wall + wall / len(passes) <= budget_s):
+        if before_pass:
+            before_pass()
+        times = []
+        start = clock()
+        for question in questions:
+            t0 = clock()
+            reply = ask(question)
+            times.append(clock() - t0)
+            if not passes:
+                replies.append(reply)
+        wall += (clock() - start) / 1e9
+        passes.append(times)
+    return passes, wall, replies
+
+
+def _clear_cache(snapshot) -> None:
+    """Empty the engine's cache of corrected words, when it has one (an lru_cache on Matcher.correct)."""
+    clear = getattr(getattr(snapshot.matcher, "correct", None), "cache_clear", None)
+    if clear:
+        clear()
+
+
+def _in_process_kb(scale: int, knowledge: Path):
+    """The knowledge base of a generated folder, built without parsing YAML: the real base plus generated facts."""
+    from bench.generate import synthetic_for_scale
+    from engine.loader import load_knowledge
+    from engine.model import Fact
+
+    kb = load_knowledge(knowledge)
+    _, generated = synthetic_for_scale(scale, knowledge)
+    extra = tuple(
+        Fact(
+            id=f["id"],
+            topic=f["topic"],
+            source=f["source"],
+            quote=f["quote"],
+            questions=MappingProxyType({lang: tuple(qs) for lang, qs in f["questions"].items()}),
+            answer=MappingProxyType(dict(f["answer"])),
+            keywords=tuple(f["keywords"]),
+            file="(generated in process)",
+        )
+        for f in generated
+    )
+    facts = kb.facts + extra
+    return dataclasses.replace(kb, facts=facts, facts_by_id=MappingProxyType({f.id: f for f in facts}))
+
+
+def _loader_api():
+    """The engine's incremental reload, when it has one: (Loader class, Snapshot.load takes loader/previous)."""
+    import inspect
+
+    from engine import loader as loader_module
+    from engine.answering import Snapshot
+
+    params = inspect.signature(Snapshot.load).parameters
+    loader_class = getattr(loader_module, "Loader", None)
+    return loader_class if loader_class is not None and {"loader", "previous"} <= set(params) else None
+
+
+def _edit_one_sheet(folder: Path) -> str:
+    """What a moderator does before `/facts reload`: change one fact sheet (here, a comment appended)."""
+    sheet = sorted((folder / "facts").glob("*.yaml"))[-1]
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n# edited by the benchmark\n", encoding="utf-8")
+    return sheet.name
+
+
+def measure_size(
+    folder: Path,
+    scale: int,
+    *,
+    mode: str,
+    naive_cutoff: float,
+    engine_budget: float,
+    naive_budget: float,
+    naive_questions: int,
+    reindex: bool,
+    knowledge: Path,
+) -> dict:
+    """Everything measured at one size, in this process; `mode` is full, load-only or in-process."""
+    from engine.answering import Engine, Snapshot
+    from engine.evaluation import EvalReport, Outcome
+    from engine.loader import load_knowledge
+
+    core = pin_one_core()
+    result: dict = {"scale": scale, "mode": mode, "core": core, "folder": str(folder)}
+    loader_class = _loader_api()
+    result["incremental_api"] = loader_class is not None
+    loader = None
+    clone = None
+    gc.collect()
+    if mode == "in-process":
+        kb = _in_process_kb(scale, knowledge)
+        result["parse_s"] = None
+    else:
+        # A private copy, so a sheet can be edited for the incremental reload without touching the original.
+        clone = Path(tempfile.mkdtemp(prefix=f"bench-x{scale}-"))
+        shutil.copytree(folder, clone, dirs_exist_ok=True)
+        t0 = time.perf_counter()
+        if loader_class is not None:
+            loader = loader_class(clone)
+            kb = loader.load()
+        else:
+            kb = load_knowledge(clone)
+        result["parse_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    snapshot = Snapshot.build(kb)
+    result["index_s"] = time.perf_counter() - t1
+    result["load_s"] = result["parse_s"] + result["index_s"] if result["parse_s"] is not None else None
+    result["facts"] = len(kb.facts)
+    result["variants"] = sum(len(q) for f in kb.facts for q in f.questions.values())
+    engine = Engine(snapshot)
+    cases = kb.eval_questions
+    questions = [c.q for c in cases]
+
+    # Warm the code paths with the facts' own questions, not the ones timed.
+    for fact in kb.facts[:20]:
+        engine.ask(fact.questions["fr"][0])
+    passes, wall, replies = time_passes(
+        engine.ask, questions, budget_s=engine_budget, before_pass=lambda: _clear_cache(engine.snapshot)
+    )
+    result["engine"] = {
+        **stats_ms([t for p in passes for t in p]),
+        "passes": len(passes),
+        "qps": len(passes) * len(questions) / wall,
+        "passes_ns": passes,
+    }
+    report = EvalReport(tuple(Outcome(case, reply) for case, reply in zip(cases, replies, strict=True)))
+    result["quality"] = {"accuracy": report.accuracy, "abstention": report.abstention, "language": report.language}
+    result["rss_mb"] = rss_mb()
+
+    gc.collect()
+    result["reload_s"] = result["reload_edit_s"] = None
+    if loader is not None and clone is not None:
+        # The incremental path: the Loader that loaded the served snapshot, and that snapshot, after one sheet
+        # was edited (facts and analyses of the other sheets are reused).
+        result["edited_sheet"] = _edit_one_sheet(clone)
+        gc.collect()
+        t0 = time.perf_counter()
+        engine.swap(Snapshot.load(clone, loader=loader, previous=engine.snapshot))
+        result["reload_edit_s"] = time.perf_counter() - t0
+    if mode == "full":
+        # A reload without the incremental path: the whole folder read, validated and indexed again.
+        gc.collect()
+        t0 = time.perf_counter()
+        engine.swap(Snapshot.load(clone))
+        result["reload_s"] = time.perf_counter() - t0
+    elif mode == "in-process" and reindex:
+        # Rebuild the index beside the old one: the memory of a reload, and its indexing share of the time.
+        t0 = time.perf_counter()
+        engine.swap(Snapshot.build(kb))
+        result["reindex_s"] = time.perf_counter() - t0
+    gc.collect()
+    result["rss_reload_mb"] = rss_mb()
+    if clone is not None:
+        shutil.rmtree(clone, ignore_errors=True)
+
+    result["naive"] = _measure_naive(engine.snapshot.kb, questions, naive_cutoff, naive_budget, naive_questions)
+    return result
+
+
+def naive_sample(count: int, size: int) -> list[int]:
+    """A fixed, evenly spread sample of `size` of `count` evaluation questions (all of them when size >= count)."""
+    if size <= 0 or size >= count:
+        return list(range(count))
+    return sorted({round(i * count / size) for i in range(size)})
+
+
+def _measure_naive(kb, questions: list[str], cutoff: float, budget_s: float, sample: int) -> dict:
+    from bench.baselines import NaiveMatcher
+
+    naive = NaiveMatcher(kb, cutoff)
+    chosen = naive_sample(len(questions), sample)
+    passes, wall, _ = time_passes(naive.ask, [questions[i] for i in chosen], budget_s=budget_s)
+    return {
+        **stats_ms([t for p in passes for t in p]),
+        "passes": len(passes),
+        "passes_ns": passes,
+        "qps": len(passes) * len(chosen) / wall,
+        "questions": chosen,
+        "sampled": len(chosen) < len(questions),
+    }
+
+
+def _run_json(args: list[str], timeout: float) -> dict:
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_size_in_subprocess(
+    folder: Path,
+    scale: int,
+    *,
+    mode: str,
+    naive_cutoff: float,
+    engine_budget: float,
+    naive_budget: float,
+    naive_questions: int,
+    reindex: bool,
+    knowledge: Path,
+    timeout: float,
+) -> dict:
+    """`measure_size` in a fresh interpreter, so each size starts from the same empty process."""
+    return _run_json(
+        [
+            "-m",
+            "bench.measure",
+            "size",
+            "--dir",
+            str(folder),
+            "--scale",
+            str(scale),
+            "--mode",
+            mode,
+            "--naive-cutoff",
+            str(naive_cutoff),
+            "--engine-budget",
+            str(engine_budget),
+            "--naive-budget",
+            str(naive_budget),
+            "--naive-questions",
+            str(naive_questions),
+            "--reindex" if reindex else "--no-reindex",
+            "--knowledge",
+            str(knowledge),
+        ],
+        timeout,
+    )
+
+
+_BOT_MEMORY = """
+import importlib, json, pkgutil, resource, sys
+import discord  # the bot holds discord.py whether or not a token is set
+import bot
+from engine.answering import Engine, Snapshot
+cogs = []
+try:
+    import cogs as package
+    for info in pkgutil.iter_modules(package.__path__):
+        try:
+            importlib.import_module(f"cogs.{info.name}")
+            cogs.append(info.name)
+        except Exception as exc:  # another engineer's cog in progress must not stop the measurement
+            print(f"cog {info.name} not imported: {exc!r}", file=sys.stderr)
+except ImportError:
+    pass
+engine = Engine(Snapshot.load(sys.argv[1]))
+engine.ask("Où s'est tenue la réunion de l'Alliance ?")
+print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "cogs": cogs}))
+"""
+
+
+def bot_memory(knowledge: Path, timeout: float = 120) -> dict:
+    """Peak RSS of a process holding discord.py, the bot module and its cogs, with the article's knowledge loaded."""
+    return _run_json(["-c", _BOT_MEMORY, str(knowledge)], timeout)
+
+
+def console_first_answer(knowledge: Path, runs: int = 3, timeout: float = 60) -> dict:
+    """Seconds from starting `python bot.py console` to the first answer line on its stdout (median of runs)."""
+    question = "Où s'est tenue la réunion de l'Alliance ?\n"
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(KNOWLEDGE_DIR=str(knowledge), PYTHONUNBUFFERED="1", DISCORD_TOKEN="")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "bot.py", "console"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(question.encode())
+        proc.stdin.close()
+        seen = b""
+        answered = None
+        while time.perf_counter() - start < timeout:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            seen += chunk
+            prompt = seen.find(b"> ")
+            if prompt >= 0 and b"\n" in seen[prompt + 2 :]:
+                answered = time.perf_counter() - start
+                break
+        proc.kill()
+        proc.wait()
+        if answered is None:
+            raise RuntimeError(f"bot.py console gave no answer; it printed: {seen[-500:]!r}")
+        times.append(answered)
+    return {"median_s": statistics.median(times), "runs": times}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.measure")
+    sub = parser.add_subparsers(dest="command", required=True)
+    size = sub.add_parser("size", help="measure one knowledge size in this process and print JSON")
+    size.add_argument("--dir", type=Path, required=True)
+    size.add_argument("--scale", type=int, required=True)
+    size.add_argument("--mode", choices=("full", "load-only", "in-process"), default="full")
+    size.add_argument("--naive-cutoff", type=float, required=True)
+    size.add_argument("--engine-budget", type=float, default=4.0)
+    size.add_argument("--naive-budget", type=float, default=5.0)
+    size.add_argument("--naive-questions", type=int, default=0, help="a fixed sample of this many (0: all)")
+    size.add_argument("--reindex", action=argparse.BooleanOptionalAction, default=True)
+    size.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
+    args = parser.parse_args(argv)
+    result = measure_size(
+        args.dir,
+        args.scale,
+        mode=args.mode,
+        naive_cutoff=args.naive_cutoff,
+        engine_budget=args.engine_budget,
+        naive_budget=args.naive_budget,
+        naive_questions=args.naive_questions,
+        reindex=args.reindex,
+        knowledge=args.knowledge,
+    )
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
