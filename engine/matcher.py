@@ -239,11 +239,19 @@ class Matcher:
         if not found:
             return word
         # The closest word; among equals, one that starts alike ("wher" is "where", not "her"),
-        # then a content word over a stop word, then the nearest length.
+        # then a content word over a stop word, then a longer word (a letter left out is the
+        # commonest typo: "wher" is "where" rather than "when"), then the nearest length.
         stopwords = self.lexicon.stopwords
         best = min(
             found,
-            key=lambda f: (f[1], f[0][0] != word[0], f[0] in stopwords, abs(len(f[0]) - len(word)), f[0]),
+            key=lambda f: (
+                f[1],
+                f[0][0] != word[0],
+                f[0] in stopwords,
+                len(f[0]) <= len(word),
+                abs(len(f[0]) - len(word)),
+                f[0],
+            ),
         )
         return best[0]
 
