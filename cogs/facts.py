@@ -22,7 +22,7 @@ from cogs.strings import lang_of, text
 from engine.answering import Snapshot
 from engine.changes import compare
 from engine.completion import complete_fact_id
-from engine.loader import KnowledgeError, Loader
+from engine.loader import KnowledgeError
 
 if TYPE_CHECKING:
     from bot import AllianceBot
@@ -55,9 +55,8 @@ class Facts(commands.Cog):
 
     def __init__(self, bot: AllianceBot) -> None:
         self.bot = bot
-        # One load at a time (reload or check): the Loader keeps what it read to skip it next time.
+        # One load at a time (reload or check): the engine's Loader keeps what it read to skip it next time.
         self._lock = asyncio.Lock()
-        self._loader = Loader(bot.settings.knowledge_dir)
 
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
         return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)
@@ -71,8 +70,7 @@ class Facts(commands.Cog):
 
     async def _load(self) -> Snapshot:
         """Read and validate knowledge/ off the event loop, re-reading only the sheets that changed."""
-        root, serving = self.bot.settings.knowledge_dir, self.bot.engine.snapshot
-        return await asyncio.to_thread(Snapshot.load, root, loader=self._loader, previous=serving)
+        return await asyncio.to_thread(self.bot.engine.load_next, self.bot.settings.knowledge_dir)
 
     @facts.command(name="reload", description="Re-read knowledge/, preview the changes and swap them in")
     async def facts_reload(self, ctx: commands.Context[Any]) -> None:

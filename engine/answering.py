@@ -79,14 +79,26 @@ class Engine:
         *,
         answer_threshold: int = ANSWER_THRESHOLD,
         suggest_threshold: int = SUGGEST_THRESHOLD,
+        loader: Loader | None = None,
     ) -> None:
         self._snapshot = snapshot
+        self._loader = loader
         self.answer_threshold = answer_threshold
         self.suggest_threshold = suggest_threshold
 
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
+
+    def load_next(self, root: Path | str) -> Snapshot:
+        """Build (not serve) the snapshot a reload of `root` would swap in; raises KnowledgeError.
+
+        The engine keeps the Loader that built what it serves, so only the sheets and facts
+        changed since are read and analysed again. Call it from one thread at a time.
+        """
+        if self._loader is None or self._loader.root != Path(root):
+            self._loader = Loader(root)
+        return Snapshot.load(root, loader=self._loader, previous=self._snapshot)
 
     def swap(self, snapshot: Snapshot) -> Snapshot:
         """Serve `snapshot` from now on; returns the one it replaces."""

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
 from engine.evaluation import evaluate
-from engine.loader import KnowledgeError
+from engine.loader import KnowledgeError, Loader
 from engine.render import render_text, reply_json
 from engine.schema import Problem, load_eval
 from engine.settings import Settings, SettingsError
@@ -29,10 +29,12 @@ EVAL_FLOORS = (0.95, 0.95, 0.98)
 
 def build_engine(settings: Settings) -> Engine:
     """Load knowledge/ and build the engine; raises KnowledgeError."""
+    loader = Loader(settings.knowledge_dir)
     return Engine(
-        Snapshot.load(settings.knowledge_dir),
+        Snapshot.load(settings.knowledge_dir, loader=loader),
         answer_threshold=settings.answer_threshold,
         suggest_threshold=settings.suggest_threshold,
+        loader=loader,
     )
 
 

@@ -74,3 +74,15 @@ def test_removed_sheet_is_forgotten(knowledge_copy):
     eval_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
     kb = loader.load()
     assert not any(f.id.startswith("ghosn-") for f in kb.facts)
+
+
+def test_the_engine_reloads_from_the_loader_that_built_it(knowledge_copy):
+    from engine.cli import build_engine
+    from engine.settings import Settings
+
+    engine = build_engine(Settings(knowledge_dir=knowledge_copy))
+    serving = engine.snapshot
+    candidate = engine.load_next(knowledge_copy)
+    assert engine.snapshot is serving  # building a candidate serves nothing new
+    assert candidate.matcher is not serving.matcher
+    assert all(a is b for a, b in zip(serving.kb.facts, candidate.kb.facts, strict=True))
