@@ -12,6 +12,7 @@ question names an entity or year the fact never mentions, or asks a kind of thin
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -21,8 +22,9 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from engine.index import FactEntry, Index, analyse_fact
 from engine.language import LanguageGuesser
-from engine.lexicon import Analysis, Lexicon
+from engine.lexicon import Analysis
 from engine.model import Fact, KnowledgeBase
 from engine.textnorm import MAX_CHARS, tokenize
 
@@ -74,62 +76,6 @@ def _max_distance(word: str) -> int:
     return 1 if len(word) <= 6 else 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One fact, analysed: what the index needs of it, reusable while the fact and lexicon stay the same."""
-
-    #: Each question variant: its content tokens, its text, and its folded words joined by spaces.
-    variants: tuple[tuple[frozenset[str], str, str], ...]
-    question_bag: frozenset[str]
-    #: Tokens found only in the answers.
-    answer_bag: frozenset[str]
-    entities: frozenset[str]
-    #: Entities only the answers name.
-    answer_entities: frozenset[str]
-    kinds: frozenset[str]
-    #: Every folded word of the fact, and those of each language.
-    words: frozenset[str]
-    own_words: tuple[tuple[str, frozenset[str]], ...]
-
-
-def _analyse_fact(fact: Fact, lexicon: Lexicon) -> _Entry:
-    variants, bag, entities, kinds, all_words = [], set(), set(), set(), set()
-    own: dict[str, set[str]] = {}
-    for lang, questions in fact.questions.items():
-        for question in questions:
-            words = lexicon.split(question)
-            all_words.update(words)
-            own.setdefault(lang, set()).update(words)
-            analysis = lexicon.analyse(question, words)
-            variants.append((frozenset(analysis.tokens), question, " ".join(words)))
-            bag.update(analysis.tokens)
-            entities |= analysis.entities
-            kinds |= analysis.kinds
-    for keyword in fact.keywords:
-        analysis = lexicon.analyse(keyword)
-        all_words.update(analysis.words)
-        bag.update(analysis.tokens)
-        entities |= analysis.entities
-    answer_bag, answer_entities = set(), set()
-    for lang, answer in fact.answer.items():
-        words = lexicon.split(answer)
-        all_words.update(words)
-        own.setdefault(lang, set()).update(words)
-        analysis = lexicon.analyse(answer, words)
-        answer_bag.update(analysis.tokens)
-        answer_entities |= analysis.entities
-    return _Entry(
-        variants=tuple(variants),
-        question_bag=frozenset(bag),
-        answer_bag=frozenset(answer_bag - bag),
-        entities=frozenset(entities),
-        answer_entities=frozenset(answer_entities - entities),
-        kinds=frozenset(kinds),
-        words=frozenset(all_words),
-        own_words=tuple((lang, frozenset(ws)) for lang, ws in own.items()),
-    )
-
-
 class Matcher:
     """The search index over one KnowledgeBase; immutable once built.
 
@@ -143,9 +89,9 @@ class Matcher:
         self.kb = kb
         self.lexicon = lexicon
         facts = kb.facts
+        same_lexicon = previous is not None and previous.lexicon is lexicon
         if (
-            previous is not None
-            and previous.lexicon is lexicon
+            same_lexicon
             and len(previous.kb.facts) == len(facts)
             and all(a is b for a, b in zip(previous.kb.facts, facts, strict=True))
         ):
@@ -154,52 +100,52 @@ class Matcher:
             self.kb = kb
             self.correct = lru_cache(maxsize=4096)(self._correct)
             return
-        reusable = previous._by_fact if previous is not None and previous.lexicon is lexicon else {}
-        entries: list[_Entry] = []
+        reusable = previous._by_fact if same_lexicon else {}
+        by_fact: dict[str, tuple[Fact, FactEntry]] = {}
+        kept: set[str] = set()
         for fact in facts:
             cached = reusable.get(fact.id)
-            entries.append(cached[1] if cached is not None and cached[0] is fact else _analyse_fact(fact, lexicon))
-        self._by_fact = {fact.id: (fact, entry) for fact, entry in zip(facts, entries, strict=True)}
-        self._entries = entries
+            if cached is not None and cached[0] is fact:
+                by_fact[fact.id] = cached
+                kept.add(fact.id)
+            else:
+                by_fact[fact.id] = (fact, analyse_fact(fact, lexicon))
+        self._by_fact = by_fact
+        if same_lexicon:
+            index = previous._index.evolve(
+                ((i, e) for i, (_, e) in reusable.items() if i not in kept),
+                ((i, e) for i, (_, e) in by_fact.items() if i not in kept),
+            )
+        else:
+            index = Index.build((i, e) for i, (_, e) in by_fact.items())
+        self._index = index
 
-        count = max(len(facts), 1)
-        entity_df: Counter[str] = Counter()
-        question_postings: dict[str, list[int]] = defaultdict(list)
-        answer_postings: dict[str, list[int]] = defaultdict(list)
-        known_words: set[str] = set(lexicon.stopwords) | set(lexicon.words)
-        for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
-            known_words.update(phrase)
-        for entity in lexicon.entities:
-            known_words.update(entity.split("_"))
-        own_words: dict[str, set[str]] = {"fr": set(), "en": set()}
-        for index, entry in enumerate(entries):
-            entity_df.update(entry.entities | entry.answer_entities)
-            for token in entry.question_bag:
-                question_postings[token].append(index)
-            for token in entry.answer_bag:
-                answer_postings[token].append(index)
-            known_words |= entry.words
-            for lang, words in entry.own_words:
-                own_words.setdefault(lang, set()).update(words)
+        count = max(index.size, 1)
         #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
-        self._context_entities = frozenset(e for e, n in entity_df.items() if n >= CONTEXT_ENTITY_SHARE * count)
+        self._context_entities = frozenset(
+            e for e, n in index.entity_counts.items() if n >= CONTEXT_ENTITY_SHARE * count
+        )
         # A fact's question and answer bags are disjoint: its word counts once in one postings list.
-        df = Counter({t: len(ix) for t, ix in question_postings.items()})
-        df.update({t: len(ix) for t, ix in answer_postings.items()})
+        df = Counter({t: len(ids) for t, ids in index.question_postings.items()})
+        df.update({t: len(ids) for t, ids in index.answer_postings.items()})
         self._idf = {t: math.log(1 + count / n) for t, n in df.items()}
         #: A word the base has never seen weighs like its rarest word (it may be what the question
         #: is about), less when it is a very common word of French or English.
         self._unknown_weight = UNKNOWN_BOOST * math.log(1 + count)
-        self._question_postings = {t: tuple(ix) for t, ix in question_postings.items()}
-        self._answer_postings = {t: tuple(ix) for t, ix in answer_postings.items()}
         #: Each variant's total weight, computed the first time its fact is scored.
-        self._variant_weights: dict[int, tuple[float, ...]] = {}
+        self._variant_weights: dict[str, tuple[float, ...]] = {}
+        known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
+        for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
+            known_words.update(phrase)
+        for entity in lexicon.entities:
+            known_words.update(entity.split("_"))
         self._known_words = frozenset(known_words)
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(known_words):
             if not word.isdigit():
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
+        own_words = {lang: index.own_counts.get(lang, Counter()).keys() for lang in ("fr", "en")}
         shared = own_words["fr"] & own_words["en"]
         self.language = LanguageGuesser(
             lexicon.markers,
@@ -289,31 +235,38 @@ class Matcher:
         # postings, and with the fact's penalties it bounds its score from above: score facts in
         # that order, stop once none left can enter the top `limit`, and never score more than
         # MAX_SCORED (a question made only of very common words could otherwise touch them all).
-        explained: dict[int, float] = defaultdict(float)
+        explained: dict[str, float] = defaultdict(float)
         for token in tokens:
             weight = weights[token]
-            for index in self._question_postings.get(token, ()):
-                explained[index] += weight
-            for index in self._answer_postings.get(token, ()):
-                explained[index] += weight * ANSWER_WORD_SHARE
-        bounds = []
-        for index, value in explained.items():
+            for fact_id in self._index.question_postings.get(token, ()):
+                explained[fact_id] += weight
+            for fact_id in self._index.answer_postings.get(token, ()):
+                explained[fact_id] += weight * ANSWER_WORD_SHARE
+        heap = []
+        for fact_id, value in explained.items():
             coverage = value / total
-            bound = (VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage**COVERAGE_POWER
-            bounds.append((bound * self._penalty(index, analysis), index))
-        bounds.sort(reverse=True)
+            heap.append((-(VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage**COVERAGE_POWER, fact_id))
+        heapq.heapify(heap)
+        spoken = " ".join(analysis.words)
         best: list[Candidate] = []
-        for bound, index in bounds[:MAX_SCORED]:
-            if len(best) >= limit and bound <= best[-1].score:
+        scored = 0
+        while heap and scored < MAX_SCORED:
+            negative, fact_id = heapq.heappop(heap)
+            floor = best[-1].score if len(best) >= limit else 0.0
+            if -negative <= floor:
                 break
-            best.append(self._score(index, weights, total, analysis, explained[index] / total))
+            penalty = self._penalty(fact_id, analysis)
+            if -negative * penalty <= floor:
+                continue
+            scored += 1
+            best.append(self._score(fact_id, weights, total, spoken, explained[fact_id] / total, penalty))
             best.sort(key=lambda c: c.score, reverse=True)
             del best[limit:]
         return best
 
-    def _penalty(self, index: int, analysis: Analysis) -> float:
+    def _penalty(self, fact_id: str, analysis: Analysis) -> float:
         """The multiplier for named entities the fact never mentions and kinds it never answers."""
-        entry = self._entries[index]
+        entry = self._by_fact[fact_id][1]
         factor = 1.0
         missing = analysis.entities - entry.entities
         if missing - entry.answer_entities - self._context_entities:
@@ -324,23 +277,23 @@ class Matcher:
             factor *= KIND_PENALTY
         return factor
 
-    def _weights_of(self, index: int) -> tuple[float, ...]:
-        found = self._variant_weights.get(index)
+    def _weights_of(self, fact_id: str) -> tuple[float, ...]:
+        found = self._variant_weights.get(fact_id)
         if found is None:
             idf = self._idf
-            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _, _ in self._entries[index].variants)
-            self._variant_weights[index] = found
+            entry = self._by_fact[fact_id][1]
+            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _, _ in entry.variants)
+            self._variant_weights[fact_id] = found
         return found
 
     def _score(
-        self, index: int, weights: dict[str, float], total: float, analysis: Analysis, coverage: float
+        self, fact_id: str, weights: dict[str, float], total: float, spoken: str, coverage: float, penalty: float
     ) -> Candidate:
-        entry = self._entries[index]
-        forms = [words for _, _, words in entry.variants]
-        surface = process.cdist([" ".join(analysis.words)], forms, scorer=fuzz.ratio)[0]
+        fact, entry = self._by_fact[fact_id]
+        surface = [fuzz.ratio(spoken, words) for _, _, words in entry.variants]
         best, best_variant = 0.0, -1
         for v, ((tokens, _, _), form, weight) in enumerate(
-            zip(entry.variants, surface, self._weights_of(index), strict=True)
+            zip(entry.variants, surface, self._weights_of(fact_id), strict=True)
         ):
             matched = sum(w for t, w in weights.items() if t in tokens)
             if not matched:
@@ -352,7 +305,6 @@ class Matcher:
                 best, best_variant = f, v
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
         score = (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage**COVERAGE_POWER
-        score *= self._penalty(index, analysis)
-        fact = self.kb.facts[index]
+        score *= penalty
         variant = entry.variants[best_variant][1] if best_variant >= 0 else fact.questions["fr"][0]
         return Candidate(fact, min(score, 1.0), variant)

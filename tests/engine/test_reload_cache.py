@@ -86,3 +86,29 @@ def test_the_engine_reloads_from_the_loader_that_built_it(knowledge_copy):
     assert engine.snapshot is serving  # building a candidate serves nothing new
     assert candidate.matcher is not serving.matcher
     assert all(a is b for a, b in zip(serving.kb.facts, candidate.kb.facts, strict=True))
+
+
+def test_an_evolved_index_equals_one_built_from_scratch(knowledge_copy):
+    """Edit one fact, remove one and add one: the reused index must match a fresh build exactly."""
+    from engine.matcher import Matcher
+
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    text = text.replace("a vendu 10,76 millions de véhicules,", "a écoulé 10,76 millions de véhicules,", 1)
+    text = text.replace("- id: rank-2019", "- id: rank-2019-renamed", 1)
+    sheet.write_text(text, encoding="utf-8")
+    eval_file = knowledge_copy / "eval" / "questions.yaml"
+    eval_file.write_text(
+        eval_file.read_text(encoding="utf-8").replace("expect: rank-2019", "expect: none"), encoding="utf-8"
+    )
+    kb = loader.load()
+    assert kb.lexicon is first.kb.lexicon  # so the evolving path is the one taken
+    evolved, fresh = Matcher(kb, previous=first.matcher), Matcher(kb)
+    assert evolved._index == fresh._index
+    assert evolved._idf == fresh._idf and evolved._known_words == fresh._known_words
+    assert "rank-2019" not in evolved._by_fact and "rank-2019-renamed" in evolved._by_fact
+    for case in kb.eval_questions:
+        a, b = evolved.rank(evolved.analyse(case.q)), fresh.rank(fresh.analyse(case.q))
+        assert [(c.fact.id, c.score) for c in a] == [(c.fact.id, c.score) for c in b], case.q

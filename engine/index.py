@@ -1,0 +1,158 @@
+"""What the matcher knows of the facts: each fact analysed, and the corpus-wide postings.
+
+A FactEntry is one fact's questions, keywords and answers analysed once. An Index holds
+the postings (which facts hold each word), how many facts name each entity and use each
+word. It is built from all entries, or evolved from the previous Index by taking out the
+entries that changed or went and putting in the new ones: a reload that touches one
+sheet costs that sheet's words, not the whole base. An Index is never modified once
+built; evolving copies only the postings it changes, so the index being served is
+untouched while its successor is made.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from engine.lexicon import Lexicon
+from engine.model import Fact
+
+
+@dataclass(frozen=True, slots=True)
+class FactEntry:
+    """One fact, analysed: what the index needs of it, reusable while the fact and lexicon stay the same."""
+
+    #: Each question variant: its content tokens, its text, and its folded words joined by spaces.
+    variants: tuple[tuple[frozenset[str], str, str], ...]
+    question_bag: frozenset[str]
+    #: Tokens found only in the answers.
+    answer_bag: frozenset[str]
+    entities: frozenset[str]
+    #: Entities only the answers name.
+    answer_entities: frozenset[str]
+    kinds: frozenset[str]
+    #: Every folded word of the fact, and those of each language.
+    words: frozenset[str]
+    own_words: tuple[tuple[str, frozenset[str]], ...]
+
+
+def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
+    """Analyse a fact's questions, keywords and answers once, for the index and the scorer."""
+    variants, bag, entities, kinds, all_words = [], set(), set(), set(), set()
+    own: dict[str, set[str]] = {}
+    for lang, questions in fact.questions.items():
+        for question in questions:
+            words = lexicon.split(question)
+            all_words.update(words)
+            own.setdefault(lang, set()).update(words)
+            analysis = lexicon.analyse(question, words)
+            variants.append((frozenset(analysis.tokens), question, " ".join(words)))
+            bag.update(analysis.tokens)
+            entities |= analysis.entities
+            kinds |= analysis.kinds
+    for keyword in fact.keywords:
+        analysis = lexicon.analyse(keyword)
+        all_words.update(analysis.words)
+        bag.update(analysis.tokens)
+        entities |= analysis.entities
+    answer_bag, answer_entities = set(), set()
+    for lang, answer in fact.answer.items():
+        words = lexicon.split(answer)
+        all_words.update(words)
+        own.setdefault(lang, set()).update(words)
+        analysis = lexicon.analyse(answer, words)
+        answer_bag.update(analysis.tokens)
+        answer_entities |= analysis.entities
+    return FactEntry(
+        variants=tuple(variants),
+        question_bag=frozenset(bag),
+        answer_bag=frozenset(answer_bag - bag),
+        entities=frozenset(entities),
+        answer_entities=frozenset(answer_entities - entities),
+        kinds=frozenset(kinds),
+        words=frozenset(all_words),
+        own_words=tuple((lang, frozenset(ws)) for lang, ws in own.items()),
+    )
+
+
+def _change_postings(
+    postings: Mapping[str, frozenset[str]], removed: Mapping[str, set[str]], added: Mapping[str, set[str]]
+) -> dict[str, frozenset[str]]:
+    """A copy of `postings` with fact ids removed from and added to the given words."""
+    result = dict(postings)
+    for token in removed.keys() | added.keys():
+        ids = (result.get(token, frozenset()) - removed.get(token, set())) | added.get(token, set())
+        if ids:
+            result[token] = frozenset(ids)
+        else:
+            result.pop(token, None)
+    return result
+
+
+def _change_counts(
+    counts: Counter[str], removed: Iterable[Iterable[str]], added: Iterable[Iterable[str]]
+) -> Counter[str]:
+    """A copy of `counts` minus one for each item of `removed`, plus one for each of `added`."""
+    result = counts.copy()
+    for items in removed:
+        for item in items:
+            left = result[item] - 1
+            if left > 0:
+                result[item] = left
+            else:
+                del result[item]
+    for items in added:
+        result.update(items)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """Postings and counts over a set of FactEntries, keyed by fact id."""
+
+    #: Word -> ids of the facts whose questions or keywords hold it.
+    question_postings: Mapping[str, frozenset[str]]
+    #: Word -> ids of the facts whose answers, and not their questions, hold it.
+    answer_postings: Mapping[str, frozenset[str]]
+    #: Entity -> number of facts that name it.
+    entity_counts: Counter[str]
+    #: Folded word -> number of facts that use it, in all and per language.
+    word_counts: Counter[str]
+    own_counts: Mapping[str, Counter[str]]
+    size: int
+
+    @classmethod
+    def build(cls, entries: Iterable[tuple[str, FactEntry]]) -> Index:
+        empty = cls({}, {}, Counter(), Counter(), {}, 0)
+        return empty.evolve((), entries)
+
+    def evolve(self, removed: Iterable[tuple[str, FactEntry]], added: Iterable[tuple[str, FactEntry]]) -> Index:
+        """The index with the `removed` entries taken out and the `added` ones put in."""
+        removed, added = list(removed), list(added)
+        changes = {name: (defaultdict(set), defaultdict(set)) for name in ("question", "answer")}
+        for ids, pairs in ((0, removed), (1, added)):
+            for fact_id, entry in pairs:
+                for token in entry.question_bag:
+                    changes["question"][ids][token].add(fact_id)
+                for token in entry.answer_bag:
+                    changes["answer"][ids][token].add(fact_id)
+        own_counts = dict(self.own_counts)
+        for lang in {lang for _, e in removed + added for lang, _ in e.own_words}:
+            own_counts[lang] = _change_counts(
+                self.own_counts.get(lang, Counter()),
+                (words for _, e in removed for lng, words in e.own_words if lng == lang),
+                (words for _, e in added for lng, words in e.own_words if lng == lang),
+            )
+        return Index(
+            question_postings=_change_postings(self.question_postings, *changes["question"]),
+            answer_postings=_change_postings(self.answer_postings, *changes["answer"]),
+            entity_counts=_change_counts(
+                self.entity_counts,
+                (e.entities | e.answer_entities for _, e in removed),
+                (e.entities | e.answer_entities for _, e in added),
+            ),
+            word_counts=_change_counts(self.word_counts, (e.words for _, e in removed), (e.words for _, e in added)),
+            own_counts=own_counts,
+            size=self.size - len(removed) + len(added),
+        )
