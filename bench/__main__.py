@@ -2,7 +2,7 @@
 
 Prints the tables and the targets met or missed, writes bench/results.md, the plot
 bench/out/latency.png (copied to docs/bench-latency.png) and the last run's section of
-bench/README.md. The machine is shared and noisy: figures are medians and ratios over
+the project's README.md. The machine is shared and noisy: figures are medians and ratios over
 many questions, and the whole run keeps to a time budget (under five minutes on two
 cores), measuring less (and saying so) where measuring more would not fit.
 """
@@ -33,7 +33,7 @@ OUT = HERE / "out"
 PLOT = OUT / "latency.png"
 DOCS_PLOT = ROOT / "docs" / "bench-latency.png"
 RESULTS = HERE / "results.md"
-README = HERE / "README.md"
+README = ROOT / "README.md"
 README_BEGIN, README_END = "<!-- bench:results -->", "<!-- /bench:results -->"
 
 SCALES = (1, 10, 100, 1000)
@@ -490,6 +490,7 @@ def _update_readme(section: str) -> None:
     text = README.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(README_BEGIN) + ".*?" + re.escape(README_END), re.S)
     if pattern.search(text):
+        section = section.replace("](../docs/", "](docs/")  # the root README links from the top folder
         README.write_text(pattern.sub(lambda _: f"{README_BEGIN}\n{section}\n{README_END}", text), encoding="utf-8")
 
 
