@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from engine.answering import Engine, Snapshot
+from engine.answering import Engine
 from engine.journal import Journal
 from engine.settings import Settings
 from tests.helpers import MockBot
 
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 MOD_ROLE = 555_000_000_000_000_001
 ANSWER_CHANNEL = 444_000_000_000_000_001
-
-
-@pytest.fixture(scope="session")
-def snapshot() -> Snapshot:
-    return Snapshot.load(KNOWLEDGE)
-
-
-@pytest.fixture
-def engine(snapshot: Snapshot) -> Engine:
-    return Engine(snapshot)
-
-
-@pytest.fixture
-def knowledge_copy(tmp_path: Path) -> Path:
-    """A writable copy of knowledge/, for reloads that edit or break a sheet."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, target)
-    return target
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.loader import load_knowledge
 from engine.textnorm import quote_form, tokenize
-from tests.engine.conftest import KNOWLEDGE
+from tests.conftest import KNOWLEDGE
 
 
 def test_every_fact_is_complete_and_quoted():

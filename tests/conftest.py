@@ -1,4 +1,4 @@
-"""Fixtures for engine tests: the real knowledge folder, and copies of it to break."""
+"""Fixtures shared by every layer: the real knowledge folder, loaded once, and copies to break."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pytest
 
 from engine.answering import Engine, Snapshot
 
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 
 
 @pytest.fixture(scope="session")
 def snapshot() -> Snapshot:
+    """The real knowledge, loaded once (snapshots are immutable, so tests can share it)."""
     return Snapshot.load(KNOWLEDGE)
 
 
@@ -24,7 +25,7 @@ def engine(snapshot: Snapshot) -> Engine:
 
 @pytest.fixture
 def knowledge_copy(tmp_path: Path) -> Path:
-    """A writable copy of knowledge/ (without the large word lists' duplicates)."""
+    """A writable copy of knowledge/, for reloads that edit or break a sheet."""
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     return target
