@@ -166,7 +166,8 @@ class Lexicon:
             for size in range(min(starts.get(words[i], 0), n - i), 1, -1):
                 found = self.phrases.get(tuple(words[i : i + size]))
                 if found:
-                    tokens.append(found)
+                    if found not in self.stopwords:  # a phrase of filler ("tout le monde") counts for nothing
+                        tokens.append(found)
                     i += size
                     break
             else:

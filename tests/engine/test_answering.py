@@ -113,3 +113,15 @@ def test_accented_words_that_folding_would_merge_stay_apart(engine):
     # "né" (born) is not the negation "ne": the article does not say where Ghosn was born.
     assert not engine.ask("Où est né Carlos Ghosn ?").answered
     assert engine.ask("Carlos Ghosn n'est pas encore jugé ?").fact.id == "ghosn-trial"
+
+
+@pytest.mark.parametrize("text", ["salut tout le monde", "hello everyone", "bonjour à tous"])
+def test_greeting_the_room_is_smalltalk_not_a_fact(engine, text):
+    # "tout le monde" once read as "monde" (world) and drew the world-ranking fact.
+    reply = engine.ask(text)
+    assert reply.kind == "smalltalk" and reply.smalltalk == "greeting"
+
+
+def test_filler_phrases_do_not_hide_the_question(engine):
+    assert engine.ask("tout le monde sait qui dirige nissan ?").fact.id == "leader-uchida"
+    assert engine.ask("In which city was the Alliance board meeting held?").fact.id == "meeting-place"
