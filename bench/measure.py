@@ -128,7 +128,7 @@ def _in_process_kb(scale: int, knowledge: Path):
         for f in generated
     )
     facts = kb.facts + extra
-    return dataclasses.replace(kb, facts=facts, facts_by_id=MappingProxyType({f.id: f for f in facts}))
+    return dataclasses.replace(kb, facts=facts)
 
 
 def _loader_api():

@@ -151,8 +151,8 @@ class Engine:
             if _percent(c) >= self.suggest_threshold
         )
 
-    def answer_fact(self, fact_id: str, lang: str, question: str = "") -> Reply | None:
-        """The reply for a fact chosen by id (a pressed suggestion), or None if it is gone."""
+    def answer_fact(self, fact_id: str, lang: str, question: str = "", score: int = 100) -> Reply | None:
+        """The reply for a fact chosen by id (a picked suggestion, with its score), or None if it is gone."""
         snap = self._snapshot
         fact = snap.kb.fact(fact_id)
         if fact is None:
@@ -162,7 +162,7 @@ class Engine:
             "answer",
             lang,
             fact.answer[lang],
-            100,
+            score,
             fact,
             snap.kb.sources[fact.source],
         )

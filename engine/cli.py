@@ -38,18 +38,21 @@ def build_engine(settings: Settings) -> Engine:
     )
 
 
-def _questions(args: list[str], stdin: TextIO) -> Iterable[str]:
+def _questions(args: list[str], stdin: TextIO, *, keep_blank: bool) -> Iterable[str]:
+    """The questions from the arguments, else one a line from stdin (blank lines kept when asked)."""
     if args:
-        yield from args
+        # An argument that is not valid UTF-8 arrives with surrogates: make it printable text.
+        yield from (a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in args)
         return
     for line in stdin:
         line = line.rstrip("\r\n")
-        if line.strip():
+        if keep_blank or line.strip():
             yield line
 
 
 def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, out: TextIO) -> int:
-    for question in _questions(questions, stdin):
+    """Answer each question; with --json exactly one object per input line, blank lines included."""
+    for question in _questions(questions, stdin, keep_blank=as_json):
         reply = engine.ask(question)
         if as_json:
             out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
@@ -75,15 +78,16 @@ def cmd_console(engine: Engine, stdin: TextIO, out: TextIO, banner: str = "") ->
             return 0
         if not text:
             continue
-        if last is not None and text.isdigit() and 1 <= int(text) <= len(last.suggestions):
+        if last is not None and text.isdecimal() and 1 <= int(text) <= len(last.suggestions):
             chosen = last.suggestions[int(text) - 1]
-            reply = engine.answer_fact(chosen.fact_id, last.lang, chosen.question)
+            reply = engine.answer_fact(chosen.fact_id, last.lang, chosen.question, score=chosen.score)
             if reply is None:
                 continue
         else:
             reply = engine.ask(text)
         out.write(render_text(reply) + "\n")
-        last = reply if reply.suggestions else None
+        # Only the numbered guesses of an "unsure" reply are shown, so only they can be picked.
+        last = reply if reply.kind == "unsure" else None
 
 
 def cmd_check(settings: Settings, out: TextIO) -> int:
@@ -116,6 +120,9 @@ def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None) -> 
             print(f"error: no evaluation questions read from {questions_file}", file=sys.stderr)
             return 2
     report = evaluate(engine, questions)
+    if not report.outcomes:
+        print("error: there are no evaluation questions to measure", file=sys.stderr)
+        return 2
     out.write(report.format() + "\n")
     accuracy, abstention, language = EVAL_FLOORS
     ok = report.accuracy >= accuracy and report.abstention >= abstention and report.language >= language
@@ -159,6 +166,11 @@ def _main(
     stdout: TextIO = sys.stdout,
 ) -> int:
     args = parser().parse_args(argv)
+    # Whatever bytes arrive, read them as UTF-8 (invalid ones replaced) and write UTF-8:
+    # one bad line must not end the run nor put non-UTF-8 bytes in the JSON.
+    for stream, options in ((stdin, {"encoding": "utf-8", "errors": "replace"}), (stdout, {"encoding": "utf-8"})):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(**options)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from engine.textnorm import stem, tokenize
+from engine.textnorm import MAX_CHARS, stem, tokenize
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_ACCENTED_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")
+#: A word holding a non-ASCII letter; the lookbehind keeps the search linear on long runs of letters.
+_ACCENTED_WORD = re.compile(r"(?<!\w)\w*[^\W\x00-\x7f]\w*")
 #: At most this many words' canonical forms are memoised (bounds memory on hostile input).
 CANONICAL_MEMO = 200_000
 #: Phrases longer than this many words are not looked for.
@@ -123,6 +124,7 @@ class Lexicon:
 
     def split(self, text: str) -> list[str]:
         """Tokenise, keeping apart the accented words that folding would merge with another word."""
+        text = text[:MAX_CHARS]
         if self.accented:
             text = _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
         return tokenize(text)

@@ -31,10 +31,9 @@ from engine.schema import (
     load_lexicon,
     load_sources,
     load_topics,
-    read_yaml,
 )
 from engine.textnorm import tokenize
-from engine.yamlfile import YamlError
+from engine.yamlfile import YamlError, decode, parse_yaml, read_limited
 
 __all__ = ["KnowledgeError", "Loader", "Problem", "load_knowledge"]
 
@@ -55,10 +54,14 @@ class _Sheet:
 
 
 def _digest(*paths: Path) -> str:
+    """A fingerprint of the files' bytes; a file that cannot be read fingerprints as its error,
+    so the next load reads it again and reports the problem."""
     sha = hashlib.sha1(usedforsecurity=False)
     for path in paths:
-        if path.exists():
+        try:
             sha.update(path.read_bytes())
+        except OSError as exc:
+            sha.update(repr(exc).encode())
         sha.update(b"\0")
     return sha.hexdigest()
 
@@ -90,7 +93,6 @@ class Loader:
             facts=tuple(facts),
             lexicon=lexicon,
             eval_questions=tuple(eval_questions),
-            facts_by_id=MappingProxyType({f.id: f for f in facts}),
         )
 
     def load_lexicon(self, problems: list[Problem]) -> Lexicon | None:
@@ -105,9 +107,10 @@ class Loader:
     def _sheet(self, relative: str, sources: dict[str, Source], topics: set[str]) -> _Sheet:
         path = self.root / relative
         try:
-            data_bytes = path.read_bytes()
-        except OSError:
-            data_bytes = b""
+            data_bytes = read_limited(path)
+        except YamlError as exc:
+            # Not cached: the file is read again at the next load, when it may be fixed.
+            return _Sheet("", (), (), (), (Problem(relative, exc.line, None, exc.message),), False, ())
         digest = hashlib.sha1(data_bytes, usedforsecurity=False).hexdigest()
         context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
         cached = self._sheets.get(relative)
@@ -119,7 +122,7 @@ class Loader:
         declared: list[tuple[str, int, int | None]] = []
         keys: list[tuple[tuple[str, str, str], ...]] = []
         try:
-            data = read_yaml(path)
+            data = parse_yaml(decode(data_bytes))  # the bytes just hashed: one read, one version
         except YamlError as exc:
             problems.append(Problem(relative, exc.line, None, exc.message))
             sheet = _Sheet(digest, context, (), (), tuple(problems), False, ())

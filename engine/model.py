@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from engine.lexicon import Lexicon
 
@@ -62,7 +63,11 @@ class KnowledgeBase:
     facts: tuple[Fact, ...]
     lexicon: Lexicon = field(repr=False)
     eval_questions: tuple[EvalQuestion, ...] = ()
-    facts_by_id: Mapping[str, Fact] = field(default_factory=dict, repr=False)
+    facts_by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Derived here, not passed in, so a base can never disagree with its own index.
+        object.__setattr__(self, "facts_by_id", MappingProxyType({f.id: f for f in self.facts}))
 
     def fact(self, fact_id: str) -> Fact | None:
         return self.facts_by_id.get(fact_id)

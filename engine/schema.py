@@ -18,7 +18,7 @@ from typing import Any
 from engine.lexicon import Lexicon
 from engine.model import LANGS, EvalQuestion, Fact, Source, Topic
 from engine.textnorm import quote_form
-from engine.yamlfile import LineDict, LineList, YamlError, read_yaml
+from engine.yamlfile import LineDict, LineList, YamlError, decode, read_limited, read_yaml
 
 _ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _FACT_FIELDS = {"id", "topic", "source", "quote", "questions", "answer", "keywords"}
@@ -68,10 +68,14 @@ def line_of(node: Any, key: str | None = None) -> int | None:
 
 
 def _read(root: Path, relative: str, problems: list[Problem], *, required: bool = True) -> Any:
+    """A YAML file of knowledge/, or None with the problem reported (missing, outside, unreadable)."""
     path = root / relative
     if not path.exists():
         if required:
             problems.append(Problem(relative, None, None, "file is missing"))
+        return None
+    if inside(root, relative) is None:
+        problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
         return None
     try:
         return read_yaml(path)
@@ -136,9 +140,9 @@ def load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
             report.add(line_of(node, "file"), f"file '{values['file']}' is outside knowledge/", source_id)
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            report.add(line_of(node, "file"), f"cannot read '{values['file']}': {exc}", source_id)
+            text = decode(read_limited(path))
+        except YamlError as exc:
+            report.add(line_of(node, "file"), f"cannot use '{values['file']}': {exc.message}", source_id)
             continue
         sources[source_id] = Source(
             source_id, values["title"], values["date"], values["lang"], outlet, values["file"], text
@@ -171,17 +175,20 @@ def _load_frequencies(root: Path, problems: list[Problem]) -> dict[str, dict[str
         path = root / relative
         if not path.exists():
             continue
+        if inside(root, relative) is None:
+            problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
+            continue
         table: dict[str, float] = {}
         try:
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for number, line in enumerate(decode(read_limited(path)).splitlines(), 1):
                 word, _, zipf = line.partition("\t")
                 try:
                     table[word] = float(zipf)
                 except ValueError:
                     problems.append(Problem(relative, number, None, "expected a word, a tab and a number"))
                     break
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(relative, None, None, f"cannot read: {exc}"))
+        except YamlError as exc:
+            problems.append(Problem(relative, None, None, exc.message))
         frequencies[lang] = table
     return frequencies
 
@@ -214,6 +221,9 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
             ok = False
             continue
         for name, words in lists:
+            if not isinstance(name, str):
+                report.add(line_of(value, str(name)), f"{section}: the name {name!r} must be text (quote it)")
+                ok = False
             for index, word in enumerate(words):
                 if not isinstance(word, str):
                     line = words.item_lines[index] if isinstance(words, LineList) else line_of(data, section)

@@ -9,23 +9,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: Typographic quotes and apostrophes: the only marks quotes are forgiven (see quote_form).
+_QUOTES = {
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u201c": '"',
+    "\u201d": '"',
+}
+_QUOTE_MARKS = str.maketrans(_QUOTES)
+#: What matching folds besides: more apostrophe look-alikes, ligatures, non-breaking spaces.
 _MARKS = str.maketrans(
-    {
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u02bc": "'",
-        "`": "'",
-        "\u00b4": "'",
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u0153": "oe",
-        "\u00e6": "ae",
-        "\u00df": "ss",
-        "\u00a0": " ",
-        "\u202f": " ",
-    }
+    _QUOTES | {"`": "'", "\u00b4": "'", "\u0153": "oe", "\u00e6": "ae", "\u00df": "ss", "\u00a0": " ", "\u202f": " "}
 )
 _DECIMAL = re.compile(r"(?<=\d)[,.](?=\d)")
 _TOKEN = re.compile(r"\d+(?:_\d+)?|[^\W\d_]+")
@@ -66,9 +63,6 @@ def stem(token: str) -> str:
 
 
 _SPACES = re.compile(r"\s+")
-_QUOTE_MARKS = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"'}
-)
 
 
 def quote_form(text: str) -> str:

@@ -7,6 +7,7 @@ problem can be reported where a moderator will find it.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ MAX_ALIASES = 100
 
 
 class YamlError(Exception):
-    """A file that cannot be read as plain YAML; `line` is 1-based when known."""
+    """A file that cannot be read, or not as plain YAML; `line` is 1-based when known."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
@@ -110,15 +111,28 @@ def parse_yaml(text: str) -> Any:
         raise YamlError(f"YAML error: {exc}") from None
 
 
-def read_yaml(path: Path) -> Any:
-    """Read and parse one file, refusing files over MAX_FILE_BYTES or not UTF-8."""
+def read_limited(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes, refused before reading when larger than `limit` (MAX_FILE_BYTES)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlError(f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlError("not a regular file")
+        if info.st_size > limit:
+            raise YamlError(f"file is {info.st_size:,} bytes, more than the {limit:,} allowed")
+        return path.read_bytes()
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror or exc}") from None
-    return parse_yaml(text)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text, or a YamlError saying where it is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_yaml(path: Path) -> Any:
+    """Read and parse one file, refusing files over MAX_FILE_BYTES or not UTF-8."""
+    return parse_yaml(decode(read_limited(path)))

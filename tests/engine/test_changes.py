@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from types import MappingProxyType
 
 import yaml
 
@@ -25,7 +24,7 @@ def edit_fact(root: Path, fact_id: str, **changes) -> None:
 
 def without(kb, fact_id: str):
     facts = tuple(f for f in kb.facts if f.id != fact_id)
-    return dataclasses.replace(kb, facts=facts, facts_by_id=MappingProxyType({f.id: f for f in facts}))
+    return dataclasses.replace(kb, facts=facts)
 
 
 def test_same_set_changes_nothing(engine, snapshot):
@@ -38,7 +37,7 @@ def test_same_set_changes_nothing(engine, snapshot):
 def test_diff_by_id_ignores_where_a_fact_is_written(snapshot):
     kb = snapshot.kb
     moved = [dataclasses.replace(f, file="facts/other.yaml", line=1) for f in kb.facts]
-    other = dataclasses.replace(kb, facts=tuple(moved), facts_by_id=MappingProxyType({f.id: f for f in moved}))
+    other = dataclasses.replace(kb, facts=tuple(moved))
     assert diff_facts(kb, other).empty
 
 
@@ -47,7 +46,7 @@ def test_diff_added_changed_removed(snapshot):
     smaller = without(kb, "leader-kato")
     edited = dataclasses.replace(kb.fact("sales-2018"), keywords=("zorglub",))
     facts = tuple(edited if f.id == "sales-2018" else f for f in smaller.facts)
-    new = dataclasses.replace(smaller, facts=facts, facts_by_id=MappingProxyType({f.id: f for f in facts}))
+    new = dataclasses.replace(smaller, facts=facts)
     diff = diff_facts(kb, new)
     assert (diff.added, diff.changed, diff.removed) == ((), ("sales-2018",), ("leader-kato",))
     back = diff_facts(new, kb)

@@ -33,9 +33,9 @@ def test_ask_json_reads_stdin_one_object_a_line_in_order():
     result = run_bot("ask", "--json", stdin="\n".join(questions) + "\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 4  # the blank line is skipped
+    assert len(lines) == len(questions)  # a blank line gets its (unanswered) object too: lines pair up
     objects = [json.loads(line) for line in lines]
-    assert [o["question"] for o in objects] == [q for q in questions if q]
+    assert [o["question"] for o in objects] == questions
     for o in objects:
         assert set(o) == KEYS
         assert o["lang"] in ("fr", "en") and 0 <= o["score"] <= 100
@@ -46,6 +46,21 @@ def test_ask_json_reads_stdin_one_object_a_line_in_order():
     assert {"title", "date", "quote"} <= set(first["source"])
     for o in objects[1:]:
         assert o["answered"] is False and o["fact_id"] is None and o["answer"] is None and o["source"] is None
+
+
+def test_ask_json_survives_bytes_that_are_not_utf8():
+    result = subprocess.run(
+        [sys.executable, "bot.py", "ask", "--json"],
+        cwd=ROOT,
+        input=b"qui dirige nissan\n\xff\xfe\nwho runs nissan\r\n",
+        capture_output=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"PYTHONIOENCODING": "utf-8:strict"},
+    )
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [o["fact_id"] for o in objects] == ["leader-uchida", None, "leader-uchida"]
+    assert objects[1]["question"] == "\ufffd\ufffd"
 
 
 def test_ask_json_with_arguments_and_unicode():

@@ -50,3 +50,11 @@ def test_huge_messages_stay_bounded(engine, chunk, repeat):
     engine.ask(text[:20000])
     # A generous bound: this only catches runaway (quadratic or worse) behaviour, not speed.
     assert time.perf_counter() - started < 2.0
+
+
+def test_long_runs_of_letters_stay_linear(engine):
+    # A 20,000-letter word once took seconds in a backtracking regex: a member could freeze the bot.
+    for text in ("a" * 20000, "é" * 20000, "Ab9+/" * 4000):
+        started = time.perf_counter()
+        engine.ask(text)
+        assert time.perf_counter() - started < 2.0

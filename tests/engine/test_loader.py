@@ -202,3 +202,30 @@ def test_duplicate_key_in_a_fact(knowledge_copy):
     edit(knowledge_copy / "facts" / "sales.yaml", "    topic: sales\n", "    topic: sales\n    topic: sales\n")
     found = "\n".join(problems_of(knowledge_copy))
     assert "duplicate key 'topic'" in found
+
+
+def test_lexicon_group_name_that_is_not_text(knowledge_copy):
+    edit(knowledge_copy / "lexicon.yaml", "synonyms:\n", "synonyms:\n  2018: [deux mille dix-huit]\n")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "lexicon.yaml:" in found and "synonyms: the name 2018 must be text (quote it)" in found
+
+
+def test_unreadable_files_are_problems_not_crashes(knowledge_copy):
+    words = knowledge_copy / "words" / "en.tsv"
+    words.unlink()
+    words.mkdir()
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    sheet.unlink()
+    sheet.mkdir()
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "words/en.tsv: not a regular file" in found
+    assert "facts/sales.yaml: not a regular file" in found
+
+
+def test_no_knowledge_file_is_read_through_a_link_outside(knowledge_copy, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((knowledge_copy / "topics.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (knowledge_copy / "topics.yaml").unlink()
+    (knowledge_copy / "topics.yaml").symlink_to(outside)
+    found = "\n".join(problems_of(knowledge_copy))
+    assert "topics.yaml: links outside knowledge/; not read" in found
