@@ -23,8 +23,8 @@ from engine.model import Fact
 class FactEntry:
     """One fact, analysed: what the index needs of it, reusable while the fact and lexicon stay the same."""
 
-    #: Each question variant: its content tokens, its text, and its folded words joined by spaces.
-    variants: tuple[tuple[frozenset[str], str, str], ...]
+    #: Each question variant: its content tokens, and its folded words joined by spaces.
+    variants: tuple[tuple[frozenset[str], str], ...]
     question_bag: frozenset[str]
     #: Tokens found only in the answers.
     answer_bag: frozenset[str]
@@ -47,7 +47,7 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
             all_words.update(words)
             own.setdefault(lang, set()).update(words)
             analysis = lexicon.analyse(question, words)
-            variants.append((frozenset(analysis.tokens), question, " ".join(words)))
+            variants.append((frozenset(analysis.tokens), " ".join(words)))
             bag.update(analysis.tokens)
             entities |= analysis.entities
             kinds |= analysis.kinds

@@ -65,11 +65,10 @@ _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A fact with its score (0-1) for one question and the variant that matched best."""
+    """A fact with its score (0-1) for one question."""
 
     fact: Fact
     score: float
-    variant: str
 
 
 def _max_distance(word: str) -> int:
@@ -157,10 +156,6 @@ class Matcher:
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
         self.correct = lru_cache(maxsize=4096)(self._correct)
-
-    @property
-    def vocabulary_size(self) -> int:
-        return len(self._known_words)
 
     def _unknown(self, token: str) -> float:
         zipf = self.lexicon.zipf(token)
@@ -282,7 +277,7 @@ class Matcher:
         if found is None:
             idf = self._idf
             entry = self._by_fact[fact_id][1]
-            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _, _ in entry.variants)
+            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in entry.variants)
             self._variant_weights[fact_id] = found
         return found
 
@@ -290,21 +285,14 @@ class Matcher:
         self, fact_id: str, weights: dict[str, float], total: float, spoken: str, coverage: float, penalty: float
     ) -> Candidate:
         fact, entry = self._by_fact[fact_id]
-        surface = [fuzz.ratio(spoken, words) for _, _, words in entry.variants]
-        best, best_variant = 0.0, -1
-        for v, ((tokens, _, _), form, weight) in enumerate(
-            zip(entry.variants, surface, self._weights_of(fact_id), strict=True)
-        ):
+        best = 0.0
+        for (tokens, words), weight in zip(entry.variants, self._weights_of(fact_id), strict=True):
             matched = sum(w for t, w in weights.items() if t in tokens)
             if not matched:
                 continue
             recall, precision = matched / total, matched / weight
             f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
-            f = (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * form / 100
-            if f > best:
-                best, best_variant = f, v
+            best = max(best, (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * fuzz.ratio(spoken, words) / 100)
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
         score = (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage**COVERAGE_POWER
-        score *= penalty
-        variant = entry.variants[best_variant][1] if best_variant >= 0 else fact.questions["fr"][0]
-        return Candidate(fact, min(score, 1.0), variant)
+        return Candidate(fact, min(score * penalty, 1.0))
