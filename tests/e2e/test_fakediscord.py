@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from .fakediscord import FakeDiscord
 from .fakediscord import gateway as gw
-from .fakediscord.payloads import FLAG_EPHEMERAL, FLAG_LOADING, shard_for
+from .fakediscord.payloads import FLAG_EPHEMERAL, FLAG_LOADING, Snowflakes, shard_for
 
 MESSAGES = "/channels/{channel_id}/messages"
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
@@ -331,6 +331,16 @@ async def test_rate_limited_interaction_callback_is_retried(fake_discord: FakeDi
 
 
 # --- slash commands, autocomplete, components, modals -------------------------------------------------------------
+
+
+def test_interaction_ids_carry_the_present_time() -> None:
+    """discord.py reads an interaction's age from its id: an old one is "expired", and a hybrid command's
+    ``ctx.send`` then posts to the channel instead of answering the interaction."""
+    ids = Snowflakes()
+    first, second = ids.now(), ids.now()
+    assert first != second
+    age = discord.utils.utcnow() - discord.utils.snowflake_time(first)
+    assert abs(age.total_seconds()) < 5
 
 
 async def test_slash_command_sync_and_ephemeral_answer(fake_discord: FakeDiscord) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -52,6 +53,12 @@ class Snowflakes:
 
     def __call__(self) -> int:
         return (_BASE_MS + next(self._counter)) << 22
+
+    def now(self) -> int:
+        """A snowflake of the present moment, as Discord gives each new interaction: discord.py reads an
+        interaction's age from its id (``Interaction.is_expired``, 15 minutes), and ``commands.Context.send`` of a
+        hybrid command falls back to a channel message for an "expired" one."""
+        return ((time.time_ns() // 1_000_000 - DISCORD_EPOCH_MS) << 22) | (next(self._counter) & 0xFFF)
 
 
 def shard_for(guild_id: int, shard_count: int) -> int:

@@ -1479,7 +1479,7 @@ class FakeDiscord:
             guild_data = guild.payload(self.application_id)
         token = p.new_token()
         payload = p.interaction(
-            interaction_id=self.world.new_id(),
+            interaction_id=self.world.new_id.now(),
             application_id=self.application_id,
             interaction_type=itype,
             token=token,
