@@ -159,7 +159,8 @@ class Journal:
         self._conn: sqlite3.Connection | None = None
         self._salt: bytes = b""
         self._lock = threading.Lock()
-        self._failing = False
+        #: The kinds of call ("read", "write") failing since the error was logged; empty when all is well.
+        self._failing: set[str] = set()
         self._closed = False
         self._closing = False
         self._last_purge = 0.0
@@ -171,8 +172,8 @@ class Journal:
 
     @property
     def failing(self) -> bool:
-        """True since a call failed, until one works again."""
-        return self._failing
+        """True since a call failed, until it works again (a working read does not vouch for writes)."""
+        return bool(self._failing)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -214,6 +215,7 @@ class Journal:
     def _call(self, what: str, work: Callable[[sqlite3.Connection], T], default: T) -> T:
         if self.path is None:
             return default
+        kind = "read" if what == "read" else "write"
         with self._lock:
             if self._closed:
                 return default
@@ -228,7 +230,6 @@ class Journal:
                 if self._conn is not None and self._conn.in_transaction:
                     self._rollback()
                 if not self._failing:
-                    self._failing = True
                     log.error(
                         "journal %s failed (%s: %s) at %s; answers go on without it. "
                         "Not logged again until the journal works.",
@@ -237,11 +238,14 @@ class Journal:
                         exc,
                         self.path,
                     )
+                self._failing.add(kind)
                 self._drop()
                 return default
             if self._failing:
-                self._failing = False
-                log.info("journal works again (%s)", self.path)
+                # A file that can be read may still refuse writes (locked, read-only): only a write clears both.
+                self._failing.difference_update(("read", "write") if kind == "write" else (kind,))
+                if not self._failing:
+                    log.info("journal works again (%s)", self.path)
             return result
 
     def _file_gone(self) -> bool:

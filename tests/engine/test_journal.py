@@ -223,6 +223,27 @@ def test_locked_database(path, answer, caplog):
     assert journal.stats().questions == 1
 
 
+def test_a_working_read_does_not_hide_failing_writes(path, answer, caplog):
+    """Under a write lock (or a read-only file) reads still work; the write failure is still logged only once."""
+    caplog.set_level(logging.INFO, "alliance.journal")
+    journal = Journal(str(path), timeout=0.05)
+    assert record(journal, answer, 1)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert record(journal, answer, 2) is False
+        assert journal.stats().questions == 1  # WAL: the reader is not blocked
+        assert journal.failing
+        assert record(journal, answer, 3) is False
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(journal_errors(caplog)) == 1
+    assert "works again" not in caplog.text
+    assert record(journal, answer, 4) is True
+    assert not journal.failing and "works again" in caplog.text
+
+
 def test_read_only_database(path, answer, caplog):
     Journal(str(path)).open()
     if os.geteuid() == 0:  # root ignores file modes: open the file read-only instead
