@@ -164,6 +164,7 @@ class Facts(commands.Cog):
         if not journal.enabled:
             await send_lines(ctx, [text(lang, "journal_off")])
             return
+        await ctx.defer(ephemeral=True)  # the journal's thread may be busy (a locked file): within 3 s, defer first
         stats = await journal.run(journal.stats)
         await send_lines(ctx, reports.stats_lines(lang, stats) if stats else [text(lang, "journal_unavailable")])
 
@@ -175,6 +176,7 @@ class Facts(commands.Cog):
         if not journal.enabled:
             await send_lines(ctx, [text(lang, "journal_off")])
             return
+        await ctx.defer(ephemeral=True)  # as for stats: the journal may take longer than Discord waits
         groups = await journal.run(journal.unanswered, days=UNANSWERED_DAYS)
         if groups is None:
             await send_lines(ctx, [text(lang, "journal_unavailable")])
