@@ -14,7 +14,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import aiohttp
@@ -32,6 +32,8 @@ log = logging.getLogger("alliance.bot")
 
 #: The cogs, loaded in this order by `setup_hook`.
 EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync")
+#: Seconds `close` lets the replies under way finish (and be journaled) before the connection goes.
+DRAIN_SECONDS = 5.0
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -67,6 +69,8 @@ class AllianceBotBase(commands.bot.BotBase):
             journal = open_journal(path, settings.journal_retention_days)
         self.journal = journal
         self.initial_extensions = tuple(extensions)
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._draining = False
 
     async def setup_hook(self) -> None:
         for extension in self.initial_extensions:
@@ -100,8 +104,37 @@ class AllianceBotBase(commands.bot.BotBase):
         guilds = len(self.guilds)  # type: ignore[attr-defined]
         log.info("connected as %s (id %s) to %d server(s)", user, getattr(user, "id", "?"), guilds)
 
+    async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError, /) -> None:
+        """discord.py's fallback handler, used when the errors cog is not loaded (as while the bot shuts down).
+
+        "@bot question" is tried as a command first (the prefix includes the mention), so a question that is
+        not a command is no error to log.
+        """
+        if isinstance(exception, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, exception)  # type: ignore[misc]
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[bool]:
+        """Around a handler's work (a reply, then its journal entry): yields False once the bot is closing (take
+        no new work), else True, and `close` waits for the work under way before closing the connection."""
+        task = asyncio.current_task()
+        if self._draining or task is None:
+            yield not self._draining
+            return
+        self._busy.add(task)
+        try:
+            yield True
+        finally:
+            self._busy.discard(task)
+
     async def close(self) -> None:
-        """Close the Discord connection, then the journal once its pending writes are done."""
+        """Take no new questions and let the replies under way finish (DRAIN_SECONDS at most), then close the
+        Discord connection, then the journal once its pending writes are done."""
+        self._draining = True
+        pending = self._busy - {asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=DRAIN_SECONDS)
         try:
             await super().close()  # type: ignore[misc]
         finally:

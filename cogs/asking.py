@@ -122,6 +122,11 @@ class Asking(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        with self.bot.busy() as taking:  # a shutdown lets the reply and its journal entry finish
+            if taking:
+                await self.answer_message(message)
+
+    async def answer_message(self, message: discord.Message) -> None:
         via = self.trigger(message)
         if via is None or self.is_command(message) or not self.seen.add(message.id):
             return
@@ -160,6 +165,11 @@ class Asking(commands.Cog):
     @app_commands.command(name="ask", description="Ask about the Renault-Nissan-Mitsubishi Alliance (FR or EN)")
     @app_commands.describe(question="Your question, in French or English / Votre question, en français ou en anglais")
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
+        with self.bot.busy() as taking:
+            if taking:
+                await self.answer_interaction(interaction, question)
+
+    async def answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
         user = interaction.user
         reply = self.bot.engine.ask(question)
         retry = self.cooldown(user.id)

@@ -110,10 +110,17 @@ class FeedbackView(ReplyView):
         await self._vote(interaction, helpful=False)
 
     async def _vote(self, interaction: discord.Interaction, *, helpful: bool) -> None:
-        await interaction.response.send_message(
-            text(self.lang, "thanks_helpful" if helpful else "thanks_wrong"), ephemeral=True
-        )
-        journal = self.bot.journal
-        await journal.run(
-            journal.record_feedback, ref=self.ref, fact_id=self.fact_id, user_id=interaction.user.id, helpful=helpful
-        )
+        with self.bot.busy() as taking:  # a shutdown lets the thanks and the journal entry finish
+            if not taking:
+                return
+            await interaction.response.send_message(
+                text(self.lang, "thanks_helpful" if helpful else "thanks_wrong"), ephemeral=True
+            )
+            journal = self.bot.journal
+            await journal.run(
+                journal.record_feedback,
+                ref=self.ref,
+                fact_id=self.fact_id,
+                user_id=interaction.user.id,
+                helpful=helpful,
+            )

@@ -12,6 +12,7 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
+from discord.ext import commands
 
 import bot as bot_module
 from bot import EXTENSIONS, AllianceBot, ShardedAllianceBot, intents_for, make_bot, run_discord, serve
@@ -127,6 +128,39 @@ async def test_close_closes_the_journal_after_pending_writes(engine, journal):
     assert await journal.run(journal.stats) is None  # closed
     conn = sqlite3.connect(journal.path)
     assert conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == 1
+
+
+async def test_close_lets_the_replies_under_way_finish_and_takes_no_new_ones(engine, journal):
+    bot = AllianceBot(settings(), engine=engine, journal=journal)
+    started, release, steps = asyncio.Event(), asyncio.Event(), []
+
+    async def reply() -> None:
+        with bot.busy() as taking:
+            steps.append(taking)
+            started.set()
+            await release.wait()
+            steps.append("sent")
+
+    replying = asyncio.create_task(reply())
+    await asyncio.wait_for(started.wait(), 5)
+    closing = asyncio.create_task(bot.close())
+    await asyncio.sleep(0)  # close starts, and waits for the reply under way
+    assert not closing.done()
+    with bot.busy() as taking:
+        assert taking is False  # a question arriving now is not taken
+    release.set()
+    await asyncio.wait_for(closing, 5)
+    assert steps == [True, "sent"] and replying.done()
+
+
+async def test_a_mention_that_is_no_command_is_not_an_error_without_the_errors_cog(engine, caplog):
+    bot = AllianceBot(settings(), engine=engine, extensions=())
+    context = MagicMock(command=None, cog=None)
+    await bot.on_command_error(context, commands.CommandNotFound('Command "qui" is not found'))
+    assert not caplog.records
+    await bot.on_command_error(context, commands.CommandError("boom"))
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
+    await bot.close()
 
 
 # -- starting and stopping ------------------------------------------------------------------------
