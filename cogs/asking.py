@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("alliance.asking")
 
 NO_MENTIONS = discord.AllowedMentions.none()
-_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>")
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 #: Message types that carry something a member wrote (not joins, pins, boosts…).
 _WRITTEN = (discord.MessageType.default, discord.MessageType.reply)
 
 
 def strip_mentions(content: str) -> str:
-    """The message without user, role and channel mentions (the bot's included)."""
+    """The message without user, role, channel and @everyone/@here mentions (the bot's included)."""
     return " ".join(_MENTION.sub(" ", content).split())
 
 

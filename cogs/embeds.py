@@ -91,7 +91,8 @@ def topics_embed(kb: KnowledgeBase, lang: str, examples: int = 3) -> discord.Emb
 def fact_embed(fact: Fact, kb: KnowledgeBase, lang: str) -> discord.Embed:
     """Everything about one fact, for moderators (`/facts show`)."""
     embed = discord.Embed(title=limits.clip(fact.id, limits.EMBED_TITLE), colour=BLURPLE)
-    embed.add_field(name=text(lang, "topic"), value=escape(kb.topic_label(fact.topic, lang)), inline=True)
+    topic = limits.clip(escape(kb.topic_label(fact.topic, lang)), limits.FIELD_VALUE)
+    embed.add_field(name=text(lang, "topic"), value=topic, inline=True)
     source = kb.sources.get(fact.source)
     embed.add_field(
         name=message(lang, "source"),

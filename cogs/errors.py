@@ -32,6 +32,8 @@ def explain(error: BaseException, lang: str, usage: str = "") -> str | None:
         return text(lang, "cooldown", seconds=max(1, round(error.retry_after)))
     if isinstance(error, commands.UserInputError | app_commands.TransformerError):
         return text(lang, "bad_argument", error=error, usage=usage)
+    if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
+        return None  # the bot lacks a permission here: a server setting to fix, logged, not "moderators only"
     if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
         return text(lang, "not_moderator")
     return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -61,12 +60,11 @@ class SuggestionButton(discord.ui.Button["SuggestionView"]):
         view = self.view
         assert view is not None
         chosen = self.suggestion
-        reply = view.bot.engine.answer_fact(chosen.fact_id, view.lang, chosen.question)
+        # The confidence shown is the engine's for this guess, not 100%: the member chose it.
+        reply = view.bot.engine.answer_fact(chosen.fact_id, view.lang, chosen.question, score=chosen.score)
         if reply is None or reply.fact is None:
             await interaction.response.send_message(text(view.lang, "fact_gone"), ephemeral=True)
             return
-        # The confidence shown is the engine's for this guess, not 100%: the member chose it.
-        reply = dataclasses.replace(reply, score=chosen.score)
         feedback = FeedbackView(view.bot, lang=reply.lang, ref=view.ref, fact_id=reply.fact.id)
         view.stop()
         await interaction.response.edit_message(content=None, embed=answer_embed(reply), view=feedback)

@@ -216,6 +216,8 @@ async def test_cooldown_one_polite_reply_then_silence(bot):
 
 def test_strip_mentions():
     assert strip_mentions(f"{MENTION}  qui <@!42> est <@&7> dans <#9> ?") == "qui est dans ?"
+    # @everyone would count as an unknown word and turn an answer into "unsure".
+    assert strip_mentions("@everyone @here qui dirige nissan") == "qui dirige nissan"
 
 
 # -- slash commands ------------------------------------------------------------------------

@@ -86,3 +86,11 @@ async def test_cooldown_and_bad_argument(cog):
     ctx.command = None
     await cog.on_command_error(ctx, commands.BadArgument("not a topic"))
     assert "not a topic" in ctx.send.await_args.args[0]
+
+
+def test_missing_bot_permission_is_not_called_a_moderator_refusal():
+    from cogs.errors import explain
+
+    assert explain(commands.BotMissingPermissions(["embed_links"]), "en") is None
+    assert explain(app_commands.BotMissingPermissions(["embed_links"]), "fr") is None
+    assert explain(NotModerator(), "en") is not None
