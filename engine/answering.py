@@ -66,8 +66,11 @@ class Snapshot:
         Pass the Loader of the previous load and the snapshot being served, and only the
         sheets and facts that changed are read and analysed again (a reload's fast path).
         """
-        kb = (loader or Loader(root)).load()
-        return cls.build(kb, previous)
+        if loader is None:
+            loader = Loader(root)
+        elif loader.root != Path(root):
+            raise ValueError(f"this Loader reads {loader.root}, not {root}")
+        return cls.build(loader.load(), previous)
 
 
 class Engine:
