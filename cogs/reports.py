@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from cogs.embeds import escape
 from cogs.strings import text
 from engine.changes import KINDS, ChangeReport
-from engine.journal import JournalStats, UnansweredGroup
+from engine.journal_reports import JournalStats, UnansweredGroup
 from engine.loader import Problem
 from engine.model import KnowledgeBase
 

@@ -1,9 +1,10 @@
 """The journal: what members asked and how they rated the answers, in SQLite.
 
-It exists for the moderators (`/facts stats`, `/facts unanswered`) and must never get in
-the way of answering: every call catches sqlite3 errors, logs the first one (then stays
-quiet until the journal works again) and returns a neutral value. User ids are never
-stored: only an HMAC of them, keyed by a random salt kept in the journal itself.
+This module holds the connection, the writes, the worker thread and the failure policy;
+the schema is in `journal_schema`, the moderators' reads in `journal_reports`. The journal
+must never get in the way of answering: every call catches sqlite3 errors, logs the first
+one (then stays quiet until the journal works again) and returns a neutral value. User ids
+are never stored: only an HMAC of them, keyed by a random salt kept in the journal itself.
 Calls are serialised on one worker thread (`run`), so a locked database never blocks
 the event loop, and `aclose` waits for every write already submitted.
 """
@@ -22,13 +23,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from rapidfuzz import fuzz, process
-
 from engine.answering import Reply
-from engine.textnorm import tokenize
+from engine.journal_reports import JournalStats, UnansweredGroup, group_alike, read_stats, read_unanswered
+from engine.journal_schema import migrate, read_salt
 
 log = logging.getLogger("alliance.journal")
 
@@ -37,108 +36,6 @@ T = TypeVar("T")
 DAY = 86_400.0
 #: Longest question text kept; the rest is cut.
 MAX_QUESTION = 500
-#: Kinds of reply that count as a question (smalltalk and empty messages do not).
-QUESTION_KINDS = ("answer", "unsure", "unknown")
-
-#: Schema migrations, applied in order; PRAGMA user_version counts those applied.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta (key, value) VALUES ('salt', lower(hex(randomblob(32))));
-    CREATE TABLE questions (
-        id INTEGER PRIMARY KEY,
-        ref INTEGER UNIQUE,
-        at REAL NOT NULL,
-        guild_id INTEGER,
-        channel_id INTEGER,
-        user_hash TEXT NOT NULL,
-        via TEXT NOT NULL,
-        lang TEXT NOT NULL,
-        question TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        fact_id TEXT,
-        score INTEGER NOT NULL,
-        answered INTEGER NOT NULL
-    );
-    CREATE INDEX questions_at ON questions (at);
-    CREATE TABLE feedback (
-        id INTEGER PRIMARY KEY,
-        ref INTEGER NOT NULL,
-        at REAL NOT NULL,
-        fact_id TEXT NOT NULL,
-        user_hash TEXT NOT NULL,
-        helpful INTEGER NOT NULL,
-        UNIQUE (ref, user_hash)
-    );
-    CREATE INDEX feedback_at ON feedback (at);
-    CREATE INDEX feedback_fact ON feedback (fact_id);
-    """,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class FactCount:
-    fact_id: str
-    asked: int = 0
-    helpful: int = 0
-    wrong: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class JournalStats:
-    """Counts over the journal (within its retention period)."""
-
-    questions: int
-    answered: int
-    unsure: int
-    unknown: int
-    smalltalk: int
-    askers: int
-    helpful: int
-    wrong: int
-    top_facts: tuple[FactCount, ...]
-    disputed: tuple[FactCount, ...]
-
-    @property
-    def answered_rate(self) -> float:
-        return self.answered / self.questions if self.questions else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class UnansweredGroup:
-    """Alike questions the bot could not answer, most recent first."""
-
-    text: str
-    count: int
-    examples: tuple[str, ...]
-    last_at: float
-
-
-def normalise(text: str) -> str:
-    """The form alike questions are compared in: folded words, one space apart."""
-    return " ".join(tokenize(text))
-
-
-def group_alike(rows: list[tuple[str, float]], cutoff: int = 80, examples: int = 3) -> list[UnansweredGroup]:
-    """Group (text, time) rows whose normalised words are alike; biggest groups first."""
-    keys: list[str] = []
-    groups: list[list[tuple[str, float]]] = []
-    for text, at in sorted(rows, key=lambda row: row[1], reverse=True):
-        key = normalise(text)
-        if not key:
-            continue
-        found = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) if keys else None
-        if found is None:
-            keys.append(key)
-            groups.append([(text, at)])
-        else:
-            groups[found[2]].append((text, at))
-    result = []
-    for members in groups:
-        distinct = list(dict.fromkeys(text for text, _ in members))
-        result.append(UnansweredGroup(members[0][0], len(members), tuple(distinct[:examples]), members[0][1]))
-    result.sort(key=lambda g: (-g.count, -g.last_at))
-    return result
 
 
 class Journal:
@@ -190,27 +87,12 @@ class Journal:
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-            self._migrate(conn)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
-            if row is None:
-                raise sqlite3.DatabaseError("journal has no salt in its meta table")
-            self._salt = bytes.fromhex(row[0])
+            migrate(conn)
+            self._salt = read_salt(conn)
         except BaseException:
             conn.close()
             raise
         return conn
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise sqlite3.DatabaseError(
-                f"journal schema version {version} is newer than this bot knows ({len(MIGRATIONS)})"
-            )
-        for number in range(version, len(MIGRATIONS)):
-            # One transaction per step: a failed migration leaves the previous version intact.
-            conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;")
-            log.info("journal schema migrated to version %d", number + 1)
 
     def _call(self, what: str, work: Callable[[sqlite3.Connection], T], default: T) -> T:
         if self.path is None:
@@ -348,56 +230,11 @@ class Journal:
 
     def stats(self, top: int = 5) -> JournalStats | None:
         """Counts for `/facts stats`, or None when the journal cannot be read."""
-
-        def work(conn: sqlite3.Connection) -> JournalStats:
-            kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM questions GROUP BY kind").fetchall())
-            askers = conn.execute(
-                "SELECT COUNT(DISTINCT user_hash) FROM questions WHERE kind IN (?, ?, ?)", QUESTION_KINDS
-            ).fetchone()[0]
-            votes = dict(conn.execute("SELECT helpful, COUNT(*) FROM feedback GROUP BY helpful").fetchall())
-            feedback = {
-                fact: (up, down)
-                for fact, up, down in conn.execute(
-                    "SELECT fact_id, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY fact_id"
-                )
-            }
-            asked = conn.execute(
-                "SELECT fact_id, COUNT(*) AS n FROM questions WHERE answered = 1 AND fact_id IS NOT NULL "
-                "GROUP BY fact_id ORDER BY n DESC, fact_id LIMIT ?",
-                (top,),
-            ).fetchall()
-            disputed = conn.execute(
-                "SELECT fact_id, SUM(helpful), SUM(1 - helpful) AS wrong FROM feedback GROUP BY fact_id "
-                "HAVING wrong > 0 ORDER BY wrong DESC, fact_id LIMIT ?",
-                (top,),
-            ).fetchall()
-            answered = kinds.get("answer", 0)
-            return JournalStats(
-                questions=sum(kinds.get(kind, 0) for kind in QUESTION_KINDS),
-                answered=answered,
-                unsure=kinds.get("unsure", 0),
-                unknown=kinds.get("unknown", 0),
-                smalltalk=kinds.get("smalltalk", 0) + kinds.get("empty", 0),
-                askers=askers,
-                helpful=votes.get(1, 0),
-                wrong=votes.get(0, 0),
-                top_facts=tuple(FactCount(fact, n, *feedback.get(fact, (0, 0))) for fact, n in asked),
-                disputed=tuple(FactCount(fact, 0, up, down) for fact, up, down in disputed),
-            )
-
-        return self._call("read", work, None)
+        return self._call("read", lambda conn: read_stats(conn, top), None)
 
     def unanswered(self, *, days: int = 30, limit: int = 500, cutoff: int = 80) -> list[UnansweredGroup] | None:
         """Recent questions not answered (unsure or unknown), alike ones grouped; None when unreadable."""
-
-        def work(conn: sqlite3.Connection) -> list[tuple[str, float]]:
-            return conn.execute(
-                "SELECT question, at FROM questions WHERE kind IN ('unsure', 'unknown') AND at >= ? "
-                "ORDER BY at DESC LIMIT ?",
-                (self.clock() - days * DAY, limit),
-            ).fetchall()
-
-        rows = self._call("read", work, None)
+        rows = self._call("read", lambda conn: read_unanswered(conn, self.clock() - days * DAY, limit), None)
         return None if rows is None else group_alike(rows, cutoff)
 
     # -- async front and closing -----------------------------------------------------------

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from engine.answering import Reply
-from engine.journal import MIGRATIONS, Journal, group_alike, open_journal
+from engine.journal import Journal, open_journal
+from engine.journal_reports import group_alike
+from engine.journal_schema import MIGRATIONS
 
 USER = 123_456_789_012_345_678
 
@@ -264,6 +266,29 @@ def test_corrupt_file(path, answer, caplog):
     assert journal.unanswered() is None
     [error] = journal_errors(caplog)
     assert "not a database" in error.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("salt", "message"),
+    [("not hex at all", "not hex"), (b"\x00\xff", "not hex"), ("", "0 bytes"), ("abcd", "2 bytes")],
+    ids=["text", "blob", "empty", "short"],
+)
+async def test_corrupt_salt_fails_quietly_and_is_logged_once(path, answer, caplog, salt, message):
+    open_journal(str(path)).close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'salt'", (salt,))
+    conn.close()
+    journal = open_journal(str(path))  # opened at start: the error is logged here, once
+    assert record(journal, answer, 1) is False
+    assert journal.record_feedback(ref=1, fact_id="f", user_id=USER, helpful=True) is False
+    assert journal.stats() is None
+    assert journal.unanswered() is None
+    assert await journal.run(record, journal, answer, 2) is False
+    assert journal.failing
+    await journal.aclose()
+    [error] = journal_errors(caplog)
+    assert "salt" in error.getMessage() and message in error.getMessage()
 
 
 def test_missing_directory(tmp_path, answer, caplog):
