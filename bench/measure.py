@@ -99,6 +99,16 @@ def time_passes(
     return passes, wall, replies
 
 
+def timings(passes: list[list[int]], wall: float, questions: int) -> dict:
+    """Median and p99 over all passes, the passes themselves, and the throughput over `wall` seconds."""
+    return {
+        **stats_ms([t for p in passes for t in p]),
+        "passes": len(passes),
+        "qps": len(passes) * questions / wall,
+        "passes_ns": passes,
+    }
+
+
 def _clear_cache(snapshot) -> None:
     """Empty the engine's cache of corrected words, when it has one (an lru_cache on Matcher.correct)."""
     clear = getattr(getattr(snapshot.matcher, "correct", None), "cache_clear", None)
@@ -150,37 +160,59 @@ def _edit_one_sheet(folder: Path) -> str:
     return sheet.name
 
 
-def measure_size(
-    folder: Path,
-    scale: int,
-    *,
-    mode: str,
-    naive_cutoff: float,
-    engine_budget: float,
-    naive_budget: float,
-    naive_questions: int,
-    reindex: bool,
-    knowledge: Path,
-) -> dict:
-    """Everything measured at one size, in this process; `mode` is full, load-only or in-process."""
+@dataclasses.dataclass(frozen=True)
+class SizeRun:
+    """One size to measure, and how: the same whether measured in this process or handed to a fresh one."""
+
+    folder: Path
+    scale: int
+    #: full, load-only or in-process (see the module's docstring).
+    mode: str
+    naive_cutoff: float
+    engine_budget: float
+    naive_budget: float
+    #: A fixed sample of this many questions for the naive baseline (0: all of them).
+    naive_questions: int
+    #: In-process mode: rebuild the index beside the served one (the memory of a reload).
+    reindex: bool
+    knowledge: Path
+
+    def argv(self) -> list[str]:
+        """The arguments of `python -m bench.measure size` that measure this size."""
+        options = {
+            "--dir": self.folder,
+            "--scale": self.scale,
+            "--mode": self.mode,
+            "--naive-cutoff": self.naive_cutoff,
+            "--engine-budget": self.engine_budget,
+            "--naive-budget": self.naive_budget,
+            "--naive-questions": self.naive_questions,
+        }
+        flags = [part for option, value in options.items() for part in (option, str(value))]
+        reindex = "--reindex" if self.reindex else "--no-reindex"
+        return ["-m", "bench.measure", "size", *flags, reindex, "--knowledge", str(self.knowledge)]
+
+
+def measure_size(run: SizeRun) -> dict:
+    """Everything measured at one size, in this process."""
     from engine.answering import Engine, Snapshot
     from engine.evaluation import EvalReport, Outcome
     from engine.loader import load_knowledge
 
     core = pin_one_core()
-    result: dict = {"scale": scale, "mode": mode, "core": core, "folder": str(folder)}
+    result: dict = {"scale": run.scale, "mode": run.mode, "core": core, "folder": str(run.folder)}
     loader_class = _loader_api()
     result["incremental_api"] = loader_class is not None
     loader = None
     clone = None
     gc.collect()
-    if mode == "in-process":
-        kb = _in_process_kb(scale, knowledge)
+    if run.mode == "in-process":
+        kb = _in_process_kb(run.scale, run.knowledge)
         result["parse_s"] = None
     else:
         # A private copy, so a sheet can be edited for the incremental reload without touching the original.
-        clone = Path(tempfile.mkdtemp(prefix=f"bench-x{scale}-"))
-        shutil.copytree(folder, clone, dirs_exist_ok=True)
+        clone = Path(tempfile.mkdtemp(prefix=f"bench-x{run.scale}-"))
+        shutil.copytree(run.folder, clone, dirs_exist_ok=True)
         t0 = time.perf_counter()
         if loader_class is not None:
             loader = loader_class(clone)
@@ -202,14 +234,9 @@ def measure_size(
     for fact in kb.facts[:20]:
         engine.ask(fact.questions["fr"][0])
     passes, wall, replies = time_passes(
-        engine.ask, questions, budget_s=engine_budget, before_pass=lambda: _clear_cache(engine.snapshot)
+        engine.ask, questions, budget_s=run.engine_budget, before_pass=lambda: _clear_cache(engine.snapshot)
     )
-    result["engine"] = {
-        **stats_ms([t for p in passes for t in p]),
-        "passes": len(passes),
-        "qps": len(passes) * len(questions) / wall,
-        "passes_ns": passes,
-    }
+    result["engine"] = timings(passes, wall, len(questions))
     report = EvalReport(tuple(Outcome(case, reply) for case, reply in zip(cases, replies, strict=True)))
     result["quality"] = {"accuracy": report.accuracy, "abstention": report.abstention, "language": report.language}
     result["rss_mb"] = rss_mb()
@@ -224,13 +251,13 @@ def measure_size(
         t0 = time.perf_counter()
         engine.swap(Snapshot.load(clone, loader=loader, previous=engine.snapshot))
         result["reload_edit_s"] = time.perf_counter() - t0
-    if mode == "full":
+    if run.mode == "full":
         # A reload without the incremental path: the whole folder read, validated and indexed again.
         gc.collect()
         t0 = time.perf_counter()
         engine.swap(Snapshot.load(clone))
         result["reload_s"] = time.perf_counter() - t0
-    elif mode == "in-process" and reindex:
+    elif run.mode == "in-process" and run.reindex:
         # Rebuild the index beside the old one: the memory of a reload, and its indexing share of the time.
         t0 = time.perf_counter()
         engine.swap(Snapshot.build(kb))
@@ -240,7 +267,7 @@ def measure_size(
     if clone is not None:
         shutil.rmtree(clone, ignore_errors=True)
 
-    result["naive"] = _measure_naive(engine.snapshot.kb, questions, naive_cutoff, naive_budget, naive_questions)
+    result["naive"] = _measure_naive(engine.snapshot.kb, questions, run)
     return result
 
 
@@ -251,23 +278,21 @@ def naive_sample(count: int, size: int) -> list[int]:
     return sorted({round(i * count / size) for i in range(size)})
 
 
-def _measure_naive(kb, questions: list[str], cutoff: float, budget_s: float, sample: int) -> dict:
+def _measure_naive(kb, questions: list[str], run: SizeRun) -> dict:
     from bench.baselines import NaiveMatcher
 
-    naive = NaiveMatcher(kb, cutoff)
-    chosen = naive_sample(len(questions), sample)
-    passes, wall, _ = time_passes(naive.ask, [questions[i] for i in chosen], budget_s=budget_s)
+    naive = NaiveMatcher(kb, run.naive_cutoff)
+    chosen = naive_sample(len(questions), run.naive_questions)
+    passes, wall, _ = time_passes(naive.ask, [questions[i] for i in chosen], budget_s=run.naive_budget)
     return {
-        **stats_ms([t for p in passes for t in p]),
-        "passes": len(passes),
-        "passes_ns": passes,
-        "qps": len(passes) * len(chosen) / wall,
+        **timings(passes, wall, len(chosen)),
         "questions": chosen,
         "sampled": len(chosen) < len(questions),
     }
 
 
-def _run_json(args: list[str], timeout: float) -> dict:
+def run_json(args: list[str], timeout: float) -> dict:
+    """Run this interpreter with `args` from the project's folder; the last line it prints, as JSON."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
         [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -276,110 +301,9 @@ def _run_json(args: list[str], timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_size_in_subprocess(
-    folder: Path,
-    scale: int,
-    *,
-    mode: str,
-    naive_cutoff: float,
-    engine_budget: float,
-    naive_budget: float,
-    naive_questions: int,
-    reindex: bool,
-    knowledge: Path,
-    timeout: float,
-) -> dict:
+def measure_size_in_subprocess(run: SizeRun, timeout: float) -> dict:
     """`measure_size` in a fresh interpreter, so each size starts from the same empty process."""
-    return _run_json(
-        [
-            "-m",
-            "bench.measure",
-            "size",
-            "--dir",
-            str(folder),
-            "--scale",
-            str(scale),
-            "--mode",
-            mode,
-            "--naive-cutoff",
-            str(naive_cutoff),
-            "--engine-budget",
-            str(engine_budget),
-            "--naive-budget",
-            str(naive_budget),
-            "--naive-questions",
-            str(naive_questions),
-            "--reindex" if reindex else "--no-reindex",
-            "--knowledge",
-            str(knowledge),
-        ],
-        timeout,
-    )
-
-
-_BOT_MEMORY = """
-import importlib, json, pkgutil, resource, sys
-import discord  # the bot holds discord.py whether or not a token is set
-import bot
-from engine.answering import Engine, Snapshot
-cogs = []
-try:
-    import cogs as package
-    for info in pkgutil.iter_modules(package.__path__):
-        try:
-            importlib.import_module(f"cogs.{info.name}")
-            cogs.append(info.name)
-        except Exception as exc:  # another engineer's cog in progress must not stop the measurement
-            print(f"cog {info.name} not imported: {exc!r}", file=sys.stderr)
-except ImportError:
-    pass
-engine = Engine(Snapshot.load(sys.argv[1]))
-engine.ask("Où s'est tenue la réunion de l'Alliance ?")
-print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "cogs": cogs}))
-"""
-
-
-def bot_memory(knowledge: Path, timeout: float = 120) -> dict:
-    """Peak RSS of a process holding discord.py, the bot module and its cogs, with the article's knowledge loaded."""
-    return _run_json(["-c", _BOT_MEMORY, str(knowledge)], timeout)
-
-
-def console_first_answer(knowledge: Path, runs: int = 3, timeout: float = 60) -> dict:
-    """Seconds from starting `python bot.py console` to the first answer line on its stdout (median of runs)."""
-    question = "Où s'est tenue la réunion de l'Alliance ?\n"
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env.update(KNOWLEDGE_DIR=str(knowledge), PYTHONUNBUFFERED="1", DISCORD_TOKEN="")
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "bot.py", "console"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(question.encode())
-        proc.stdin.close()
-        seen = b""
-        answered = None
-        while time.perf_counter() - start < timeout:
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            seen += chunk
-            prompt = seen.find(b"> ")
-            if prompt >= 0 and b"\n" in seen[prompt + 2 :]:
-                answered = time.perf_counter() - start
-                break
-        proc.kill()
-        proc.wait()
-        if answered is None:
-            raise RuntimeError(f"bot.py console gave no answer; it printed: {seen[-500:]!r}")
-        times.append(answered)
-    return {"median_s": statistics.median(times), "runs": times}
+    return run_json(run.argv(), timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -396,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--reindex", action=argparse.BooleanOptionalAction, default=True)
     size.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
     args = parser.parse_args(argv)
-    result = measure_size(
-        args.dir,
-        args.scale,
+    run = SizeRun(
+        folder=args.dir,
+        scale=args.scale,
         mode=args.mode,
         naive_cutoff=args.naive_cutoff,
         engine_budget=args.engine_budget,
@@ -407,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         reindex=args.reindex,
         knowledge=args.knowledge,
     )
+    result = measure_size(run)
     print(json.dumps(result))
     return 0
 

@@ -1,0 +1,45 @@
+"""Answer quality: the engine and both baselines on the evaluation questions, at article size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.baselines import Bm25Matcher, NaiveMatcher, evaluate_baseline
+
+
+@dataclass
+class Quality:
+    name: str
+    cutoff: str
+    accuracy: float
+    abstention: float
+    language: float
+
+
+def quality(knowledge: Path) -> tuple[list[Quality], dict[str, float], int]:
+    """The engine and both baselines (cutoffs tuned on the same questions) on the evaluation questions."""
+    from engine.answering import Engine, Snapshot
+    from engine.evaluation import evaluate
+
+    snapshot = Snapshot.load(knowledge)
+    engine = Engine(snapshot)
+    cases = snapshot.kb.eval_questions
+    report = evaluate(engine)
+    rows = [
+        Quality(
+            "engine",
+            f"answer >= {engine.answer_threshold}",
+            report.accuracy,
+            report.abstention,
+            report.language,
+        )
+    ]
+    cutoffs = {}
+    for baseline in (NaiveMatcher(snapshot.kb), Bm25Matcher(snapshot.kb)):
+        cutoff = baseline.tune(cases)
+        cutoffs[baseline.name] = cutoff
+        r = evaluate_baseline(baseline.ask, cases)
+        label = "WRatio" if baseline.name == "naive" else "BM25 score"
+        rows.append(Quality(baseline.name, f"{label} >= {cutoff:.4g}", r.accuracy, r.abstention, r.language))
+    return rows, cutoffs, len(cases)

@@ -1,0 +1,134 @@
+"""The report's text: the quality and size tables, the notes, and the markdown section they make up.
+
+The same section is printed, written to bench/results.md and put in the project's README.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bench.numbers import fmt_ms, fmt_qps, fmt_ratio, fmt_s, ratio
+from bench.quality import Quality
+from bench.targets import Target
+
+
+def size_table(rows: list[dict]) -> str:
+    head = (
+        "| size | facts | variants | engine p50 ms | engine p99 ms | naive p50 ms | naive p99 ms | engine/naive "
+        "| q/s engine / naive | engine acc / abst | load s | reload s (full / 1 sheet edited) "
+        "| RSS MB (served / reloading) |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for row in rows:
+        engine, naive = row["engine"], row["naive"]
+        sampled = f" ({len(naive['questions'])} q)" if naive["sampled"] else ""
+        q = row["quality"]
+        edited = "n/a" if row["reload_edit_s"] is None else fmt_s(row["reload_edit_s"], False)
+        lines.append(
+            f"| {row['scale']}x | {row['facts']:,} | {row['variants']:,} | {fmt_ms(engine['median_ms'])} "
+            f"| {fmt_ms(engine['p99_ms'])} | {fmt_ms(naive['median_ms'])}{sampled} | {fmt_ms(naive['p99_ms'])} "
+            f"| {fmt_ratio(ratio(row))} | {fmt_qps(engine['qps'])} / {fmt_qps(naive['qps'])} "
+            f"| {q['accuracy']:.1%} / {q['abstention']:.1%} "
+            f"| {fmt_s(row['load_s'], 'load' in row['estimated'])} "
+            f"| {fmt_s(row['reload_s'], 'reload' in row['estimated'])} / {edited} "
+            f"| {row['rss_mb']:.0f} / {row['rss_reload_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def quality_table(rows: list[Quality]) -> str:
+    lines = [
+        "| matcher | answers when | in-scope accuracy | out-of-scope abstention | reply language |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {r.name} | {r.cutoff} | {r.accuracy:.1%} | {r.abstention:.1%} | {r.language:.1%} |" for r in rows]
+    return "\n".join(lines)
+
+
+def _passes(count: int) -> str:
+    return "one pass" if count == 1 else f"{count} passes"
+
+
+def notes(rows: list[dict], budget_s: float, failed: list[str]) -> list[str]:
+    lines = [
+        "Latency is per question through `Engine.ask` (the naive baseline: its `extractOne` call), "
+        "in a fresh process per size pinned to one core; the engine's cache of corrected words is emptied "
+        "before each pass, so every pass meets the questions as new. Throughput is on that one core.",
+        "engine/naive is the ratio of medians over the same questions; engine acc / abst is the engine's "
+        "accuracy and abstention on the evaluation questions at that size (the synthetic facts are distractors).",
+        "Reload, full: a second `Snapshot.load(dir)` in the warm process (every sheet read, validated and "
+        "indexed again). Reload, 1 sheet edited: the engine's incremental path, `Snapshot.load(dir, loader=..., "
+        "previous=...)` with the Loader and snapshot being served, after one fact sheet was edited.",
+        "RSS is the process's peak: after loading and answering, then after the reloads, each built beside the "
+        "served snapshot (both alive at once, as during `/facts reload`).",
+    ]
+    for row in rows:
+        if row["naive"]["sampled"]:
+            lines.append(
+                f"{row['scale']}x: the naive baseline was timed on a fixed, evenly spread sample of "
+                f"{len(row['naive']['questions'])} evaluation questions ({_passes(row['naive']['passes'])}); "
+                "the ratio uses the engine's times on the same questions."
+            )
+        if row["estimated"]:
+            what = " and ".join(row["estimated"])
+            lines.append(
+                f"{row['scale']}x: {row['plan_note'] or 'not timed'}; {what} time marked ~ = the largest size's "
+                f"YAML parse time per fact x {row['facts']:,} facts + this size's index build "
+                f"({row['index_s']:.1f} s, timed)."
+            )
+    lines += failed
+    lines.append(f"Time budget of the whole run: {budget_s:.0f} s.")
+    return lines
+
+
+def section(
+    *,
+    when: dt.datetime,
+    runtime: float,
+    questions: int,
+    qual: list[Quality],
+    rows: list[dict],
+    bot: dict,
+    console: dict,
+    met: list[Target],
+    budget_s: float,
+    failed: list[str],
+    machine: dict[str, str],
+) -> str:
+    """The markdown section of a run: quality, speed and memory, targets, notes, machine and the plot."""
+    date = when.strftime("%Y-%m-%d %H:%M UTC")
+    machine_lines = "\n".join(f"- {k}: {v}" for k, v in machine.items())
+    target_lines = "\n".join(
+        f"- {'' if t.met is None else '[x] ' if t.met else '[ ] '}{t.name}: {t.value}" for t in met
+    )
+    note_lines = "\n".join(f"- {n}" for n in notes(rows, budget_s, failed))
+    return f"""Last run: {date}, `make bench`, {runtime:.0f} s.
+
+**Answer quality** on the {questions} evaluation questions \
+(knowledge/eval/questions.yaml), article size. The baselines' cutoffs were tuned on these same questions \
+(best accuracy + abstention); a baseline replies in its matched variant's language, in French when it abstains.
+
+{quality_table(qual)}
+
+**Speed and memory** against knowledge size (1x = the article's {rows[0]["facts"] if rows else "?"} facts; \
+larger sizes add synthetic facts from bench/generate.py).
+
+{size_table(rows)}
+
+Bot process at 1x (discord.py, bot.py and its cogs imported, knowledge loaded, one answer): \
+{bot["rss_mb"]:.0f} MB peak RSS. Start of `python bot.py console` to its first answer: \
+{console["median_s"]:.2f} s (median of {len(console["runs"])}).
+
+**Targets**
+
+{target_lines}
+
+**Notes**
+
+{note_lines}
+
+**Machine**
+
+{machine_lines}
+
+![Latency against knowledge size](../docs/bench-latency.png)"""
