@@ -18,6 +18,7 @@ from engine.journal import Journal
 from engine.settings import Settings
 from tests.cogs.conftest import MOD_ROLE
 from tests.helpers import MockContext, MockInteraction, MockMember, MockRole, MockUser
+from tests.sheets import edit_fact
 
 QUESTION = "Combien de véhicules l'Alliance a-t-elle vendus en 2018 ?"
 NEW_ANSWER = "Réponse modifiée pour le test : 10,76 millions de véhicules."
@@ -44,18 +45,6 @@ def sent_texts(ctx) -> list[str]:
         if call.args:
             texts.append(call.args[0])
     return texts
-
-
-def edit_fact(root: Path, fact_id: str, **changes) -> Path:
-    """Change fields of one fact in its sheet (a YAML round trip of the copy)."""
-    for path in sorted((root / "facts").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for fact in data["facts"]:
-            if fact["id"] == fact_id:
-                fact.update(changes)
-                path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-                return path
-    raise AssertionError(f"no fact {fact_id}")
 
 
 def add_fact(root: Path, kb, fact_id: str = "test-extra") -> None:

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-
-import yaml
 
 from engine.answering import Snapshot
 from engine.changes import KINDS, compare, diff_facts
-
-
-def edit_fact(root: Path, fact_id: str, **changes) -> None:
-    for path in sorted((root / "facts").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for fact in data["facts"]:
-            if fact["id"] == fact_id:
-                fact.update(changes)
-                path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-                return
-    raise AssertionError(fact_id)
+from tests.sheets import edit_fact
 
 
 def without(kb, fact_id: str):
