@@ -50,7 +50,7 @@ SURFACE_WEIGHT = 0.2
 ANSWER_WORD_SHARE = 0.5
 #: Words at least this common (Zipf) in French or English are real words, never corrected.
 REAL_WORD_ZIPF = 3.0
-#: An unknown real word weighs this much more than the base's rarest word.
+#: An unknown real word weighs this many times the base's rarest word.
 UNKNOWN_BOOST = 1.0
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
 NON_WORD_SHARE = 0.6
