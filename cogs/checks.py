@@ -6,14 +6,12 @@ Checked on the bot's side for every moderator command, slash and prefix alike:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from collections.abc import Collection
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-
-T = TypeVar("T")
 
 
 class NotModerator(commands.CheckFailure, app_commands.CheckFailure):
@@ -36,30 +34,3 @@ def ensure_moderator_ctx(ctx: commands.Context[Any], moderator_roles: Collection
     if not is_moderator(ctx.author, moderator_roles):
         raise NotModerator()
     return True
-
-
-def ensure_moderator_interaction(interaction: discord.Interaction, moderator_roles: Collection[int]) -> bool:
-    """The slash form: raises NoPrivateMessage or NotModerator."""
-    if interaction.guild is None:
-        raise app_commands.NoPrivateMessage()
-    if not is_moderator(interaction.user, moderator_roles):
-        raise NotModerator()
-    return True
-
-
-def moderator_only() -> Callable[[T], T]:
-    """A check for prefix and hybrid commands (hybrid ones run it for the slash form too)."""
-
-    async def predicate(ctx: commands.Context[Any]) -> bool:
-        return ensure_moderator_ctx(ctx, ctx.bot.settings.moderator_roles)
-
-    return commands.check(predicate)
-
-
-def app_moderator_only() -> Callable[[T], T]:
-    """A check for plain slash commands."""
-
-    async def predicate(interaction: discord.Interaction) -> bool:
-        return ensure_moderator_interaction(interaction, interaction.client.settings.moderator_roles)  # type: ignore[attr-defined]
-
-    return app_commands.check(predicate)

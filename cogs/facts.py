@@ -26,6 +26,7 @@ from engine.loader import KnowledgeError
 
 if TYPE_CHECKING:
     from bot import AllianceBot
+    from engine.journal import Journal
 
 log = logging.getLogger("alliance.facts")
 
@@ -156,15 +157,23 @@ class Facts(commands.Cog):
         ids = complete_fact_id(self.bot.engine.snapshot, current)
         return [app_commands.Choice(name=i[: limits.CHOICE], value=i[: limits.CHOICE]) for i in ids]
 
+    async def _journal_for(self, ctx: commands.Context[Any], lang: str) -> Journal | None:
+        """The journal, after deferring (its thread may be busy with a locked file: answer Discord
+        within 3 s first); None, the moderator told, when the journal is turned off."""
+        journal = self.bot.journal
+        if not journal.enabled:
+            await send_lines(ctx, [text(lang, "journal_off")])
+            return None
+        await ctx.defer(ephemeral=True)
+        return journal
+
     @facts.command(name="stats", description="Questions asked, answered rate, top facts, feedback")
     async def facts_stats(self, ctx: commands.Context[Any]) -> None:
         """Figures from the journal: questions asked, answered rate, top facts, feedback."""
         lang = lang_for(ctx)
-        journal = self.bot.journal
-        if not journal.enabled:
-            await send_lines(ctx, [text(lang, "journal_off")])
+        journal = await self._journal_for(ctx, lang)
+        if journal is None:
             return
-        await ctx.defer(ephemeral=True)  # the journal's thread may be busy (a locked file): within 3 s, defer first
         stats = await journal.run(journal.stats)
         await send_lines(ctx, reports.stats_lines(lang, stats) if stats else [text(lang, "journal_unavailable")])
 
@@ -172,11 +181,9 @@ class Facts(commands.Cog):
     async def facts_unanswered(self, ctx: commands.Context[Any]) -> None:
         """Recent questions the bot could not answer, grouped when alike: the facts to write next."""
         lang = lang_for(ctx)
-        journal = self.bot.journal
-        if not journal.enabled:
-            await send_lines(ctx, [text(lang, "journal_off")])
+        journal = await self._journal_for(ctx, lang)
+        if journal is None:
             return
-        await ctx.defer(ephemeral=True)  # as for stats: the journal may take longer than Discord waits
         groups = await journal.run(journal.unanswered, days=UNANSWERED_DAYS)
         if groups is None:
             await send_lines(ctx, [text(lang, "journal_unavailable")])

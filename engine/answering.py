@@ -118,10 +118,10 @@ class Engine:
         matcher = snap.matcher
         words = matcher.words(question)
         lang = matcher.language.guess(question, words)
-        topics = self.topics_line(lang, snap)
         small = snap.kb.lexicon.smalltalk_kind(words)
         if small:
-            return Reply(question, "smalltalk", lang, message(lang, small, topics=topics), smalltalk=small)
+            text = message(lang, small, topics=self.topics_line(lang, snap))
+            return Reply(question, "smalltalk", lang, text, smalltalk=small)
         analysis = matcher.analyse(question, words)
         if not analysis.tokens:
             return Reply(question, "empty", lang, message(lang, "empty"))
@@ -143,9 +143,8 @@ class Engine:
             return Reply(
                 question, "unsure", lang, message(lang, "unsure"), score=_percent(best), suggestions=suggestions
             )
-        return Reply(
-            question, "unknown", lang, message(lang, "unknown", topics=topics), score=_percent(best) if best else 0
-        )
+        text = message(lang, "unknown", topics=self.topics_line(lang, snap))
+        return Reply(question, "unknown", lang, text, score=_percent(best))
 
     def _suggest(self, candidates: list[Candidate], lang: str) -> tuple[Suggestion, ...]:
         return tuple(

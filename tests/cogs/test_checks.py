@@ -1,4 +1,4 @@
-"""The moderator check, for prefix (hybrid) and plain slash commands."""
+"""The moderator check every /facts and !facts command runs (the Facts cog's cog_check)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.checks import NotModerator, app_moderator_only, is_moderator, moderator_only
-from tests.helpers import MockBot, MockContext, MockInteraction, MockMember, MockRole, MockUser
+from cogs.checks import NotModerator, ensure_moderator_ctx, is_moderator
+from tests.helpers import MockBot, MockContext, MockMember, MockRole, MockUser
 
 MOD = 42
 
@@ -19,34 +19,13 @@ def test_is_moderator():
     assert not is_moderator(MockUser(), {MOD})
 
 
-def predicate(decorator):
-    @decorator
-    async def command(*_):
-        pass
-
-    checks = getattr(command, "__commands_checks__", None) or command.__discord_app_commands_checks__
-    return checks[0]
-
-
-async def test_prefix_check():
-    check = predicate(moderator_only())
-    bot = MockBot()
-    bot.settings = bot.settings.__class__(moderator_roles=frozenset({MOD}))
-    assert await check(MockContext(bot=bot, author=MockMember(roles=[MockRole(id=MOD)])))
+def test_ensure_moderator_ctx():
+    author = MockMember(roles=[MockRole(id=MOD)])
+    assert ensure_moderator_ctx(MockContext(bot=MockBot(), author=author), {MOD})
     with pytest.raises(NotModerator):
-        await check(MockContext(bot=bot, author=MockMember()))
+        ensure_moderator_ctx(MockContext(bot=MockBot(), author=MockMember()), {MOD})
     with pytest.raises(commands.NoPrivateMessage):
-        await check(MockContext(bot=bot, guild=None))
-
-
-async def test_slash_check():
-    check = predicate(app_moderator_only())
-    bot = MockBot()
-    assert await check(MockInteraction(client=bot, user=MockMember(manage_guild=True)))
-    with pytest.raises(NotModerator):
-        await check(MockInteraction(client=bot, user=MockMember()))
-    with pytest.raises(app_commands.NoPrivateMessage):
-        await check(MockInteraction(client=bot, guild=None))
+        ensure_moderator_ctx(MockContext(bot=MockBot(), guild=None), {MOD})
 
 
 def test_refusal_is_a_check_failure_for_both_kinds():
