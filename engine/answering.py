@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.loader import Loader
-from engine.matcher import Candidate, Matcher
+from engine.matching.matcher import Candidate, Matcher
 from engine.messages import message
 from engine.model import Fact, KnowledgeBase, Source
 
-#: Default thresholds on the 0-100 score: answer at or above, suggest at or above.
-ANSWER_THRESHOLD = 50
-SUGGEST_THRESHOLD = 30
+#: Thresholds on the 0-100 lexical score, used when no fitted decision is loaded (and by the baseline).
+LEXICAL_ANSWER_THRESHOLD = 50
+LEXICAL_SUGGEST_THRESHOLD = 30
 MAX_SUGGESTIONS = 3
 
 
@@ -55,9 +55,17 @@ class Snapshot:
     matcher: Matcher = field(repr=False)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None) -> Snapshot:
+    def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options) -> Snapshot:
         """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
-        return cls(kb, Matcher(kb, previous.matcher if previous is not None else None))
+        return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
+
+    @property
+    def thresholds(self) -> tuple[int, int]:
+        """The (answer, suggest) thresholds, 0-100, that suit this snapshot's scores."""
+        decision = self.matcher.decision
+        if decision is None:
+            return LEXICAL_ANSWER_THRESHOLD, LEXICAL_SUGGEST_THRESHOLD
+        return round(decision.answer_threshold * 100), round(decision.suggest_threshold * 100)
 
     @classmethod
     def load(cls, root: Path | str, *, loader: Loader | None = None, previous: Snapshot | None = None) -> Snapshot:
@@ -80,10 +88,11 @@ class Engine:
         self,
         snapshot: Snapshot,
         *,
-        answer_threshold: int = ANSWER_THRESHOLD,
-        suggest_threshold: int = SUGGEST_THRESHOLD,
+        answer_threshold: int | None = None,
+        suggest_threshold: int | None = None,
         loader: Loader | None = None,
     ) -> None:
+        """Thresholds left to None follow the snapshot's (the fitted decision's, or the lexical defaults)."""
         self._snapshot = snapshot
         self._loader = loader
         self.answer_threshold = answer_threshold
@@ -92,6 +101,14 @@ class Engine:
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
+
+    def thresholds(self, snapshot: Snapshot | None = None) -> tuple[int, int]:
+        """The (answer, suggest) thresholds in force: the settings', else the snapshot's own."""
+        answer, suggest = (snapshot or self._snapshot).thresholds
+        return (
+            answer if self.answer_threshold is None else self.answer_threshold,
+            suggest if self.suggest_threshold is None else self.suggest_threshold,
+        )
 
     def load_next(self, root: Path | str) -> Snapshot:
         """Build (not serve) the snapshot a reload of `root` would swap in; raises KnowledgeError.
@@ -126,8 +143,9 @@ class Engine:
         if not analysis.tokens:
             return Reply(question, "empty", lang, message(lang, "empty"))
         candidates = matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)
+        answer_at, suggest_at = self.thresholds(snap)
         best = candidates[0] if candidates else None
-        if best is not None and _percent(best) >= self.answer_threshold:
+        if best is not None and _percent(best) >= answer_at:
             return Reply(
                 question,
                 "answer",
@@ -136,9 +154,9 @@ class Engine:
                 score=_percent(best),
                 fact=best.fact,
                 source=snap.kb.sources[best.fact.source],
-                suggestions=self._suggest(candidates[1:], lang),
+                suggestions=self._suggest(candidates[1:], lang, suggest_at),
             )
-        suggestions = self._suggest(candidates, lang)
+        suggestions = self._suggest(candidates, lang, suggest_at)
         if suggestions:
             return Reply(
                 question, "unsure", lang, message(lang, "unsure"), score=_percent(best), suggestions=suggestions
@@ -146,11 +164,12 @@ class Engine:
         text = message(lang, "unknown", topics=self.topics_line(lang, snap))
         return Reply(question, "unknown", lang, text, score=_percent(best))
 
-    def _suggest(self, candidates: list[Candidate], lang: str) -> tuple[Suggestion, ...]:
+    @staticmethod
+    def _suggest(candidates: list[Candidate], lang: str, threshold: int) -> tuple[Suggestion, ...]:
         return tuple(
             Suggestion(c.fact.id, c.fact.questions[lang][0], _percent(c))
             for c in candidates[:MAX_SUGGESTIONS]
-            if _percent(c) >= self.suggest_threshold
+            if _percent(c) >= threshold
         )
 
     def answer_fact(self, fact_id: str, lang: str, question: str = "", score: int = 100) -> Reply | None:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.evaluation import evaluate
+from engine.evaluation import compare, evaluate, format_reliability, format_table, snapshots
 from engine.loader import KnowledgeError, Loader
+from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.render import render_text, reply_json
-from engine.schema import Problem, load_eval
+from engine.schema import DECISION_FILE, Problem, load_eval
 from engine.settings import Settings, SettingsError
 
 log = logging.getLogger("alliance.cli")
@@ -107,8 +108,75 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
     return 0
 
 
-def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None) -> int:
+#: The question files `eval` compares on, beside the fact sheets; holdout.yaml is never fitted on.
+EVAL_SETS = ("questions.yaml", "blind-2026-11.yaml", "training.yaml", "holdout.yaml")
+#: The files `calibrate` fits the decision on (every set but the held-out one).
+FIT_SETS = ("questions.yaml", "blind-2026-11.yaml", "training.yaml")
+
+
+def _eval_sets(root: Path, kb, names: Iterable[str]) -> dict[str, list]:
+    """The named question files of knowledge/eval that exist, by name; raises KnowledgeError on a bad one."""
+    sets = {}
+    for name in names:
+        if not (root / "eval" / name).exists():
+            continue
+        problems: list[Problem] = []
+        questions = load_eval(root, problems, set(kb.facts_by_id), f"eval/{name}")
+        if problems:
+            raise KnowledgeError(problems)
+        sets[name.removesuffix(".yaml")] = questions
+    return sets
+
+
+def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
+    """The lexical engine and the learned one side by side, on every set, with whole and thin facts."""
+    kb = Loader(settings.knowledge_dir).load()
+    sets = _eval_sets(Path(settings.knowledge_dir), kb, EVAL_SETS)
+    if not sets:
+        print("error: there are no evaluation questions to measure", file=sys.stderr)
+        return 2
+    cuts = (None, 3) if per_fact is None else (per_fact,)
+    rows = compare(kb, sets, cuts)
+    out.write(format_table(rows) + "\n")
+    for row in rows:
+        if row.engine == "learned" and row.questions == "holdout":
+            out.write(f"calibration on holdout ({row.knowledge}): {format_reliability(row.report)}\n")
+    out.write(
+        "fit sets: " + ", ".join(n.removesuffix(".yaml") for n in FIT_SETS) + "; held out: holdout "
+        "(never fitted on). Misses of one set: `python bot.py eval --questions knowledge/eval/FILE`.\n"
+    )
+    return 0
+
+
+def cmd_calibrate(settings: Settings, out: TextIO) -> int:
+    """Refit the decision on the fit sets and write knowledge/decision.yaml."""
+    root = Path(settings.knowledge_dir)
+    kb = Loader(root, decision=False).load()
+    questions = [q for qs in _eval_sets(root, kb, FIT_SETS).values() for q in qs]
+    if not questions:
+        print("error: there are no evaluation questions to fit on", file=sys.stderr)
+        return 2
+    matchers = [Snapshot.build(kb).matcher, Snapshot.build(cut_questions(kb, THIN_QUESTIONS)).matcher]
+    if matchers[0].embedder is None:
+        print("error: the embedding model is not installed (pip install -r requirements.txt)", file=sys.stderr)
+        return 2
+    result = fit(matchers, questions)
+    (root / DECISION_FILE).write_text(to_yaml(result.model, "python bot.py calibrate"), encoding="utf-8")
+    m = result.model
+    out.write(
+        f"fitted on {result.questions} questions ({result.rows} candidates); answer at >= {m.answer_threshold:.2f}, "
+        f"suggest at >= {m.suggest_threshold:.2f}; cross-validated: in-scope {m.measured['cv_in_scope_accuracy']:.1%}, "
+        f"abstention {m.measured['cv_abstention']:.1%}, precision {m.measured['cv_precision']:.1%}. "
+        f"Wrote {root / DECISION_FILE}.\n"
+    )
+    return 0
+
+
+def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per_fact: int | None = None) -> int:
     questions = None
+    if per_fact:
+        snapshot = snapshots(engine.snapshot.kb, per_fact)["learned"]
+        engine = Engine(snapshot, answer_threshold=engine.answer_threshold, suggest_threshold=engine.suggest_threshold)
     if questions_file:
         kb = engine.snapshot.kb
         path = Path(questions_file).resolve()
@@ -144,8 +212,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate knowledge/ and list every problem")
     evaluation = sub.add_parser("eval", help="measure accuracy, abstention and reply language on evaluation questions")
     evaluation.add_argument(
-        "--questions", metavar="FILE", help="another question file in the same format (default: knowledge/eval)"
+        "--questions", metavar="FILE", help="one question file, with its misses (default: every set, side by side)"
     )
+    evaluation.add_argument(
+        "--questions-per-fact", type=int, metavar="N", help="cut every fact to its first N questions a language"
+    )
+    sub.add_parser("calibrate", help="refit the decision on the evaluation questions (writes knowledge/decision.yaml)")
     return p
 
 
@@ -180,6 +252,14 @@ def _main(
     command = args.command or "run"
     if command == "check":
         return cmd_check(settings, stdout)
+    if command == "calibrate" or (command == "eval" and not args.questions):
+        try:
+            if command == "calibrate":
+                return cmd_calibrate(settings, stdout)
+            return cmd_compare(settings, stdout, args.questions_per_fact)
+        except KnowledgeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     if command == "run" and settings.token and run_discord is not None:
         return run_discord(settings)
     try:
@@ -190,7 +270,7 @@ def _main(
     if command == "ask":
         return cmd_ask(engine, args.questions, args.json, stdin, stdout)
     if command == "eval":
-        return cmd_eval(engine, stdout, args.questions)
+        return cmd_eval(engine, stdout, args.questions, args.questions_per_fact)
     banner = ""
     if command == "run":
         banner = (

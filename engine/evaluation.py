@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.model import EvalQuestion
+from engine.matching.calibrate import cut_questions, reliability
+from engine.model import EvalQuestion, KnowledgeBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,12 @@ class EvalReport:
         return _share(list(self.outcomes), lambda o: o.language_ok)
 
     @property
+    def suggested(self) -> float:
+        """Share of in-scope misses whose right fact is among the suggestions offered."""
+        missed = [o for o in self.in_scope if not o.correct]
+        return _share(missed, lambda o: o.case.expect in {s.fact_id for s in o.reply.suggestions})
+
+    @property
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.correct or not o.language_ok]
 
@@ -71,7 +78,7 @@ class EvalReport:
         return "\n".join(lines)
 
 
-def _share(outcomes: list[Outcome], test) -> float:
+def _share(outcomes: list[Outcome], test: Callable[[Outcome], bool]) -> float:
     return sum(1 for o in outcomes if test(o)) / len(outcomes) if outcomes else 1.0
 
 
@@ -82,3 +89,59 @@ def evaluate(
     snap = snapshot or engine.snapshot
     cases = snap.kb.eval_questions if questions is None else questions
     return EvalReport(tuple(Outcome(case, engine.ask(case.q, snap)) for case in cases))
+
+
+#: The engines `compare` sets side by side: the lexical signal alone (the engine before the
+#: semantic signal and the learned decision), and the full one.
+ENGINES = ("lexical", "learned")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    questions: str
+    knowledge: str
+    engine: str
+    report: EvalReport
+
+
+def snapshots(kb: KnowledgeBase, per_fact: int | None = None) -> dict[str, Snapshot]:
+    """The lexical and the learned snapshot of `kb` (cut to `per_fact` questions a language when given)."""
+    if per_fact:
+        kb = cut_questions(kb, per_fact)
+    return {"lexical": Snapshot.build(kb, embedder=None), "learned": Snapshot.build(kb)}
+
+
+def compare(
+    kb: KnowledgeBase, sets: Mapping[str, Sequence[EvalQuestion]], per_fact: Sequence[int | None] = (None, 3)
+) -> list[Row]:
+    """Every question set, under the whole knowledge and thin facts, by both engines."""
+    rows = []
+    for cut in per_fact:
+        built = snapshots(kb, cut)
+        label = "full" if cut is None else f"{cut} q/fact"
+        for name, questions in sets.items():
+            for engine_name in ENGINES:
+                snap = built[engine_name]
+                rows.append(Row(name, label, engine_name, evaluate(Engine(snap), questions, snap)))
+    return rows
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| questions | knowledge | engine | in-scope | abstention | reply language | misses suggested |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        n = len(r.report.in_scope), len(r.report.out_of_scope)
+        lines.append(
+            f"| {r.questions} ({n[0]}/{n[1]}) | {r.knowledge} | {r.engine} | {r.report.accuracy:.1%} | "
+            f"{r.report.abstention:.1%} | {r.report.language:.1%} | {r.report.suggested:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def format_reliability(report: EvalReport) -> str:
+    """How often answers are right at each level of the confidence shown (answered questions only)."""
+    answered = [o for o in report.outcomes if o.reply.answered]
+    bins = reliability([o.reply.score / 100 for o in answered], [o.correct for o in answered])
+    return "; ".join(f"shown {p:.0%}: right {r:.0%} of {n}" for p, r, n in bins)

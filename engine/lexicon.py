@@ -55,6 +55,9 @@ class Lexicon:
     frequencies: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     #: Longest question-word phrase starting with each word.
     kind_starts: Mapping[str, int] = field(default_factory=dict)
+    #: Words of open questions ("what", "comment"), and words asking for the latest state.
+    open_words: frozenset[str] = frozenset()
+    now: frozenset[tuple[str, ...]] = frozenset()
     #: Memo of `canonical`, filled as words are met (pure function of the word lists above).
     _canonical: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -70,6 +73,8 @@ class Lexicon:
         markers: Mapping[str, Iterable[str]],
         frequencies: Mapping[str, Mapping[str, float]] | None = None,
         accented: Mapping[str, str] | None = None,
+        open_words: Iterable[str] = (),
+        now: Iterable[str] = (),
     ) -> Lexicon:
         phrases: dict[tuple[str, ...], str] = {}
         words: dict[str, str] = {}
@@ -105,6 +110,8 @@ class Lexicon:
             if key:
                 kind_starts[key[0]] = max(kind_starts.get(key[0], 0), len(key))
         return cls(
+            open_words=frozenset(t for w in open_words for t in _phrase(w)),
+            now=frozenset(key for w in now if (key := _phrase(w))),
             kind_starts=MappingProxyType(kind_starts),
             phrase_starts=MappingProxyType(starts),
             accented=MappingProxyType({k.casefold(): v for k, v in (accented or {}).items()}),
@@ -182,6 +189,21 @@ class Lexicon:
                 entities.add(token)
         unique = tuple(dict.fromkeys(tokens))
         return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
+
+    def _holds(self, phrases: frozenset[tuple[str, ...]], words: tuple[str, ...] | list[str]) -> bool:
+        return any(tuple(words[i : i + size]) in phrases for i in range(len(words)) for size in (1, 2, 3))
+
+    def asks_now(self, words: tuple[str, ...] | list[str]) -> bool:
+        """Whether the question asks for the present state ("still", "toujours", "this year")."""
+        return bool(self.now) and self._holds(self.now, words)
+
+    def asks_yes_no(self, words: tuple[str, ...] | list[str]) -> bool:
+        """Whether the question may be a yes/no one: it asks no kind (who, when...) and no open "what/how".
+
+        Lenient on purpose: French asks yes/no by intonation alone ("nomination prévue ?"); the
+        only use is to keep a "Oui : ..." answer from a "quand" or "comment" question.
+        """
+        return not self.question_kinds(words) and not any(w in self.open_words for w in words)
 
     def smalltalk_kind(self, words: list[str] | tuple[str, ...]) -> str | None:
         """ "greeting", "thanks" or "help" when the whole message is smalltalk, else None."""

@@ -27,6 +27,7 @@ from engine.schema import (
     inside,
     items,
     line_of,
+    load_decision,
     load_eval,
     load_lexicon,
     load_sources,
@@ -69,8 +70,10 @@ def _digest(*paths: Path) -> str:
 class Loader:
     """Loads one knowledge folder, again and again, re-reading only what changed."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, decision: bool = True) -> None:
+        """With `decision=False`, decision.yaml is not read (`calibrate` replaces it)."""
         self.root = Path(root)
+        self._with_decision = decision
         self._sheets: dict[str, _Sheet] = {}
         self._lexicon: tuple[str, Lexicon | None, tuple[Problem, ...]] | None = None
 
@@ -85,6 +88,7 @@ class Loader:
         topics = load_topics(root, problems)
         facts, declared_ids = self._load_facts(problems, sources, {t.id for t in topics})
         eval_questions = load_eval(root, problems, declared_ids)
+        decision = load_decision(root, problems) if self._with_decision else None
         if problems or lexicon is None:
             raise KnowledgeError(problems)
         return KnowledgeBase(
@@ -93,6 +97,7 @@ class Loader:
             facts=tuple(facts),
             lexicon=lexicon,
             eval_questions=tuple(eval_questions),
+            decision=decision,
         )
 
     def load_lexicon(self, problems: list[Problem]) -> Lexicon | None:

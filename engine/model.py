@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from engine.lexicon import Lexicon
+from engine.matching.decision import DecisionModel
 
 LANGS = ("fr", "en")
 
@@ -41,6 +42,8 @@ class Fact:
     questions: Mapping[str, tuple[str, ...]]
     answer: Mapping[str, str]
     keywords: tuple[str, ...] = ()
+    #: Entities the fact only mentions (a comparison), not what it is about: "Toyota's sales" is not its question.
+    mentions: tuple[str, ...] = ()
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -63,6 +66,8 @@ class KnowledgeBase:
     facts: tuple[Fact, ...]
     lexicon: Lexicon = field(repr=False)
     eval_questions: tuple[EvalQuestion, ...] = ()
+    #: The fitted decision (knowledge/decision.yaml); None answers on the lexical score alone.
+    decision: DecisionModel | None = field(default=None, repr=False)
     facts_by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -16,13 +16,15 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.lexicon import Lexicon
+from engine.matching.decision import DecisionError, DecisionModel
 from engine.model import LANGS, EvalQuestion, Fact, Source, Topic
 from engine.textnorm import quote_form
 from engine.yamlfile import LineDict, LineList, YamlError, decode, read_limited, read_yaml
 
 _ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
-_FACT_FIELDS = {"id", "topic", "source", "quote", "questions", "answer", "keywords"}
+_FACT_FIELDS = {"id", "topic", "source", "quote", "questions", "answer", "keywords", "mentions"}
 _SOURCE_FIELDS = {"id", "title", "date", "lang", "outlet", "file"}
+DECISION_FILE = "decision.yaml"
 _LEXICON_FIELDS = ("stopwords", "question_words", "synonyms", "entities", "smalltalk", "language_markers")
 
 
@@ -241,7 +243,20 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
         entities=data["entities"],
         smalltalk=data["smalltalk"],
         markers=data["language_markers"],
+        open_words=_optional_words(data, "open_questions", report),
+        now=_optional_words(data, "now", report),
     )
+
+
+def _optional_words(data: LineDict, section: str, report: Report) -> list[str]:
+    """An optional section listing words or phrases; a wrong shape is reported, not fatal to the rest."""
+    value = data.get(section)
+    if value is None:
+        return []
+    if not _string_list(value):
+        report.add(line_of(data, section), f"section '{section}' must be a list of words or phrases")
+        return []
+    return value
 
 
 @lru_cache(maxsize=64)
@@ -283,6 +298,11 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
     keywords = node.get("keywords", [])
     if not _string_list(keywords):
         report.add(line_of(node, "keywords"), "keywords must be a list of words", fact_id)
+    mentions = node.get("mentions", [])
+    if not _string_list(mentions):
+        report.add(
+            line_of(node, "mentions"), "mentions must be a list of names (what the fact only compares with)", fact_id
+        )
     if len(report.problems) > before or fact_id is None or topic is None or source_id is None or quote is None:
         return None
     return Fact(
@@ -293,9 +313,22 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
         questions=MappingProxyType(questions),
         answer=MappingProxyType(answers),
         keywords=tuple(keywords),
+        mentions=tuple(mentions) if _string_list(mentions) else (),
         file=report.file,
         line=node.line,
     )
+
+
+def load_decision(root: Path, problems: list[Problem]) -> DecisionModel | None:
+    """The fitted decision model, when decision.yaml exists (`bot.py calibrate` writes it)."""
+    data = _read(root, DECISION_FILE, problems, required=False)
+    if data is None:
+        return None
+    try:
+        return DecisionModel.from_data(data)
+    except DecisionError as exc:
+        problems.append(Problem(DECISION_FILE, line_of(data), None, f"{exc} (refit it with `python bot.py calibrate`)"))
+        return None
 
 
 def load_eval(

@@ -58,8 +58,9 @@ class Settings:
     journal_path: str = str(ROOT / "journal.sqlite3")
     journal_enabled: bool = True
     journal_retention_days: int = 90
-    answer_threshold: int = 50
-    suggest_threshold: int = 30
+    #: None: the fitted decision's own thresholds (knowledge/decision.yaml).
+    answer_threshold: int | None = None
+    suggest_threshold: int | None = None
     cooldown_questions: int = 5
     cooldown_seconds: int = 30
     message_content: bool = False
@@ -83,9 +84,9 @@ class Settings:
         level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
-        answer = _int(env, "ANSWER_THRESHOLD", cls.answer_threshold, 1, 100)
-        suggest = _int(env, "SUGGEST_THRESHOLD", cls.suggest_threshold, 0, 100)
-        if suggest > answer:
+        answer = _int(env, "ANSWER_THRESHOLD", 0, 1, 100) if env.get("ANSWER_THRESHOLD", "").strip() else None
+        suggest = _int(env, "SUGGEST_THRESHOLD", 0, 0, 100) if env.get("SUGGEST_THRESHOLD", "").strip() else None
+        if answer is not None and suggest is not None and suggest > answer:
             raise SettingsError("SUGGEST_THRESHOLD must not be above ANSWER_THRESHOLD")
         return cls(
             token=env.get("DISCORD_TOKEN", "").strip(),

@@ -90,7 +90,7 @@ def test_the_engine_reloads_from_the_loader_that_built_it(knowledge_copy):
 
 def test_an_evolved_index_equals_one_built_from_scratch(knowledge_copy):
     """Edit one fact, remove one and add one: the reused index must match a fresh build exactly."""
-    from engine.matcher import Matcher
+    from engine.matching.matcher import Matcher
 
     loader = Loader(knowledge_copy)
     first = Snapshot.load(knowledge_copy, loader=loader)
@@ -107,7 +107,7 @@ def test_an_evolved_index_equals_one_built_from_scratch(knowledge_copy):
     assert kb.lexicon is first.kb.lexicon  # so the evolving path is the one taken
     evolved, fresh = Matcher(kb, previous=first.matcher), Matcher(kb)
     assert evolved._index == fresh._index
-    assert evolved._idf == fresh._idf and evolved._known_words == fresh._known_words
+    assert evolved.lexical.idf == fresh.lexical.idf and evolved._known_words == fresh._known_words
     assert "rank-2019" not in evolved._by_fact and "rank-2019-renamed" in evolved._by_fact
     for case in kb.eval_questions:
         a, b = evolved.rank(evolved.analyse(case.q)), fresh.rank(fresh.analyse(case.q))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from engine.lexicon import Lexicon
 from engine.model import Fact
+from engine.textnorm import tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,22 @@ class FactEntry:
     #: Every folded word of the fact, and those of each language.
     words: frozenset[str]
     own_words: tuple[tuple[str, frozenset[str]], ...]
+    #: The fact answers "yes", "no" or "not yet": only a yes/no question should get it.
+    yes_no: bool = False
+    #: Entities the fact only mentions (its `mentions` field, analysed).
+    mentions: frozenset[str] = frozenset()
+
+
+#: How a yes/no answer starts, folded.
+_YES_NO = ("oui", "non", "pas encore", "yes", "no", "not yet")
+
+
+def answers_yes_no(fact: Fact) -> bool:
+    """Whether every answer of the fact opens with yes, no or not yet."""
+    found = [tokenize(a)[:2] for a in fact.answer.values()]
+    return bool(found) and all(
+        any(words[: len(start.split())] == start.split() for start in _YES_NO) for words in found
+    )
 
 
 def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
@@ -73,6 +90,8 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
         kinds=frozenset(kinds),
         words=frozenset(all_words),
         own_words=tuple((lang, frozenset(ws)) for lang, ws in own.items()),
+        yes_no=answers_yes_no(fact),
+        mentions=frozenset(t for name in fact.mentions for t in lexicon.analyse(name).entities),
     )
 
 

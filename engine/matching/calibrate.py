@@ -1,0 +1,181 @@
+"""Fitting the decision: logistic regression over the candidates' features, cross-validated.
+
+Every fit question is asked of the full knowledge and of the knowledge cut to its first
+few questions per fact (what a moderator writes for a new fact), so the weights hold for
+thinly written facts too. Each candidate is one row, labelled 1 when it is the expected
+fact. Out-of-fold probabilities (folds by question) choose the answer threshold: the
+lowest whose answers are right at least TARGET_PRECISION of the time. The held-out set is
+never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+import numpy as np
+
+from engine.matching.decision import FEATURES, DecisionModel
+from engine.model import EvalQuestion, KnowledgeBase
+
+#: Answers must be right this often, out of sample, at the chosen threshold.
+TARGET_PRECISION = 0.95
+#: A suggestion is offered when its probability is at least this share of the answer threshold.
+SUGGEST_PRECISION = 0.25
+#: L2 strength (on standardised features) and cross-validation folds.
+L2 = 1.0
+FOLDS = 5
+#: Facts are also cut to this many questions per language for the fit.
+THIN_QUESTIONS = 3
+
+
+def cut_questions(kb: KnowledgeBase, per_language: int) -> KnowledgeBase:
+    """The same knowledge with every fact cut to its first `per_language` questions in each language."""
+    facts = tuple(replace(f, questions={lang: qs[:per_language] for lang, qs in f.questions.items()}) for f in kb.facts)
+    return replace(kb, facts=facts)
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Candidates as rows: features, label, and which question (and knowledge variant) they belong to."""
+
+    x: np.ndarray
+    y: np.ndarray
+    group: np.ndarray
+    question: np.ndarray
+    in_scope: np.ndarray
+
+
+def collect(matchers: Sequence, questions: Sequence[EvalQuestion]) -> Rows:
+    """Every candidate of every question under every matcher, as rows."""
+    x, y, group, qid, scope = [], [], [], [], []
+    for m, matcher in enumerate(matchers):
+        for n, case in enumerate(questions):
+            analysis = matcher.analyse(case.q)
+            g = m * len(questions) + n
+            for fact, features in matcher.candidates(analysis):
+                x.append(features)
+                y.append(float(fact.id == case.expect))
+                group.append(g)
+                qid.append(n)
+                scope.append(case.expect is not None)
+            if not matcher.candidates(analysis):
+                # A question with no candidate still counts (it abstains), as an empty group.
+                x.append([0.0] * len(FEATURES))
+                y.append(0.0)
+                group.append(g)
+                qid.append(n)
+                scope.append(case.expect is not None)
+    return Rows(np.array(x, float), np.array(y), np.array(group), np.array(qid), np.array(scope))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Weights and bias by Newton's method, L2 on standardised features (the bias is not penalised)."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    a = np.hstack((z, np.ones((len(z), 1))))
+    w = np.zeros(a.shape[1])
+    penalty = np.full(a.shape[1], l2)
+    penalty[-1] = 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(a @ w)))
+        gradient = a.T @ (p - y) + penalty * w
+        hessian = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    weights = w[:-1] / scale
+    bias = float(w[-1] - (w[:-1] * mean / scale).sum())
+    return weights, bias
+
+
+def _top(rows: Rows, probability: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: the best candidate's probability, whether it is right, whether the question is in scope."""
+    groups = np.unique(rows.group)
+    best_p, right, scope = np.zeros(len(groups)), np.zeros(len(groups), bool), np.zeros(len(groups), bool)
+    for k, g in enumerate(groups):
+        members = np.flatnonzero(rows.group == g)
+        top = members[np.argmax(probability[members])]
+        best_p[k], right[k], scope[k] = probability[top], rows.y[top] == 1, rows.in_scope[top]
+    return best_p, right, scope
+
+
+def choose_threshold(best_p: np.ndarray, right: np.ndarray, precision: float) -> float:
+    """The lowest threshold at which the answers given are right at least `precision` of the time."""
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        answered = best_p >= t
+        if answered.any() and right[answered].mean() >= precision:
+            return float(t)
+    return 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    model: DecisionModel
+    rows: int
+    questions: int
+
+
+def fit(matchers: Sequence, questions: Sequence[EvalQuestion], folds: int = FOLDS) -> Fit:
+    """Fit the decision on `questions`, asked of each matcher; thresholds from out-of-fold predictions."""
+    rows = collect(matchers, questions)
+    out_of_fold = np.zeros(len(rows.y))
+    fold_of = rows.question % folds
+    for k in range(folds):
+        train, test = fold_of != k, fold_of == k
+        w, b = fit_logistic(rows.x[train], rows.y[train])
+        out_of_fold[test] = 1 / (1 + np.exp(-(rows.x[test] @ w + b)))
+    best_p, right, scope = _top(rows, out_of_fold)
+    answer = choose_threshold(best_p, right, TARGET_PRECISION)
+    suggest = round(max(0.05, answer * SUGGEST_PRECISION), 2)
+    answered = best_p >= answer
+    weights, bias = fit_logistic(rows.x, rows.y)
+    measured = {
+        "cv_in_scope_accuracy": float((answered & right & scope).sum() / max(scope.sum(), 1)),
+        "cv_abstention": float((~answered & ~scope).sum() / max((~scope).sum(), 1)),
+        "cv_precision": float(right[answered].mean()) if answered.any() else 0.0,
+        "questions": float(len(questions)),
+        "rows": float(len(rows.y)),
+    }
+    model = DecisionModel(
+        weights={name: round(float(v), 6) for name, v in zip(FEATURES, weights, strict=True)},
+        bias=round(bias, 6),
+        answer_threshold=answer,
+        suggest_threshold=min(suggest, answer),
+        measured={k: round(v, 4) for k, v in measured.items()},
+    )
+    return Fit(model, len(rows.y), len(questions))
+
+
+def reliability(best_p: Sequence[float], right: Sequence[bool], bins: int = 5) -> list[tuple[float, float, int]]:
+    """(mean predicted, share right, count) per probability bin: how well confidence is calibrated."""
+    out = []
+    edges = np.linspace(0, 1, bins + 1)
+    p, r = np.asarray(best_p, float), np.asarray(right, bool)
+    for lo, hi in pairwise(edges):
+        inside = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        if inside.any():
+            out.append((float(p[inside].mean()), float(r[inside].mean()), int(inside.sum())))
+    return out
+
+
+def to_yaml(model: DecisionModel, command: str) -> str:
+    """decision.yaml's text: the weights with a header saying where they come from."""
+    lines = [
+        "# The learned decision: logistic weights over the matcher's signals (engine/matching/decision.py).",
+        f"# Written by `{command}`; do not edit by hand, refit after changing facts or the lexicon.",
+        "# Fitted on knowledge/eval (every file but holdout.yaml), with facts whole and cut to their",
+        f"# first {THIN_QUESTIONS} questions a language; thresholds from {FOLDS}-fold cross-validation,",
+        f"# answering where answers were right at least {TARGET_PRECISION:.0%} of the time.",
+        f"bias: {model.bias}",
+        f"answer_threshold: {model.answer_threshold}",
+        f"suggest_threshold: {model.suggest_threshold}",
+        "weights:",
+        *(f"  {name}: {model.weights[name]}" for name in FEATURES),
+        "measured:",
+        *(f"  {k}: {v}" for k, v in model.measured.items()),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,95 @@
+"""The decision: a logistic model over the signals, fitted on the evaluation questions.
+
+Its weights and thresholds are data, in knowledge/decision.yaml, written by
+`python bot.py calibrate` (see engine/matching/calibrate.py). The probability it gives a
+candidate is the confidence shown to members: fitted and checked out of sample, so 80%
+means right about four times in five.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+#: The signals, in the order of a feature vector; decision.yaml must give a weight to each.
+FEATURES = (
+    "lexical",  # the lexical score (coverage and best variant, with the entity and kind penalties)
+    "lexical_margin",  # lexical score minus the best other candidate's
+    "coverage",  # share of the question's weight the fact's words explain
+    "semantic",  # best cosine between the question and one of the fact's question variants
+    "semantic_context",  # best cosine between the question and the fact's answers, quote and keywords
+    "semantic_margin",  # semantic minus the best other candidate's
+    "lexical_best",  # 1 when no other candidate has a higher lexical score
+    "semantic_best",  # 1 when no other candidate has a higher semantic score
+    "foreign_entity",  # the question names an entity (or year) the fact never mentions
+    "mentioned_entity",  # the question names an entity the fact only mentions in passing (its answer)
+    "kind_mismatch",  # the question asks who/when/where/how many, the fact answers another kind
+    "yes_no_mismatch",  # the fact answers "yes"/"no" and the question is not a yes/no question
+    "unknown_share",  # share of the question's weight in words the knowledge base has never seen
+    "short",  # 1 for a one-word question (keywords alone are weaker evidence)
+    "stale",  # the question asks for the present state, the fact is about an earlier year
+)
+
+
+class DecisionError(ValueError):
+    """decision.yaml does not describe a model of this engine's features."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionModel:
+    """Weights of the logistic model, and the probability thresholds to answer and to suggest."""
+
+    weights: Mapping[str, float]
+    bias: float
+    answer_threshold: float
+    suggest_threshold: float
+    #: What the fit measured out of sample, for `eval` and the README (free-form numbers).
+    measured: Mapping[str, float] = field(default_factory=dict)
+    _vector: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        missing = [f for f in FEATURES if f not in self.weights]
+        extra = [f for f in self.weights if f not in FEATURES]
+        if missing or extra:
+            raise DecisionError(
+                "weights must name exactly the engine's features"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(extra)}" if extra else "")
+            )
+        numbers = [self.bias, self.answer_threshold, self.suggest_threshold, *self.weights.values()]
+        if not all(isinstance(x, int | float) and math.isfinite(x) for x in numbers):
+            raise DecisionError("weights, bias and thresholds must be finite numbers")
+        if not 0 < self.suggest_threshold <= self.answer_threshold < 1:
+            raise DecisionError("thresholds must satisfy 0 < suggest_threshold <= answer_threshold < 1")
+        object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
+        object.__setattr__(self, "_vector", tuple(float(self.weights[f]) for f in FEATURES))
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self._vector, features, strict=True))
+        if z < -40:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def from_data(cls, data: object) -> DecisionModel:
+        """Build from decision.yaml's parsed content; raises DecisionError saying what is wrong."""
+        if not isinstance(data, Mapping):
+            raise DecisionError("expected a mapping with weights, bias and thresholds")
+        for key in ("weights", "bias", "answer_threshold", "suggest_threshold"):
+            if key not in data:
+                raise DecisionError(f"missing '{key}'")
+        weights = data["weights"]
+        if not isinstance(weights, Mapping) or not all(isinstance(k, str) for k in weights):
+            raise DecisionError("'weights' must map feature names to numbers")
+        measured = data.get("measured") or {}
+        if not isinstance(measured, Mapping):
+            raise DecisionError("'measured' must map names to numbers")
+        return cls(
+            weights=dict(weights),
+            bias=data["bias"],
+            answer_threshold=data["answer_threshold"],
+            suggest_threshold=data["suggest_threshold"],
+            measured={str(k): v for k, v in measured.items() if isinstance(v, int | float)},
+        )

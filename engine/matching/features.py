@@ -1,0 +1,58 @@
+"""The feature vector the decision weighs: one candidate's signals, beside its rivals'.
+
+The order is decision.FEATURES; every value is in [-1, 1] or {0, 1}, so weights compare.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine.matching.lexical import LexicalSignal, Weighed
+from engine.model import KnowledgeBase
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the lexical and semantic signals say of one candidate fact."""
+
+    lexical: LexicalSignal
+    #: Best cosine to one of the fact's questions, and to its answers, quote and keywords.
+    semantic: tuple[float, float]
+    yes_no: bool
+    stale: bool
+
+
+def feature_vector(
+    signal: Signals, rivals: Iterable[Signals], weighed: Weighed, asks_yes_no: bool, asks_now: bool
+) -> tuple[float, ...]:
+    """The candidate's features, in decision.FEATURES order."""
+    other_lexical = max((r.lexical.score for r in rivals if r is not signal), default=0.0)
+    other_semantic = max((r.semantic[0] for r in rivals if r is not signal), default=0.0)
+    mismatch = signal.lexical.mismatch
+    return (
+        signal.lexical.score,
+        signal.lexical.score - other_lexical,
+        signal.lexical.coverage,
+        signal.semantic[0],
+        signal.semantic[1],
+        signal.semantic[0] - other_semantic,
+        float(signal.lexical.score >= other_lexical),
+        float(signal.semantic[0] >= other_semantic),
+        float(mismatch.foreign_entity),
+        float(mismatch.mentioned_entity),
+        float(mismatch.kind),
+        float(signal.yes_no and not asks_yes_no),
+        weighed.unknown_share,
+        float(len(weighed.analysis.tokens) == 1),
+        float(asks_now and signal.stale),
+    )
+
+
+def latest_year(kb: KnowledgeBase) -> str | None:
+    """The most recent year among the sources' dates: what "still" or "now" asks about."""
+    years = [m.group() for s in kb.sources.values() if (m := _YEAR.search(s.date or ""))]
+    return max(years) if years else None

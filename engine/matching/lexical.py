@@ -1,0 +1,206 @@
+"""The lexical signal: how much of a question's (rarity-weighted) words a fact explains.
+
+Every fact's questions, keywords and answers are analysed once (see index.py). A question's
+candidates come from the inverted index, so the cost follows the question's words, not the
+size of the base. Each candidate is scored on how much of the question its closest question
+variant and its whole vocabulary explain, then penalised when the question names an entity
+or year the fact never mentions, or asks a kind of thing (who, when, where, how many) the
+fact never answers. This score was the whole matcher until the semantic signal and the
+learned decision joined it; it is now one feature among several, and the "lexical" baseline
+that `eval` prints beside the full engine.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from engine.lexicon import Analysis
+from engine.matching.index import FactEntry, Index
+
+#: At most this many facts get a full score for one question (the best by their upper bound).
+MAX_SCORED = 40
+#: Weight of a variant's score against the fact's whole vocabulary.
+VARIANT_WEIGHT = 0.7
+#: Recall matters more than precision: members ask short questions.
+BETA2 = 2.0
+#: Multipliers for a question naming an entity the fact never mentions, or asking another kind.
+ENTITY_PENALTY = 0.45
+KIND_PENALTY = 0.7
+#: An entity named by at least this share of facts is context: naming it is no sign of another subject.
+CONTEXT_ENTITY_SHARE = 0.15
+#: Multiplier for a named entity that only the fact's answer mentions, not its questions.
+ANSWER_ENTITY_PENALTY = 0.85
+#: Share of a variant's score given to its plain similarity with the question, stop words included:
+#: it breaks ties between variants that hold the same content words ("what will X do" vs "will there be X").
+SURFACE_WEIGHT = 0.2
+#: Share of weight a word found only in a fact's answer (not its questions) counts for.
+ANSWER_WORD_SHARE = 0.5
+#: Words at least this common (Zipf) in French or English are real words.
+REAL_WORD_ZIPF = 3.0
+#: Weight share of a word that is neither in the base nor a real word (a typo or slang).
+NON_WORD_SHARE = 0.6
+#: The least an unknown word weighs, as a share of the rarest word's weight.
+UNKNOWN_FLOOR = 0.25
+#: Zipf frequencies at which an unknown real word starts to weigh less, and over what span.
+UNKNOWN_COMMON = 7.0
+UNKNOWN_SPAN = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """What a question asks that a fact does not hold."""
+
+    foreign_entity: bool
+    mentioned_entity: bool
+    kind: bool
+
+    @property
+    def penalty(self) -> float:
+        factor = ENTITY_PENALTY if self.foreign_entity else ANSWER_ENTITY_PENALTY if self.mentioned_entity else 1.0
+        return factor * (KIND_PENALTY if self.kind else 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalSignal:
+    """One fact's lexical evidence for one question."""
+
+    score: float
+    coverage: float
+    mismatch: Mismatch
+
+
+@dataclass(slots=True)
+class Weighed:
+    """A question's tokens with their weights, and which facts' words explain how much of it."""
+
+    analysis: Analysis
+    weights: dict[str, float]
+    total: float
+    explained: dict[str, float]
+    unknown_share: float
+
+
+class LexicalScorer:
+    """IDF weights and scoring over one Index; immutable once built."""
+
+    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon) -> None:
+        self.index = index
+        self._entries = entries
+        self._lexicon = lexicon
+        count = max(index.size, 1)
+        #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
+        self.context_entities = frozenset(
+            e for e, n in index.entity_counts.items() if n >= CONTEXT_ENTITY_SHARE * count
+        )
+        # A fact's question and answer bags are disjoint: its word counts once in one postings list.
+        df = Counter({t: len(ids) for t, ids in index.question_postings.items()})
+        df.update({t: len(ids) for t, ids in index.answer_postings.items()})
+        self.idf = {t: math.log(1 + count / n) for t, n in df.items()}
+        #: A word the base has never seen weighs like its rarest word (it may be what the question
+        #: is about), less when it is a very common word of French or English.
+        self._unknown_weight = math.log(1 + count)
+        #: Each variant's total weight, computed the first time its fact is scored.
+        self._variant_weights: dict[str, tuple[float, ...]] = {}
+
+    def _unknown(self, token: str) -> float:
+        zipf = self._lexicon.zipf(token)
+        if zipf < REAL_WORD_ZIPF:
+            # Not a real word either: most likely a typo or slang the lexicon does not know yet.
+            return self._unknown_weight * NON_WORD_SHARE
+        return self._unknown_weight * min(1.0, max(UNKNOWN_FLOOR, (UNKNOWN_COMMON - zipf) / UNKNOWN_SPAN))
+
+    def weigh(self, analysis: Analysis) -> Weighed:
+        """Weigh the question's tokens and sum, per fact, the weight its words explain."""
+        weights = {t: self.idf.get(t) or self._unknown(t) for t in analysis.tokens}
+        total = sum(weights.values())
+        explained: dict[str, float] = defaultdict(float)
+        postings_q, postings_a = self.index.question_postings, self.index.answer_postings
+        unknown = 0.0
+        for token, weight in weights.items():
+            if token not in self.idf:
+                unknown += weight
+            for fact_id in postings_q.get(token, ()):
+                explained[fact_id] += weight
+            for fact_id in postings_a.get(token, ()):
+                explained[fact_id] += weight * ANSWER_WORD_SHARE
+        return Weighed(analysis, weights, total, explained, unknown / total if total else 0.0)
+
+    def mismatch(self, fact_id: str, analysis: Analysis) -> Mismatch:
+        entry = self._entries[fact_id]
+        missing = analysis.entities - entry.entities
+        foreign = bool(missing - entry.answer_entities - entry.mentions - self.context_entities)
+        # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact.
+        about = {e for e in analysis.entities - entry.mentions if not e.isdigit()}
+        compared = bool(analysis.entities & entry.mentions) and not about & (entry.entities | entry.answer_entities)
+        return Mismatch(
+            foreign_entity=foreign,
+            mentioned_entity=not foreign and (bool(missing - entry.mentions) or compared),
+            kind=bool(analysis.kinds) and not analysis.kinds & entry.kinds,
+        )
+
+    def rank(self, weighed: Weighed, limit: int) -> list[tuple[str, LexicalSignal]]:
+        """The best facts by lexical score, best first, at most `limit`.
+
+        Coverage with the fact's penalties bounds its score from above: facts are scored in
+        that order, stopping once none left can enter the top `limit`, and never more than
+        MAX_SCORED (a question made only of very common words could otherwise touch them all).
+        """
+        if not weighed.total:
+            return []
+        heap = []
+        for fact_id, value in weighed.explained.items():
+            coverage = value / weighed.total
+            heap.append((-(VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage, fact_id))
+        heapq.heapify(heap)
+        best: list[tuple[str, LexicalSignal]] = []
+        scored = 0
+        while heap and scored < MAX_SCORED:
+            negative, fact_id = heapq.heappop(heap)
+            floor = best[-1][1].score if len(best) >= limit else 0.0
+            if -negative <= floor:
+                break
+            mismatch = self.mismatch(fact_id, weighed.analysis)
+            if -negative * mismatch.penalty <= floor:
+                continue
+            scored += 1
+            best.append((fact_id, self._signal(fact_id, weighed, mismatch)))
+            best.sort(key=lambda c: c[1].score, reverse=True)
+            del best[limit:]
+        return best
+
+    def signals(self, weighed: Weighed, fact_ids: Iterable[str]) -> dict[str, LexicalSignal]:
+        """The lexical evidence of given facts (candidates another signal found)."""
+        return {i: self._signal(i, weighed, self.mismatch(i, weighed.analysis)) for i in fact_ids}
+
+    def _variant_weights_of(self, fact_id: str) -> tuple[float, ...]:
+        found = self._variant_weights.get(fact_id)
+        if found is None:
+            idf = self.idf
+            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in self._entries[fact_id].variants)
+            self._variant_weights[fact_id] = found
+        return found
+
+    def _signal(self, fact_id: str, weighed: Weighed, mismatch: Mismatch) -> LexicalSignal:
+        total = weighed.total
+        coverage = weighed.explained.get(fact_id, 0.0) / total if total else 0.0
+        if not coverage:
+            return LexicalSignal(0.0, 0.0, mismatch)
+        spoken = " ".join(weighed.analysis.words)
+        entry = self._entries[fact_id]
+        best = 0.0
+        for (tokens, words), weight in zip(entry.variants, self._variant_weights_of(fact_id), strict=True):
+            matched = sum(w for t, w in weighed.weights.items() if t in tokens)
+            if not matched:
+                continue
+            recall, precision = matched / total, matched / weight
+            f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
+            best = max(best, (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * fuzz.ratio(spoken, words) / 100)
+        # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
+        score = (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
+        return LexicalSignal(min(score * mismatch.penalty, 1.0), coverage, mismatch)

@@ -1,0 +1,222 @@
+"""The matcher: a question's words corrected, its candidates gathered, their signals weighed.
+
+Built once per knowledge base (reusing what the previous one analysed of unchanged facts),
+cheap per question: spelling (spelling.py), the lexical signal (lexical.py), the semantic
+signal (semantic.py) and the learned decision (decision.py) meet here. Candidates are the
+lexical best and the semantic best together, so a fact found only by meaning is still
+weighed; each gets a feature vector (features.py) and the decision model's probability.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from engine.language import LanguageGuesser
+from engine.lexicon import Analysis
+from engine.matching.decision import DecisionModel
+from engine.matching.features import Signals, feature_vector, latest_year
+from engine.matching.index import FactEntry, Index, analyse_fact
+from engine.matching.lexical import LexicalScorer
+from engine.matching.semantic import Embedder, FactTexts, FactVectors, default_embedder, fact_texts
+from engine.matching.spelling import Speller
+from engine.model import Fact, KnowledgeBase
+from engine.textnorm import MAX_CHARS, tokenize
+
+#: Candidates taken from each signal before the decision weighs them.
+LEXICAL_CANDIDATES = 8
+SEMANTIC_CANDIDATES = 8
+#: A capitalised word that does not start a sentence: a name, when the base does not know it.
+_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
+#: Passed as `embedder` to build a lexical-only matcher.
+NO_EMBEDDER = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A fact with its score (0-1) for one question; the features it was scored on, when learned."""
+
+    fact: Fact
+    score: float
+    features: tuple[float, ...] = ()
+
+
+_DEFAULT = object()
+
+
+class Matcher:
+    """Everything one KnowledgeBase is searched with; immutable once built.
+
+    Built with the previous snapshot's matcher, it reuses the analysis and vectors of every
+    fact that is the very same object under the very same lexicon (the Loader hands back
+    unchanged facts as they were), so a reload only analyses what changed.
+    """
+
+    def __init__(self, kb: KnowledgeBase, previous: Matcher | None = None, embedder: object = _DEFAULT) -> None:
+        lexicon = kb.lexicon
+        self.kb = kb
+        self.lexicon = lexicon
+        self.embedder: Embedder | None = default_embedder() if embedder is _DEFAULT else embedder  # type: ignore[assignment]
+        self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
+        same = previous is not None and previous.lexicon is lexicon and previous.embedder is self.embedder
+        reusable = previous._by_fact if same else {}
+        by_fact: dict[str, tuple[Fact, FactEntry, FactTexts | None]] = {}
+        kept: set[str] = set()
+        for fact in kb.facts:
+            cached = reusable.get(fact.id)
+            if cached is not None and cached[0] is fact:
+                by_fact[fact.id] = cached
+                kept.add(fact.id)
+            else:
+                by_fact[fact.id] = (fact, analyse_fact(fact, lexicon), self._texts(fact))
+        self._by_fact = by_fact
+        entries = {i: e for i, (_, e, _) in by_fact.items()}
+        if same and previous is not None:
+            index = previous._index.evolve(
+                ((i, e) for i, (_, e, _) in reusable.items() if i not in kept),
+                ((i, e) for i, e in entries.items() if i not in kept),
+            )
+        else:
+            index = Index.build(entries.items())
+        self._index = index
+        self.lexical = LexicalScorer(index, entries, lexicon)
+        self._order = list(by_fact)
+        self._position = {fact_id: n for n, fact_id in enumerate(self._order)}
+        self.vectors = (
+            FactVectors([t for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
+            if self.embedder is not None
+            else None
+        )
+        self.latest_year = latest_year(kb)
+
+        known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
+        for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
+            known_words.update(phrase)
+        for entity in lexicon.entities:
+            known_words.update(entity.split("_"))
+        self.speller = Speller(known_words, lexicon)
+        self._known_words = self.speller.known
+        own_words = {lang: index.own_counts.get(lang, Counter()).keys() for lang in ("fr", "en")}
+        shared = own_words["fr"] & own_words["en"]
+        self.language = LanguageGuesser(
+            lexicon.markers,
+            {
+                lang: frozenset(w for w in words - shared if len(w) > 2 and w not in lexicon.entities)
+                for lang, words in own_words.items()
+            },
+            lexicon.frequencies,
+            frozenset(w for entity in lexicon.entities for w in entity.split("_")),
+        )
+
+    def _texts(self, fact: Fact) -> FactTexts | None:
+        if self.embedder is None:
+            return None
+        questions = [q for qs in fact.questions.values() for q in qs]
+        context = [*fact.answer.values(), fact.quote]
+        if fact.keywords:
+            context.append(" ".join(fact.keywords))
+        return fact_texts(self.embedder, questions, context)
+
+    @property
+    def learned(self) -> bool:
+        """Whether answers are decided by the fitted model (else by the lexical score alone)."""
+        return self.decision is not None
+
+    def correct(self, word: str) -> str:
+        return self.speller.correct(word)
+
+    def words(self, text: str) -> list[str]:
+        """The question's words, folded and with misspellings corrected."""
+        return [self.speller.correct(w) for w in self.lexicon.split(text)]
+
+    def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
+        """The question's analysis: corrected words, plus capitalised names the base does not know.
+
+        "Who is the CEO of Ferrari?" names an entity no fact mentions; treating such a name
+        like a known entity keeps it from being answered with a fact about another company.
+        """
+        if words is None:
+            words = self.words(text)
+        analysis = self.lexicon.analyse(text, words)
+        names = {
+            token
+            for word in _NAME.findall(text[:MAX_CHARS])
+            for token in tokenize(word)
+            if token not in self._known_words and self.speller.correct(token) not in self._known_words
+        }
+        if names:
+            analysis = replace(analysis, entities=analysis.entities | names)
+        return analysis
+
+    def rank(self, analysis: Analysis, limit: int = 4) -> list[Candidate]:
+        """The best facts for an analysed question, best first, at most `limit`."""
+        if self.decision is None:
+            return self.rank_lexical(analysis, limit)
+        probability = self.decision.probability
+        scored = [Candidate(fact, probability(features), features) for fact, features in self.candidates(analysis)]
+        scored.sort(key=lambda c: (-c.score, c.fact.id))
+        return scored[:limit]
+
+    def candidates(self, analysis: Analysis) -> list[tuple[Fact, tuple[float, ...]]]:
+        """The lexical and the semantic best facts together, each with its feature vector."""
+        if not analysis.tokens or self.embedder is None or self.vectors is None:
+            return []
+        weighed = self.lexical.weigh(analysis)
+        lexical = dict(self.lexical.rank(weighed, LEXICAL_CANDIDATES))
+        vector = self.embedder.encode_one(" ".join(analysis.words))
+        semantic = self._semantic(vector, lexical)
+        ids = list(dict.fromkeys([*lexical, *semantic]))
+        lexical.update(self.lexical.signals(weighed, [i for i in ids if i not in lexical]))
+        signals = {
+            i: Signals(
+                lexical=lexical[i],
+                semantic=semantic.get(i, (0.0, 0.0)),
+                yes_no=self._by_fact[i][1].yes_no,
+                stale=self._stale(i),
+            )
+            for i in ids
+        }
+        asks_yes_no = self.lexicon.asks_yes_no(analysis.words)
+        asks_now = self.lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
+        return [
+            (self._by_fact[i][0], feature_vector(signal, signals.values(), weighed, asks_yes_no, asks_now))
+            for i, signal in signals.items()
+        ]
+
+    def _semantic(self, vector, lexical: dict) -> dict[str, tuple[float, float]]:
+        """The semantic best facts, plus the lexical candidates' own similarities."""
+        assert self.vectors is not None
+        indices, sem_q, sem_c = self.vectors.similarities(vector)
+        if not len(indices):
+            return {}
+        best = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
+        semantic = {self._order[indices[n]]: (float(sem_q[n]), float(sem_c[n])) for n in best}
+        by_index = {int(i): n for n, i in enumerate(indices)}
+        rest = []
+        for fact_id in lexical:
+            if fact_id in semantic:
+                continue
+            n = by_index.get(self._position[fact_id])
+            if n is None:
+                rest.append(fact_id)
+            else:
+                semantic[fact_id] = (float(sem_q[n]), float(sem_c[n]))
+        if rest:
+            q, c = self.vectors.similarities_for(vector, [self._position[i] for i in rest])
+            semantic.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
+        return semantic
+
+    def _stale(self, fact_id: str) -> bool:
+        """The fact's own questions name a year, none of them the article's latest."""
+        years = {e for e in self._by_fact[fact_id][1].entities if e.isdigit()}
+        return bool(years) and self.latest_year is not None and self.latest_year not in years
+
+    def rank_lexical(self, analysis: Analysis, limit: int = 4) -> list[Candidate]:
+        """The lexical signal alone, as the engine answered before the semantic signal (the baseline)."""
+        if not analysis.tokens:
+            return []
+        ranked = self.lexical.rank(self.lexical.weigh(analysis), limit)
+        return [Candidate(self._by_fact[i][0], s.score) for i, s in ranked]
