@@ -1,0 +1,60 @@
+"""The fit: logistic regression recovers a known rule; thresholds meet their precision."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_logistic, reliability, to_yaml
+from engine.matching.decision import DecisionModel
+from engine.model import EvalQuestion
+from engine.yamlfile import parse_yaml
+
+
+def test_logistic_fit_recovers_the_sign_and_order_of_weights():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 3))
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(2 * x[:, 0] - 1 * x[:, 1] + 0.5)))).astype(float)
+    w, b = fit_logistic(x, y, l2=0.1)
+    assert w[0] > 1.5 and -1.5 < w[1] < -0.5 and abs(w[2]) < 0.2 and 0.2 < b < 0.8
+
+
+def test_threshold_is_the_lowest_meeting_the_precision():
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    right = np.array([True, True, True, False, False])
+    assert 0.6 < choose_threshold(p, right, 0.95) <= 0.7
+    assert choose_threshold(p, right, 0.6) <= 0.5
+
+
+def test_reliability_bins_count_everything():
+    bins = reliability([0.1, 0.15, 0.9, 0.95], [False, False, True, False])
+    assert sum(n for _, _, n in bins) == 4
+    assert bins[-1][1] == 0.5
+
+
+def test_cut_keeps_the_first_questions_only(snapshot):
+    thin = cut_questions(snapshot.kb, 2)
+    assert all(len(qs) <= 2 for f in thin.facts for qs in f.questions.values())
+    assert thin.facts[0].questions["fr"] == snapshot.kb.facts[0].questions["fr"][:2]
+
+
+def test_a_fit_on_real_questions_writes_a_model_that_loads(snapshot):
+    matcher = snapshot.matcher
+    questions = [case for case in snapshot.kb.eval_questions][:80]
+    result = fit([matcher], questions, folds=2)
+    reloaded = DecisionModel.from_data(parse_yaml(to_yaml(result.model, "test")))
+    assert reloaded == result.model
+    assert result.questions == 80 and result.rows > 80
+
+
+def test_a_question_without_candidates_still_counts():
+    from engine.matching.calibrate import collect
+
+    class Empty:
+        def analyse(self, text):
+            return text
+
+        def candidates(self, analysis):
+            return []
+
+    rows = collect([Empty()], [EvalQuestion("zzz", None, "en")])
+    assert len(rows.y) == 1 and rows.y[0] == 0

@@ -1,0 +1,61 @@
+"""The matcher end to end: candidates from both signals, each weighed by the decision."""
+
+from __future__ import annotations
+
+from engine.answering import Engine, Snapshot
+from engine.matching.decision import FEATURES
+
+
+def top(snapshot, question):
+    m = snapshot.matcher
+    ranked = m.rank(m.analyse(question), 3)
+    return ranked[0] if ranked else None
+
+
+def test_every_candidate_has_a_full_feature_vector(snapshot):
+    m = snapshot.matcher
+    candidates = m.candidates(m.analyse("who is the boss at nissan"))
+    assert candidates and all(len(f) == len(FEATURES) for _, f in candidates)
+    assert len({fact.id for fact, _ in candidates}) == len(candidates)
+
+
+def test_meaning_finds_a_fact_its_words_do_not(snapshot):
+    """No question variant of the fact says 'travaille pour': the semantic signal still reaches it."""
+    m = snapshot.matcher
+    ids = [fact.id for fact, _ in m.candidates(m.analyse("Uchida travaille pour quelle entreprise ?"))]
+    assert "leader-uchida" in ids
+
+
+def test_a_stale_fact_loses_to_the_latest_one_for_now_questions(snapshot):
+    best = top(snapshot, "L'alliance est toujours numéro un mondial ?")
+    assert best is not None and best.fact.id != "rank-2018"
+    features = dict(zip(FEATURES, best.features, strict=True))
+    assert features["stale"] == 0.0
+
+
+def test_a_when_question_never_gets_a_yes(engine):
+    reply = engine.ask("Quand le secrétaire général sera-t-il nommé ?")
+    assert not (reply.answered and reply.text.startswith("Oui"))
+
+
+def test_another_companys_figures_are_not_answered_with_the_alliances(engine):
+    for question in ("How many cars did Toyota sell in 2018?", "Who is the CEO of Volkswagen?"):
+        reply = engine.ask(question)
+        assert not reply.answered, question
+
+
+def test_addressing_the_bot_costs_nothing(engine):
+    plain, addressed = engine.ask("who runs nissan?"), engine.ask("hey bot, who runs nissan?")
+    assert plain.answered and addressed.answered and addressed.fact.id == plain.fact.id == "leader-uchida"
+
+
+def test_the_lexical_baseline_is_the_engine_without_a_model(snapshot):
+    lexical = Snapshot.build(snapshot.kb, embedder=None)
+    assert not lexical.matcher.learned and lexical.thresholds == (50, 30)
+    reply = Engine(lexical).ask("qui dirige nissan")
+    assert reply.answered and reply.fact.id == "leader-uchida"
+
+
+def test_one_word_greetings_are_answered_in_their_language(engine):
+    assert engine.ask("hello").lang == "en"
+    assert engine.ask("salut").lang == "fr"

@@ -1,0 +1,79 @@
+"""The semantic signal: the model comes from the installed wheel, never the network."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine.matching.semantic import Embedder, FactTexts, FactVectors, default_embedder
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    found = default_embedder()
+    assert found is not None, "the wordllama wheel must be installed by requirements.txt"
+    return found
+
+
+def test_vectors_are_unit_rows_and_empty_text_is_zero(embedder):
+    vectors = embedder.encode(["qui dirige Nissan ?", "", "!!!"])
+    assert vectors.shape == (3, embedder.dim) and vectors.dtype == np.float32
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0)
+    assert not vectors[1].any()
+
+
+def test_paraphrases_are_closer_than_other_subjects(embedder):
+    a, b, c = embedder.encode(["who runs nissan", "who is the boss of nissan", "how many cars were sold in 2018"])
+    assert a @ b > a @ c + 0.1
+
+
+def test_accents_and_case_do_not_change_the_vector(embedder):
+    a, b = embedder.encode(["Réunion à Boulogne", "reunion a boulogne"])
+    assert np.allclose(a, b)
+
+
+def test_the_model_loads_offline_without_importing_wordllama():
+    """No network, hub downloads disabled: the files come from the package folder alone."""
+    code = (
+        "import sys, socket\n"
+        "def refuse(*a, **k): raise OSError('network used')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from engine.matching.semantic import Embedder\n"
+        "e = Embedder.from_package()\n"
+        "assert e.encode(['bonjour']).any()\n"
+        "assert 'wordllama' not in sys.modules and 'huggingface_hub' not in sys.modules\n"
+        "print(e.identity)\n"
+    )
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "", "PYTHONPATH": "."}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("wordllama-")
+
+
+def test_fact_vectors_give_each_fact_its_best_row():
+    blocks = [
+        FactTexts(np.array([[1, 0], [0, 1]], np.float32), np.array([[0, 1]], np.float32)),
+        FactTexts(np.array([[0.6, 0.8]], np.float32), np.zeros((0, 2), np.float32)),
+    ]
+    vectors = FactVectors(blocks, 2)
+    indices, questions, context = vectors.similarities(np.array([1, 0], np.float32))
+    assert list(indices) == [0, 1]
+    assert np.allclose(questions, [1.0, 0.6]) and np.allclose(context, [0.0, -1.0])
+    q, c = vectors.similarities_for(np.array([0, 1], np.float32), [1])
+    assert np.allclose(q, [0.8]) and np.allclose(c, [-1.0])
+
+
+def test_large_bases_search_through_centroids(monkeypatch):
+    import engine.matching.semantic as semantic
+
+    monkeypatch.setattr(semantic, "EXACT_ROWS", 0)
+    monkeypatch.setattr(semantic, "CENTROID_CANDIDATES", 1)
+    blocks = [FactTexts(np.array([[1, 0]], np.float32), np.zeros((0, 2), np.float32))] + [
+        FactTexts(np.array([[0, 1]], np.float32), np.zeros((0, 2), np.float32)) for _ in range(5)
+    ]
+    indices, questions, _ = FactVectors(blocks, 2).similarities(np.array([1, 0], np.float32))
+    assert list(indices) == [0] and np.allclose(questions, [1.0])
