@@ -110,8 +110,9 @@ def timings(passes: list[list[int]], wall: float, questions: int) -> dict:
 
 
 def _clear_cache(snapshot) -> None:
-    """Empty the engine's cache of corrected words, when it has one (an lru_cache on Matcher.correct)."""
-    clear = getattr(getattr(snapshot.matcher, "correct", None), "cache_clear", None)
+    """Empty the engine's cache of corrected words, when it has one (an lru_cache on its Speller)."""
+    speller = getattr(snapshot.matcher, "speller", None)
+    clear = getattr(getattr(speller, "correct", None), "cache_clear", None)
     if clear:
         clear()
 
