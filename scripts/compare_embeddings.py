@@ -21,12 +21,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.loader import Loader  # noqa: E402
-from engine.matching.calibrate import cut_questions  # noqa: E402
-from engine.matching.semantic import Embedder, ModelUnavailable  # noqa: E402
-from engine.model import KnowledgeBase  # noqa: E402
-from engine.schema import load_eval  # noqa: E402
-from engine.textnorm import fold  # noqa: E402
+from engine.loader import Loader
+from engine.matching.calibrate import cut_questions
+from engine.matching.semantic import Embedder, ModelUnavailable
+from engine.model import KnowledgeBase
+from engine.schema import load_eval
+from engine.textnorm import fold
 
 ROOT = Path(__file__).resolve().parents[1] / "knowledge"
 SETS = ("questions.yaml", "blind-2026-11.yaml", "training.yaml")
