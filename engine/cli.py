@@ -109,9 +109,16 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
 
 
 #: The question files `eval` compares on, beside the fact sheets; holdout.yaml is never fitted on.
-EVAL_SETS = ("questions.yaml", "blind-2026-11.yaml", "training.yaml", "holdout.yaml")
+EVAL_SETS = (
+    "questions.yaml",
+    "blind-2026-11.yaml",
+    "training.yaml",
+    "training-casual.yaml",
+    "training-formal.yaml",
+    "holdout.yaml",
+)
 #: The files `calibrate` fits the decision on (every set but the held-out one).
-FIT_SETS = ("questions.yaml", "blind-2026-11.yaml", "training.yaml")
+FIT_SETS = EVAL_SETS[:-1]
 
 
 def _eval_sets(root: Path, kb, names: Iterable[str]) -> dict[str, list]:

@@ -21,6 +21,9 @@ FEATURES = (
     "semantic",  # best cosine between the question and one of the fact's question variants
     "semantic_context",  # best cosine between the question and the fact's answers, quote and keywords
     "semantic_margin",  # semantic minus the best other candidate's
+    "concept",  # the same three for the lexicon's concepts (PDG, CEO, patron -> ceo) instead of words
+    "concept_context",
+    "concept_margin",
     "lexical_best",  # 1 when no other candidate has a higher lexical score
     "semantic_best",  # 1 when no other candidate has a higher semantic score
     "foreign_entity",  # the question names an entity (or year) the fact never mentions
@@ -29,6 +32,7 @@ FEATURES = (
     "yes_no_mismatch",  # the fact answers "yes"/"no" and the question is not a yes/no question
     "unknown_share",  # share of the question's weight in words the knowledge base has never seen
     "short",  # 1 for a one-word question (keywords alone are weaker evidence)
+    "length",  # the question's content words, up to 12, over 12: long questions explain less of themselves
     "stale",  # the question asks for the present state, the fact is about an earlier year
 )
 

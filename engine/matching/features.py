@@ -22,6 +22,8 @@ class Signals:
     lexical: LexicalSignal
     #: Best cosine to one of the fact's questions, and to its answers, quote and keywords.
     semantic: tuple[float, float]
+    #: The same for the question's and the fact's lexicon concepts (synonyms folded).
+    concept: tuple[float, float]
     yes_no: bool
     stale: bool
 
@@ -30,8 +32,10 @@ def feature_vector(
     signal: Signals, rivals: Iterable[Signals], weighed: Weighed, asks_yes_no: bool, asks_now: bool
 ) -> tuple[float, ...]:
     """The candidate's features, in decision.FEATURES order."""
-    other_lexical = max((r.lexical.score for r in rivals if r is not signal), default=0.0)
-    other_semantic = max((r.semantic[0] for r in rivals if r is not signal), default=0.0)
+    others = [r for r in rivals if r is not signal]
+    other_lexical = max((r.lexical.score for r in others), default=0.0)
+    other_semantic = max((r.semantic[0] for r in others), default=0.0)
+    other_concept = max((r.concept[0] for r in others), default=0.0)
     mismatch = signal.lexical.mismatch
     return (
         signal.lexical.score,
@@ -40,6 +44,9 @@ def feature_vector(
         signal.semantic[0],
         signal.semantic[1],
         signal.semantic[0] - other_semantic,
+        signal.concept[0],
+        signal.concept[1],
+        signal.concept[0] - other_concept,
         float(signal.lexical.score >= other_lexical),
         float(signal.semantic[0] >= other_semantic),
         float(mismatch.foreign_entity),
@@ -48,6 +55,7 @@ def feature_vector(
         float(signal.yes_no and not asks_yes_no),
         weighed.unknown_share,
         float(len(weighed.analysis.tokens) == 1),
+        min(len(weighed.analysis.tokens), 12) / 12,
         float(asks_now and signal.stale),
     )
 

@@ -134,13 +134,13 @@ class LexicalScorer:
     def mismatch(self, fact_id: str, analysis: Analysis) -> Mismatch:
         entry = self._entries[fact_id]
         missing = analysis.entities - entry.entities
-        foreign = bool(missing - entry.answer_entities - entry.mentions - self.context_entities)
         # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact.
         about = {e for e in analysis.entities - entry.mentions if not e.isdigit()}
         compared = bool(analysis.entities & entry.mentions) and not about & (entry.entities | entry.answer_entities)
+        foreign = compared or bool(missing - entry.answer_entities - entry.mentions - self.context_entities)
         return Mismatch(
             foreign_entity=foreign,
-            mentioned_entity=not foreign and (bool(missing - entry.mentions) or compared),
+            mentioned_entity=not foreign and bool(missing - entry.mentions),
             kind=bool(analysis.kinds) and not analysis.kinds & entry.kinds,
         )
 
@@ -187,10 +187,16 @@ class LexicalScorer:
         return found
 
     def _signal(self, fact_id: str, weighed: Weighed, mismatch: Mismatch) -> LexicalSignal:
-        total = weighed.total
-        coverage = weighed.explained.get(fact_id, 0.0) / total if total else 0.0
-        if not coverage:
+        explained = weighed.explained.get(fact_id, 0.0)
+        if not explained:
             return LexicalSignal(0.0, 0.0, mismatch)
+        score = self._score(fact_id, weighed, explained)
+        return LexicalSignal(min(score * mismatch.penalty, 1.0), explained / weighed.total, mismatch)
+
+    def _score(self, fact_id: str, weighed: Weighed, explained: float) -> float:
+        """The closest question variant's F-score blended with how much of the question the whole fact explains."""
+        total = weighed.total
+        coverage = explained / total
         spoken = " ".join(weighed.analysis.words)
         entry = self._entries[fact_id]
         best = 0.0
@@ -202,5 +208,4 @@ class LexicalScorer:
             f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
             best = max(best, (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * fuzz.ratio(spoken, words) / 100)
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
-        score = (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
-        return LexicalSignal(min(score * mismatch.penalty, 1.0), coverage, mismatch)
+        return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage

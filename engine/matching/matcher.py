@@ -21,7 +21,13 @@ from engine.matching.decision import DecisionModel
 from engine.matching.features import Signals, feature_vector, latest_year
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
-from engine.matching.semantic import Embedder, FactTexts, FactVectors, default_embedder, fact_texts
+from engine.matching.semantic import (
+    Embedder,
+    FactTexts,
+    FactVectors,
+    default_embedder,
+    informativeness,
+)
 from engine.matching.spelling import Speller
 from engine.model import Fact, KnowledgeBase
 from engine.textnorm import MAX_CHARS, tokenize
@@ -31,8 +37,15 @@ LEXICAL_CANDIDATES = 8
 SEMANTIC_CANDIDATES = 8
 #: A capitalised word that does not start a sentence: a name, when the base does not know it.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
-#: Passed as `embedder` to build a lexical-only matcher.
-NO_EMBEDDER = None
+#: The semantic views of a text: its words as written (corrected), and its lexicon concepts.
+VIEWS = ("surface", "concept")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÀ-Ý])")
+
+
+def _sentences(texts) -> list[str]:
+    return [part for text in texts for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +76,7 @@ class Matcher:
         self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
         same = previous is not None and previous.lexicon is lexicon and previous.embedder is self.embedder
         reusable = previous._by_fact if same else {}
-        by_fact: dict[str, tuple[Fact, FactEntry, FactTexts | None]] = {}
+        by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
         for fact in kb.facts:
             cached = reusable.get(fact.id)
@@ -86,7 +99,10 @@ class Matcher:
         self._order = list(by_fact)
         self._position = {fact_id: n for n, fact_id in enumerate(self._order)}
         self.vectors = (
-            FactVectors([t for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
+            tuple(
+                FactVectors([t[view] for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
+                for view in range(len(VIEWS))
+            )
             if self.embedder is not None
             else None
         )
@@ -111,14 +127,28 @@ class Matcher:
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
 
-    def _texts(self, fact: Fact) -> FactTexts | None:
+    def _weight(self, word: str) -> float:
+        return informativeness(self.lexicon.zipf(word))
+
+    def _bags(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A text's two views: its folded words (surface), and its lexicon concepts (PDG, CEO -> ceo)."""
+        words = self.lexicon.split(text)
+        return tuple(words), self.lexicon.analyse(text, words).tokens or tuple(words)
+
+    def _texts(self, fact: Fact) -> tuple[FactTexts, ...] | None:
+        """The fact's vectors in each view (VIEWS): its questions, and its answers, quote and keywords."""
         if self.embedder is None:
             return None
-        questions = [q for qs in fact.questions.values() for q in qs]
-        context = [*fact.answer.values(), fact.quote]
+        questions = [self._bags(q) for qs in fact.questions.values() for q in qs]
+        # Answers sentence by sentence: "X is chairman of Renault. He attended..." matches "who chairs Renault".
+        context = [self._bags(t) for t in (*_sentences(fact.answer.values()), fact.quote)]
         if fact.keywords:
-            context.append(" ".join(fact.keywords))
-        return fact_texts(self.embedder, questions, context)
+            context.append(self._bags(" ".join(fact.keywords)))
+        views = []
+        for view in range(len(VIEWS)):
+            vectors = self.embedder.encode_bags([b[view] for b in questions + context], self._weight)
+            views.append(FactTexts(vectors[: len(questions)], vectors[len(questions) :]))
+        return tuple(views)
 
     @property
     def learned(self) -> bool:
@@ -166,14 +196,23 @@ class Matcher:
             return []
         weighed = self.lexical.weigh(analysis)
         lexical = dict(self.lexical.rank(weighed, LEXICAL_CANDIDATES))
-        vector = self.embedder.encode_one(" ".join(analysis.words))
-        semantic = self._semantic(vector, lexical)
-        ids = list(dict.fromkeys([*lexical, *semantic]))
+        question = self.embedder.encode_bags((analysis.words, analysis.tokens), self._weight)
+        views = [
+            self._semantic(vectors, vector, lexical) for vectors, vector in zip(self.vectors, question, strict=True)
+        ]
+        ids = list(dict.fromkeys([*lexical, *(i for view in views for i in view)]))
+        # A fact one view picked and another did not gets its similarity in that view too.
+        for vectors, vector, view in zip(self.vectors, question, views, strict=True):
+            rest = [i for i in ids if i not in view]
+            if rest:
+                q, c = vectors.similarities_for(vector, [self._position[i] for i in rest])
+                view.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
         lexical.update(self.lexical.signals(weighed, [i for i in ids if i not in lexical]))
         signals = {
             i: Signals(
                 lexical=lexical[i],
-                semantic=semantic.get(i, (0.0, 0.0)),
+                semantic=views[0][i],
+                concept=views[1][i],
                 yes_no=self._by_fact[i][1].yes_no,
                 stale=self._stale(i),
             )
@@ -186,10 +225,9 @@ class Matcher:
             for i, signal in signals.items()
         ]
 
-    def _semantic(self, vector, lexical: dict) -> dict[str, tuple[float, float]]:
-        """The semantic best facts, plus the lexical candidates' own similarities."""
-        assert self.vectors is not None
-        indices, sem_q, sem_c = self.vectors.similarities(vector)
+    def _semantic(self, vectors: FactVectors, vector: np.ndarray, lexical: dict) -> dict[str, tuple[float, float]]:
+        """The best facts in one view, plus the lexical candidates' own similarities in it."""
+        indices, sem_q, sem_c = vectors.similarities(vector)
         if not len(indices):
             return {}
         best = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
@@ -205,7 +243,7 @@ class Matcher:
             else:
                 semantic[fact_id] = (float(sem_q[n]), float(sem_c[n]))
         if rest:
-            q, c = self.vectors.similarities_for(vector, [self._position[i] for i in rest])
+            q, c = vectors.similarities_for(vector, [self._position[i] for i in rest])
             semantic.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
         return semantic
 

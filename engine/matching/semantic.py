@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,12 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 EXACT_ROWS = 50_000
 #: How many facts the centroid search hands to the exact one.
 CENTROID_CANDIDATES = 64
+#: Word vectors memoised at most (the knowledge's words and recent questions').
+WORD_MEMO = 200_000
+#: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
+RARE_ZIPF = 8.0
+COMMON_WEIGHT = 0.5
+RARE_WEIGHT = 6.0
 
 
 class ModelUnavailable(RuntimeError):
@@ -55,6 +61,7 @@ class Embedder:
         self._tokenizer = tokenizer
         self.identity = identity
         self.dim = int(table.shape[1])
+        self._words: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_package(cls) -> Embedder:
@@ -77,24 +84,63 @@ class Embedder:
         return cls(table, tokenizer, identity)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit row per text (mean of its tokens' embeddings)."""
+        """One unit row per text: the plain mean of its tokens' embeddings (what WordLlama itself does)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch([fold(t) for t in texts], add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-        present = lengths > 0
-        if not present.any():
-            return out
-        ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
-        sums = np.add.reduceat(self._table[ids], starts, axis=0)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        out[present] = sums / np.maximum(norms, 1e-12)
-        return out
+        return self._pool([e.ids for e in encodings], out)
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def _word_rows(self, words: Sequence[str]) -> np.ndarray:
+        """Each word's unit vector (mean of its tokens), memoised for words met before."""
+        cache = self._words
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            encodings = self._tokenizer.encode_batch(missing, add_special_tokens=False)
+            rows = self._pool([e.ids for e in encodings], np.zeros((len(missing), self.dim), np.float32))
+            if len(cache) + len(missing) > WORD_MEMO:
+                cache.clear()  # a flood of new words (hostile input) costs a rebuild, never unbounded memory
+            cache.update(zip(missing, rows, strict=True))
+        return np.stack([cache[w] for w in words]) if words else np.zeros((0, self.dim), np.float32)
+
+    def encode_bags(self, bags: Sequence[Sequence[str]], weight: Callable[[str], float]) -> np.ndarray:
+        """One unit row per bag of folded words: the weighted sum of its words' vectors.
+
+        Weighting rare words up (see `informativeness`) keeps "qui", "the", "est" from
+        drowning what a question is about, as IDF would, but from fixed word frequencies:
+        a fact's vector never changes because other facts were added.
+        """
+        out = np.zeros((len(bags), self.dim), dtype=np.float32)
+        flat = [w for bag in bags for w in bag]
+        if not flat:
+            return out
+        rows = self._word_rows(flat) * np.fromiter((weight(w) for w in flat), np.float32, len(flat))[:, None]
+        lengths = np.fromiter((len(b) for b in bags), dtype=np.int64, count=len(bags))
+        present = lengths > 0
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
+        sums = np.add.reduceat(rows, starts, axis=0)
+        out[present] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
+        """Fill `out` with the normalised mean of each row's token embeddings (rows without tokens stay zero)."""
+        lengths = np.fromiter((len(ids) for ids in token_ids), dtype=np.int64, count=len(token_ids))
+        present = lengths > 0
+        if not present.any():
+            return out
+        ids = np.fromiter((i for row in token_ids for i in row), dtype=np.int64, count=int(lengths.sum()))
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
+        sums = np.add.reduceat(self._table[ids], starts, axis=0)
+        out[present] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def informativeness(zipf: float) -> float:
+    """A word's weight in a bag from its Zipf frequency: common words count little, rare ones up to 12x."""
+    return min(RARE_WEIGHT, max(COMMON_WEIGHT, RARE_ZIPF - zipf))
 
 
 @lru_cache(maxsize=1)
@@ -111,15 +157,10 @@ def default_embedder() -> Embedder | None:
 
 @dataclass(frozen=True, slots=True)
 class FactTexts:
-    """One fact's vectors: each question variant, then its answers, quote and keywords."""
+    """One fact's vectors in one view: each question variant, then its answers, quote and keywords."""
 
     questions: np.ndarray
     context: np.ndarray
-
-
-def fact_texts(embedder: Embedder, questions: Sequence[str], context: Sequence[str]) -> FactTexts:
-    vectors = embedder.encode([*questions, *context])
-    return FactTexts(vectors[: len(questions)], vectors[len(questions) :])
 
 
 class FactVectors:

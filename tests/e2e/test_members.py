@@ -42,6 +42,7 @@ async def test_mention_in_a_channel_gets_the_answer_with_source_quote_and_button
         reply = await ask(fake_discord, ANSWERED_FR)
         fact = bot.engine.snapshot.kb.fact("leader-uchida")
         source = bot.engine.snapshot.kb.sources[fact.source]
+        expected = bot.engine.ask(ANSWERED_FR)
 
     assert reply.channel_id == int(fake_discord.channel["id"]) and not is_ephemeral(reply)
     assert reply.content == ""
@@ -50,7 +51,8 @@ async def test_mention_in_a_channel_gets_the_answer_with_source_quote_and_button
     assert embed["description"] == escape(fact.answer["fr"])
     assert source.title in field(reply, "Source") and source.date in field(reply, "Source")
     assert field(reply, "Citation") == f"> « {escape(fact.quote)} »"
-    assert field(reply, "Confiance") == "100%"
+    assert expected.fact is fact and expected.score >= 90
+    assert field(reply, "Confiance") == f"{expected.score}%"  # the calibrated confidence, as the engine gave it
     assert [(b.get("emoji") or {}).get("name") for b in buttons(reply)] == ["👍", "👎"]
     assert [b["label"] for b in buttons(reply)] == ["Utile", "Réponse fausse"]
     assert reply.allowed_mentions == NO_PINGS | {"replied_user": False}

@@ -18,11 +18,15 @@ def test_logistic_fit_recovers_the_sign_and_order_of_weights():
     assert w[0] > 1.5 and -1.5 < w[1] < -0.5 and abs(w[2]) < 0.2 and 0.2 < b < 0.8
 
 
-def test_threshold_is_the_lowest_meeting_the_precision():
+def test_threshold_balances_accuracy_and_abstention_above_the_precision():
+    # Three right in-scope answers, then two out-of-scope questions scored lower.
     p = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
     right = np.array([True, True, True, False, False])
-    assert 0.6 < choose_threshold(p, right, 0.95) <= 0.7
-    assert choose_threshold(p, right, 0.6) <= 0.5
+    scope = np.array([True, True, True, False, False])
+    assert 0.6 < choose_threshold(p, right, scope, 0.95) <= 0.7
+    # An out-of-scope question scored high: no threshold under it reaches 90% precision.
+    p2, right2, scope2 = np.array([0.9, 0.8, 0.7]), np.array([True, False, True]), np.array([True, False, True])
+    assert choose_threshold(p2, right2, scope2, 0.9) > 0.8
 
 
 def test_reliability_bins_count_everything():
