@@ -30,6 +30,7 @@ from engine.schema import (
     load_decision,
     load_eval,
     load_lexicon,
+    load_out_of_scope,
     load_sources,
     load_topics,
 )
@@ -89,6 +90,7 @@ class Loader:
         facts, declared_ids = self._load_facts(problems, sources, {t.id for t in topics})
         eval_questions = load_eval(root, problems, declared_ids)
         decision = load_decision(root, problems) if self._with_decision else None
+        out_of_scope = load_out_of_scope(root, problems)
         if problems or lexicon is None:
             raise KnowledgeError(problems)
         return KnowledgeBase(
@@ -98,6 +100,7 @@ class Loader:
             lexicon=lexicon,
             eval_questions=tuple(eval_questions),
             decision=decision,
+            out_of_scope=out_of_scope,
         )
 
     def load_lexicon(self, problems: list[Problem]) -> Lexicon | None:

@@ -68,6 +68,8 @@ class KnowledgeBase:
     eval_questions: tuple[EvalQuestion, ...] = ()
     #: The fitted decision (knowledge/decision.yaml); None answers on the lexical score alone.
     decision: DecisionModel | None = field(default=None, repr=False)
+    #: Questions the article does not answer (out_of_scope.yaml): a question near one is likely outside too.
+    out_of_scope: tuple[str, ...] = field(default=(), repr=False)
     facts_by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

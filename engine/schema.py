@@ -331,6 +331,26 @@ def load_decision(root: Path, problems: list[Problem]) -> DecisionModel | None:
         return None
 
 
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+
+
+def load_out_of_scope(root: Path, problems: list[Problem]) -> tuple[str, ...]:
+    """Questions the article does not answer (optional file): the decision abstains near them."""
+    data = _read(root, OUT_OF_SCOPE_FILE, problems, required=False)
+    if data is None:
+        return ()
+    report = Report(problems, OUT_OF_SCOPE_FILE)
+    found = []
+    for node in items(data, "questions", report):
+        q = _text(node, "q", report)
+        lang = _text(node, "lang", report)
+        if lang and lang not in LANGS:
+            report.add(line_of(node, "lang"), f"lang must be one of {', '.join(LANGS)}")
+        elif q:
+            found.append(q)
+    return tuple(dict.fromkeys(found))
+
+
 def load_eval(
     root: Path, problems: list[Problem], fact_ids: set[str] | None, relative: str = "eval/questions.yaml"
 ) -> list[EvalQuestion]:

@@ -29,7 +29,12 @@ class Signals:
 
 
 def feature_vector(
-    signal: Signals, rivals: Iterable[Signals], weighed: Weighed, asks_yes_no: bool, asks_now: bool
+    signal: Signals,
+    rivals: Iterable[Signals],
+    weighed: Weighed,
+    asks_yes_no: bool,
+    asks_now: bool,
+    negative: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[float, ...]:
     """The candidate's features, in decision.FEATURES order."""
     others = [r for r in rivals if r is not signal]
@@ -57,6 +62,9 @@ def feature_vector(
         float(len(weighed.analysis.tokens) == 1),
         min(len(weighed.analysis.tokens), 12) / 12,
         float(asks_now and signal.stale),
+        negative[0],
+        negative[1],
+        signal.semantic[0] - negative[0],
     )
 
 

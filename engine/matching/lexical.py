@@ -105,8 +105,8 @@ class LexicalScorer:
         #: A word the base has never seen weighs like its rarest word (it may be what the question
         #: is about), less when it is a very common word of French or English.
         self._unknown_weight = math.log(1 + count)
-        #: Each variant's total weight, computed the first time its fact is scored.
-        self._variant_weights: dict[str, tuple[float, ...]] = {}
+        #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
+        self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
 
     def _unknown(self, token: str) -> float:
         zipf = self._lexicon.zipf(token)
@@ -178,11 +178,20 @@ class LexicalScorer:
         """The lexical evidence of given facts (candidates another signal found)."""
         return {i: self._signal(i, weighed, self.mismatch(i, weighed.analysis)) for i in fact_ids}
 
-    def _variant_weights_of(self, fact_id: str) -> tuple[float, ...]:
+    def _variants_of(self, fact_id: str) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
+        """Each variant's total weight, and which variants hold each token (built the first time it is scored)."""
         found = self._variant_weights.get(fact_id)
         if found is None:
             idf = self.idf
-            found = tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in self._entries[fact_id].variants)
+            variants = self._entries[fact_id].variants
+            holders: dict[str, list[int]] = defaultdict(list)
+            for n, (tokens, _) in enumerate(variants):
+                for token in tokens:
+                    holders[token].append(n)
+            found = (
+                tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in variants),
+                {t: tuple(ns) for t, ns in holders.items()},
+            )
             self._variant_weights[fact_id] = found
         return found
 
@@ -198,13 +207,16 @@ class LexicalScorer:
         total = weighed.total
         coverage = explained / total
         spoken = " ".join(weighed.analysis.words)
-        entry = self._entries[fact_id]
+        variants = self._entries[fact_id].variants
+        weights, holders = self._variants_of(fact_id)
+        matched: dict[int, float] = defaultdict(float)
+        for token, weight in weighed.weights.items():
+            for n in holders.get(token, ()):
+                matched[n] += weight
         best = 0.0
-        for (tokens, words), weight in zip(entry.variants, self._variant_weights_of(fact_id), strict=True):
-            matched = sum(w for t, w in weighed.weights.items() if t in tokens)
-            if not matched:
-                continue
-            recall, precision = matched / total, matched / weight
+        for n, value in matched.items():
+            words = variants[n][1]
+            recall, precision = value / total, value / weights[n]
             f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
             best = max(best, (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * fuzz.ratio(spoken, words) / 100)
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.

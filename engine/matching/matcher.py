@@ -107,6 +107,7 @@ class Matcher:
             else None
         )
         self.latest_year = latest_year(kb)
+        self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
 
         known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
         for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
@@ -126,6 +127,42 @@ class Matcher:
             lexicon.frequencies,
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
+
+    def _negative_vectors(
+        self, kb: KnowledgeBase, previous: Matcher | None
+    ) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
+        """The known out-of-scope questions in each view (reused when they and the lexicon did not change)."""
+        if self.embedder is None or not kb.out_of_scope:
+            return (), ()
+        if (
+            previous is not None
+            and previous.lexicon is self.lexicon
+            and previous.embedder is self.embedder
+            and previous.kb.out_of_scope == kb.out_of_scope
+        ):
+            return previous._negatives, previous._negative_texts
+        analysed = [self.lexicon.analyse(q) for q in kb.out_of_scope]
+        bags = [[a.words for a in analysed], [a.tokens or a.words for a in analysed]]
+        return tuple(self.embedder.encode_bags(b, self._weight) for b in bags), tuple(
+            " ".join(a.words) for a in analysed
+        )
+
+    def nearest_negative(self, question: np.ndarray, text: str) -> tuple[float, float]:
+        """Best cosine, per view, to a question known to be out of scope (never the very same text).
+
+        The same text is left out so that fitting on those questions learns from their neighbours,
+        not from themselves; a member asking it again meets its neighbours just the same.
+        """
+        if not self._negatives:
+            return 0.0, 0.0
+        found = []
+        same = [n for n, t in enumerate(self._negative_texts) if t == text]
+        for matrix, vector in zip(self._negatives, question, strict=True):
+            scores = matrix @ vector
+            if same:
+                scores[same] = -1.0
+            found.append(float(scores.max()) if len(scores) else 0.0)
+        return found[0], found[1]
 
     def _weight(self, word: str) -> float:
         return informativeness(self.lexicon.zipf(word))
@@ -218,10 +255,11 @@ class Matcher:
             )
             for i in ids
         }
+        negative = self.nearest_negative(question, " ".join(analysis.words))
         asks_yes_no = self.lexicon.asks_yes_no(analysis.words)
         asks_now = self.lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
         return [
-            (self._by_fact[i][0], feature_vector(signal, signals.values(), weighed, asks_yes_no, asks_now))
+            (self._by_fact[i][0], feature_vector(signal, signals.values(), weighed, asks_yes_no, asks_now, negative))
             for i, signal in signals.items()
         ]
 

@@ -1,0 +1,54 @@
+"""Known out-of-scope questions: loaded from knowledge/, and a sign for the decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.answering import Snapshot
+from engine.loader import KnowledgeError, Loader
+from engine.matching.decision import FEATURES
+
+
+def negative_of(snapshot, question):
+    m = snapshot.matcher
+    analysis = m.analyse(question)
+    vectors = m.embedder.encode_bags((analysis.words, analysis.tokens), m._weight)
+    return m.nearest_negative(vectors, " ".join(analysis.words))
+
+
+def test_the_shipped_list_is_loaded(snapshot):
+    assert len(snapshot.kb.out_of_scope) > 100
+    assert "Who is the CEO of Volkswagen?" in snapshot.kb.out_of_scope
+
+
+def test_a_paraphrase_of_a_known_question_is_near_but_the_question_itself_is_left_out(snapshot):
+    same, _ = negative_of(snapshot, "Who is the CEO of Volkswagen?")
+    near, _ = negative_of(snapshot, "who is the ceo of volkswagen group")
+    far, _ = negative_of(snapshot, "qui dirige nissan")
+    assert same < 0.999  # the very same text never counts (fitting learns from neighbours)
+    assert near > far
+
+
+def test_the_feature_is_the_nearest_negative(snapshot):
+    m = snapshot.matcher
+    candidates = m.candidates(m.analyse("who is the ceo of volkswagen group"))
+    index = FEATURES.index("negative")
+    assert candidates and all(f[index] > 0.5 for _, f in candidates)
+
+
+def test_without_the_file_the_signal_is_silent(knowledge_copy):
+    (knowledge_copy / "out_of_scope.yaml").unlink()
+    snapshot = Snapshot.load(knowledge_copy)
+    assert snapshot.kb.out_of_scope == ()
+    m = snapshot.matcher
+    (_, features), *_ = m.candidates(m.analyse("who is the ceo of volkswagen"))
+    assert features[FEATURES.index("negative")] == 0.0
+
+
+def test_a_bad_entry_is_reported_with_its_file_and_line(knowledge_copy):
+    path = knowledge_copy / "out_of_scope.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    lang: en", "    lang: de", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        Loader(knowledge_copy).load()
+    (problem,) = caught.value.problems
+    assert problem.file == "out_of_scope.yaml" and problem.line and "lang must be one of" in problem.message
