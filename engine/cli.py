@@ -115,6 +115,8 @@ EVAL_SETS = (
     "training.yaml",
     "training-casual.yaml",
     "training-formal.yaml",
+    "training-mixed.yaml",
+    "training-nearmiss.yaml",
     "holdout.yaml",
 )
 #: The files `calibrate` fits the decision on (every set but the held-out one).
@@ -167,7 +169,7 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
     if matchers[0].embedder is None:
         print("error: the embedding model is not installed (pip install -r requirements.txt)", file=sys.stderr)
         return 2
-    result = fit(matchers, questions)
+    result = fit(matchers, questions)  # the matchers are thrown away after: fitting marks them
     (root / DECISION_FILE).write_text(to_yaml(result.model, "python bot.py calibrate"), encoding="utf-8")
     m = result.model
     out.write(

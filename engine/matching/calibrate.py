@@ -51,6 +51,8 @@ class Rows:
 def collect(matchers: Sequence, questions: Sequence[EvalQuestion]) -> Rows:
     """Every candidate of every question under every matcher, as rows."""
     x, y, group, qid, scope = [], [], [], [], []
+    for matcher in matchers:
+        matcher.leave_out_same = True
     for m, matcher in enumerate(matchers):
         for n, case in enumerate(questions):
             analysis = matcher.analyse(case.q)

@@ -108,6 +108,8 @@ class Matcher:
         )
         self.latest_year = latest_year(kb)
         self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
+        #: Set by `calibrate` only: a known out-of-scope question does not count as its own neighbour.
+        self.leave_out_same = False
 
         known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
         for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
@@ -148,15 +150,16 @@ class Matcher:
         )
 
     def nearest_negative(self, question: np.ndarray, text: str) -> tuple[float, float]:
-        """Best cosine, per view, to a question known to be out of scope (never the very same text).
+        """Best cosine, per view, to a question known to be out of scope.
 
-        The same text is left out so that fitting on those questions learns from their neighbours,
-        not from themselves; a member asking it again meets its neighbours just the same.
+        While fitting (`leave_out_same`), the very same text is left out, so that the decision
+        learns from a question's neighbours, as it will meet new questions; in service a
+        question listed as out of scope meets itself, and is not answered.
         """
         if not self._negatives:
             return 0.0, 0.0
         found = []
-        same = [n for n, t in enumerate(self._negative_texts) if t == text]
+        same = [n for n, t in enumerate(self._negative_texts) if t == text] if self.leave_out_same else []
         for matrix, vector in zip(self._negatives, question, strict=True):
             scores = matrix @ vector
             if same:

@@ -221,6 +221,7 @@ def journal_rows(path: Path | str, sql: str = "SELECT ref, kind, fact_id, via FR
 
 #: Questions likely to get "did you mean" buttons; `pick` keeps the first the engine really is unsure about.
 UNSURE_CANDIDATES = (
+    "tell me about the secretary",
     "is the alliance getting a secretary general?",
     "who was the world's number one carmaker in 2019?",
     "so what did they agree on at the board",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.answering import Snapshot
 from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_logistic, reliability, to_yaml
 from engine.matching.decision import DecisionModel
 from engine.model import EvalQuestion
@@ -42,7 +43,7 @@ def test_cut_keeps_the_first_questions_only(snapshot):
 
 
 def test_a_fit_on_real_questions_writes_a_model_that_loads(snapshot):
-    matcher = snapshot.matcher
+    matcher = Snapshot.build(snapshot.kb).matcher  # its own: fitting marks the matchers it uses
     questions = [case for case in snapshot.kb.eval_questions][:80]
     result = fit([matcher], questions, folds=2)
     reloaded = DecisionModel.from_data(parse_yaml(to_yaml(result.model, "test")))
