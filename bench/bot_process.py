@@ -32,9 +32,19 @@ try:
             print(f"cog {info.name} not imported: {exc!r}", file=sys.stderr)
 except ImportError:
     pass
+import time
+from engine.matching.semantic import default_embedder
+started = time.perf_counter()
+model = default_embedder()  # the embedding model, read from its wheel
+model_s = time.perf_counter() - started
 engine = Engine(Snapshot.load(sys.argv[1]))
 engine.ask("Où s'est tenue la réunion de l'Alliance ?")
-print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "cogs": cogs}))
+print(json.dumps({
+    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "cogs": cogs,
+    "model": model.identity if model else None,
+    "model_load_s": model_s,
+}))
 """
 
 

@@ -29,7 +29,7 @@ def quality(knowledge: Path) -> tuple[list[Quality], dict[str, float], int]:
     rows = [
         Quality(
             "engine",
-            f"answer >= {engine.answer_threshold}",
+            f"confidence >= {engine.thresholds()[0]}%",
             report.accuracy,
             report.abstention,
             report.language,

@@ -1,4 +1,4 @@
-"""The targets of issue 5, and which of them a run met."""
+"""The targets of issues 5 and 8 (the semantic model loaded), and which of them a run met."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from bench.numbers import fmt_ratio, ratio, slope
 from bench.quality import Quality
 
 WELL_AHEAD = 0.05  # "well ahead": at least 5 points over each baseline, on accuracy and on abstention
-P50_AT_1X_MS = 1.0
+P50_AT_1X_MS = 2.0  # issue 8: with the embedding model (issue 5 had 1 ms for the lexical engine)
 P99_AT_1000X_MS = 50.0
 MAX_SLOPE = 1.0
 MAX_RATIO = 3.0
 RELOAD_AT_1000X_S = 2.0
-BOT_RSS_MB = 120.0
+BOT_RSS_MB = 200.0  # issue 8: with the embedding model loaded (issue 5 had 120 MB without)
 RUN_S = 300.0
 
 
@@ -87,6 +87,13 @@ def targets(qual: list[Quality], rows: list[dict], bot: dict, console: dict, run
     )
     result.append(
         Target("start to first answer in the console (no target)", f"{console['median_s']:.2f} s (median of 3)", None)
+    )
+    result.append(
+        Target(
+            f"embedding model load (no target): {bot.get('model') or 'not installed'}",
+            f"{bot.get('model_load_s', 0.0):.2f} s",
+            None,
+        ),
     )
     result.append(Target(f"the benchmark runs in under {RUN_S / 60:g} minutes", f"{runtime:.0f} s", runtime < RUN_S))
     return result

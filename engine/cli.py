@@ -146,13 +146,14 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
         return 2
     cuts = (None, 3) if per_fact is None else (per_fact,)
     rows = compare(kb, sets, cuts)
-    out.write(format_table(rows) + "\n")
+    out.write(format_table(rows, held_out=[n.removesuffix(".yaml") for n in EVAL_SETS if n not in FIT_SETS]) + "\n")
     for row in rows:
         if row.engine == "learned" and row.questions == "holdout":
             out.write(f"calibration on holdout ({row.knowledge}): {format_reliability(row.report)}\n")
     out.write(
-        "fit sets: " + ", ".join(n.removesuffix(".yaml") for n in FIT_SETS) + "; held out: holdout "
-        "(never fitted on). Misses of one set: `python bot.py eval --questions knowledge/eval/FILE`.\n"
+        "fit: the decision was fitted on the set, and its out-of-scope questions are in out_of_scope.yaml "
+        "(in-sample). held out: never fitted on, never read for tuning. "
+        "Misses of one set: `python bot.py eval --questions knowledge/eval/FILE`.\n"
     )
     return 0
 

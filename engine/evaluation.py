@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.answering import Engine, Reply, Snapshot
@@ -126,7 +126,9 @@ def compare(
     return rows
 
 
-def format_table(rows: Sequence[Row]) -> str:
+def format_table(rows: Sequence[Row], held_out: Iterable[str] = ()) -> str:
+    """The rows as a markdown table; sets not named in `held_out` are marked as fitted on."""
+    held = set(held_out)
     lines = [
         "| questions | knowledge | engine | in-scope | abstention | reply language | misses suggested |",
         "|---|---|---|---:|---:|---:|---:|",
@@ -134,7 +136,8 @@ def format_table(rows: Sequence[Row]) -> str:
     for r in rows:
         n = len(r.report.in_scope), len(r.report.out_of_scope)
         lines.append(
-            f"| {r.questions} ({n[0]}/{n[1]}) | {r.knowledge} | {r.engine} | {r.report.accuracy:.1%} | "
+            f"| {r.questions} ({n[0]}/{n[1]}, {'held out' if r.questions in held else 'fit'}) | {r.knowledge} | "
+            f"{r.engine} | {r.report.accuracy:.1%} | "
             f"{r.report.abstention:.1%} | {r.report.language:.1%} | {r.report.suggested:.0%} |"
         )
     return "\n".join(lines)

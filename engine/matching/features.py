@@ -26,6 +26,8 @@ class Signals:
     concept: tuple[float, float]
     yes_no: bool
     stale: bool
+    #: The fact's own questions name the article's latest year.
+    current: bool = False
 
 
 def feature_vector(
@@ -62,6 +64,7 @@ def feature_vector(
         float(len(weighed.analysis.tokens) == 1),
         min(len(weighed.analysis.tokens), 12) / 12,
         float(asks_now and signal.stale),
+        float(asks_now and signal.current),
         negative[0],
         negative[1],
         signal.semantic[0] - negative[0],

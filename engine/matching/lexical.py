@@ -12,12 +12,12 @@ that `eval` prints beside the full engine.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from engine.lexicon import Analysis
@@ -25,6 +25,8 @@ from engine.matching.index import FactEntry, Index
 
 #: At most this many facts get a full score for one question (the best by their upper bound).
 MAX_SCORED = 40
+#: Facts ordered by their upper bound for one question (the rest can only be reached past MAX_SCORED skips).
+SORTED_BOUNDS = 512
 #: Weight of a variant's score against the fact's whole vocabulary.
 VARIANT_WEIGHT = 0.7
 #: Recall matters more than precision: members ask short questions.
@@ -82,7 +84,8 @@ class Weighed:
     analysis: Analysis
     weights: dict[str, float]
     total: float
-    explained: dict[str, float]
+    #: Per fact position (the order of the scorer's facts): the weight its words explain.
+    explained: np.ndarray
     unknown_share: float
 
 
@@ -93,6 +96,12 @@ class LexicalScorer:
         self.index = index
         self._entries = entries
         self._lexicon = lexicon
+        self._ids = list(entries)
+        self._position = {fact_id: n for n, fact_id in enumerate(self._ids)}
+        # Postings as arrays of fact positions: a question's words are summed with numpy, not a
+        # Python loop over every fact that holds a common word.
+        self._q_postings = self._arrays(index.question_postings)
+        self._a_postings = self._arrays(index.answer_postings)
         count = max(index.size, 1)
         #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
         self.context_entities = frozenset(
@@ -108,6 +117,13 @@ class LexicalScorer:
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
         self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
 
+    def _arrays(self, postings) -> dict[str, np.ndarray]:
+        position = self._position
+        return {
+            token: np.fromiter((position[i] for i in ids), dtype=np.int32, count=len(ids))
+            for token, ids in postings.items()
+        }
+
     def _unknown(self, token: str) -> float:
         zipf = self._lexicon.zipf(token)
         if zipf < REAL_WORD_ZIPF:
@@ -119,16 +135,18 @@ class LexicalScorer:
         """Weigh the question's tokens and sum, per fact, the weight its words explain."""
         weights = {t: self.idf.get(t) or self._unknown(t) for t in analysis.tokens}
         total = sum(weights.values())
-        explained: dict[str, float] = defaultdict(float)
-        postings_q, postings_a = self.index.question_postings, self.index.answer_postings
+        explained = np.zeros(len(self._ids), dtype=np.float64)
         unknown = 0.0
         for token, weight in weights.items():
             if token not in self.idf:
                 unknown += weight
-            for fact_id in postings_q.get(token, ()):
-                explained[fact_id] += weight
-            for fact_id in postings_a.get(token, ()):
-                explained[fact_id] += weight * ANSWER_WORD_SHARE
+            # A fact holds a token in its questions or its answers, never both: positions are unique.
+            found = self._q_postings.get(token)
+            if found is not None:
+                explained[found] += weight
+            found = self._a_postings.get(token)
+            if found is not None:
+                explained[found] += weight * ANSWER_WORD_SHARE
         return Weighed(analysis, weights, total, explained, unknown / total if total else 0.0)
 
     def mismatch(self, fact_id: str, analysis: Analysis) -> Mismatch:
@@ -153,20 +171,25 @@ class LexicalScorer:
         """
         if not weighed.total:
             return []
-        heap = []
-        for fact_id, value in weighed.explained.items():
-            coverage = value / weighed.total
-            heap.append((-(VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage, fact_id))
-        heapq.heapify(heap)
+        touched = np.flatnonzero(weighed.explained)
+        coverage = weighed.explained[touched] / weighed.total
+        bound = (VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage
+        # Only the facts with the highest bounds can be scored (at most MAX_SCORED, plus those
+        # whose mismatches let them be skipped): order a few hundred, not every fact touched.
+        keep = min(len(touched), SORTED_BOUNDS)
+        top = np.argpartition(-bound, keep - 1)[:keep] if keep < len(touched) else np.arange(len(touched))
+        order = top[np.argsort(-bound[top], kind="stable")]
         best: list[tuple[str, LexicalSignal]] = []
         scored = 0
-        while heap and scored < MAX_SCORED:
-            negative, fact_id = heapq.heappop(heap)
+        for n in order:
+            if scored >= MAX_SCORED:
+                break
+            upper, fact_id = float(bound[n]), self._ids[touched[n]]
             floor = best[-1][1].score if len(best) >= limit else 0.0
-            if -negative <= floor:
+            if upper <= floor:
                 break
             mismatch = self.mismatch(fact_id, weighed.analysis)
-            if -negative * mismatch.penalty <= floor:
+            if upper * mismatch.penalty <= floor:
                 continue
             scored += 1
             best.append((fact_id, self._signal(fact_id, weighed, mismatch)))
@@ -196,7 +219,7 @@ class LexicalScorer:
         return found
 
     def _signal(self, fact_id: str, weighed: Weighed, mismatch: Mismatch) -> LexicalSignal:
-        explained = weighed.explained.get(fact_id, 0.0)
+        explained = float(weighed.explained[self._position[fact_id]])
         if not explained:
             return LexicalSignal(0.0, 0.0, mismatch)
         score = self._score(fact_id, weighed, explained)

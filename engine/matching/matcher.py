@@ -187,6 +187,7 @@ class Matcher:
         views = []
         for view in range(len(VIEWS)):
             vectors = self.embedder.encode_bags([b[view] for b in questions + context], self._weight)
+            vectors = vectors.astype(np.float16)
             views.append(FactTexts(vectors[: len(questions)], vectors[len(questions) :]))
         return tuple(views)
 
@@ -255,6 +256,7 @@ class Matcher:
                 concept=views[1][i],
                 yes_no=self._by_fact[i][1].yes_no,
                 stale=self._stale(i),
+                current=self.latest_year in self._by_fact[i][1].entities,
             )
             for i in ids
         }

@@ -157,7 +157,7 @@ def default_embedder() -> Embedder | None:
 
 @dataclass(frozen=True, slots=True)
 class FactTexts:
-    """One fact's vectors in one view: each question variant, then its answers, quote and keywords."""
+    """One fact's vectors in one view (half precision): each question variant; its answers, quote and keywords."""
 
     questions: np.ndarray
     context: np.ndarray
@@ -177,11 +177,15 @@ class FactVectors:
         self._c_start = np.concatenate(([0], np.cumsum([len(r) for r in c_rows]))).astype(np.int64)
         self.size = len(blocks)
         self._exact = len(self._q) + len(self._c) <= EXACT_ROWS
+        if self._exact:
+            # Facts keep their vectors in half precision (half the memory of a large base); a small
+            # base is searched whole, in single precision, where BLAS is fast.
+            self._q, self._c = self._q.astype(np.float32), self._c.astype(np.float32)
         centroids = np.zeros((len(blocks), dim), dtype=np.float32)
         for i, b in enumerate(blocks):
             rows = np.vstack((b.questions, b.context))
             if len(rows):
-                total = rows.sum(axis=0)
+                total = rows.sum(axis=0, dtype=np.float32)
                 centroids[i] = total / max(float(np.linalg.norm(total)), 1e-12)
         self._centroids = centroids
 
