@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 RUNTIME := $(VENV)/.installed-runtime
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format eval check bench clean
+.PHONY: run test lint format eval calibrate check bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ check: $(RUNTIME)
 
 eval: $(RUNTIME)
 	$(PY) bot.py eval
+
+calibrate: $(RUNTIME)
+	$(PY) bot.py calibrate
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -105,10 +105,10 @@ class Engine:
     def thresholds(self, snapshot: Snapshot | None = None) -> tuple[int, int]:
         """The (answer, suggest) thresholds in force: the settings', else the snapshot's own."""
         answer, suggest = (snapshot or self._snapshot).thresholds
-        return (
-            answer if self.answer_threshold is None else self.answer_threshold,
-            suggest if self.suggest_threshold is None else self.suggest_threshold,
-        )
+        answer = answer if self.answer_threshold is None else self.answer_threshold
+        suggest = suggest if self.suggest_threshold is None else self.suggest_threshold
+        # One setting given, the other fitted: a suggestion never needs more confidence than an answer.
+        return answer, min(suggest, answer)
 
     def load_next(self, root: Path | str) -> Snapshot:
         """Build (not serve) the snapshot a reload of `root` would swap in; raises KnowledgeError.

@@ -20,6 +20,8 @@ from types import MappingProxyType
 from engine.lexicon import Lexicon
 from engine.model import Fact, KnowledgeBase, Source
 from engine.schema import (
+    DECISION_FILE,
+    OUT_OF_SCOPE_FILE,
     KnowledgeError,
     Problem,
     Report,
@@ -87,10 +89,20 @@ class Loader:
         lexicon = self.load_lexicon(problems)
         sources = load_sources(root, problems)
         topics = load_topics(root, problems)
-        facts, declared_ids = self._load_facts(problems, sources, {t.id for t in topics})
+        facts, declared_ids, claimed = self._load_facts(problems, sources, {t.id for t in topics})
         eval_questions = load_eval(root, problems, declared_ids)
         decision = load_decision(root, problems) if self._with_decision else None
-        out_of_scope = load_out_of_scope(root, problems)
+        out_of_scope = self._out_of_scope(claimed, problems)
+        if decision is not None and decision.fitted_with.get("out_of_scope") and not out_of_scope:
+            problems.append(
+                Problem(
+                    DECISION_FILE,
+                    None,
+                    None,
+                    f"fitted with {OUT_OF_SCOPE_FILE}, which is missing or empty: without it nearly every "
+                    "question would be answered; restore it, or refit with `python bot.py calibrate`",
+                )
+            )
         if problems or lexicon is None:
             raise KnowledgeError(problems)
         return KnowledgeBase(
@@ -153,8 +165,9 @@ class Loader:
 
     def _load_facts(
         self, problems: list[Problem], sources: dict[str, Source], topics: set[str]
-    ) -> tuple[list[Fact], set[str] | None]:
-        """The valid facts, and every id declared (valid or not), or None when a sheet could not be read."""
+    ) -> tuple[list[Fact], set[str] | None, dict[str, str]]:
+        """The valid facts, every id declared (valid or not; None when a sheet could not be read), and
+        the fact that claims each question (by its folded form)."""
         root = self.root
         folder = root / "facts"
         files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
@@ -198,7 +211,25 @@ class Loader:
                 facts.append(fact)
         for stale in set(self._sheets) - wanted:
             del self._sheets[stale]
-        return facts, set(first_seen) if readable else None
+        return facts, set(first_seen) if readable else None, claimed
+
+    def _out_of_scope(self, claimed: dict[str, str], problems: list[Problem]) -> tuple[str, ...]:
+        """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""
+        found = []
+        for question, line in load_out_of_scope(self.root, problems):
+            owner = claimed.get(" ".join(tokenize(question)))
+            if owner is not None:
+                problems.append(
+                    Problem(
+                        OUT_OF_SCOPE_FILE,
+                        line,
+                        owner,
+                        f"{question!r} is a question of fact '{owner}': remove it from one of the two",
+                    )
+                )
+            else:
+                found.append(question)
+        return tuple(found)
 
 
 def load_knowledge(root: Path | str) -> KnowledgeBase:

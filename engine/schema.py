@@ -334,8 +334,8 @@ def load_decision(root: Path, problems: list[Problem]) -> DecisionModel | None:
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 
 
-def load_out_of_scope(root: Path, problems: list[Problem]) -> tuple[str, ...]:
-    """Questions the article does not answer (optional file): the decision abstains near them."""
+def load_out_of_scope(root: Path, problems: list[Problem]) -> tuple[tuple[str, int | None], ...]:
+    """Questions the article does not answer (optional file), with their lines: the decision abstains near them."""
     data = _read(root, OUT_OF_SCOPE_FILE, problems, required=False)
     if data is None:
         return ()
@@ -347,8 +347,8 @@ def load_out_of_scope(root: Path, problems: list[Problem]) -> tuple[str, ...]:
         if lang and lang not in LANGS:
             report.add(line_of(node, "lang"), f"lang must be one of {', '.join(LANGS)}")
         elif q:
-            found.append(q)
-    return tuple(dict.fromkeys(found))
+            found.append((q, line_of(node, "q")))
+    return tuple({q: (q, line) for q, line in found}.values())
 
 
 def load_eval(

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.loader import Loader
 from engine.matching.calibrate import cut_questions
-from engine.matching.semantic import Embedder, ModelUnavailable
+from engine.matching.semantic import Embedder, ModelUnavailable, informativeness
 from engine.model import KnowledgeBase
 from engine.schema import load_eval
 from engine.textnorm import fold
@@ -38,8 +38,26 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 
 def wordllama() -> Encode:
+    """WordLlama as its own package pools: the plain mean of a text's tokens."""
     embedder = Embedder.from_package()
     return embedder.encode
+
+
+def wordllama_weighted() -> Encode:
+    """WordLlama as the engine uses it: words weighted by rarity, in words and in lexicon concepts."""
+    embedder = Embedder.from_package()
+    lexicon = Loader(ROOT).load().lexicon
+
+    def weight(word: str) -> float:
+        return informativeness(lexicon.zipf(word))
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        analysed = [lexicon.analyse(t) for t in texts]
+        words = embedder.encode_bags([a.words for a in analysed], weight)
+        concepts = embedder.encode_bags([a.tokens or a.words for a in analysed], weight)
+        return _unit(np.hstack((words, concepts)))  # both views, equally
+
+    return encode
 
 
 def use_multilingual() -> Encode:
@@ -56,7 +74,12 @@ def spacy_fr() -> Encode:
     return lambda texts: _unit(np.array([nlp(fold(t)).vector for t in texts], dtype=np.float32))
 
 
-MODELS = {"wordllama": wordllama, "use-multilingual-v3": use_multilingual, "spacy-fr-core-news-md": spacy_fr}
+MODELS = {
+    "wordllama": wordllama,
+    "wordllama-weighted-two-views": wordllama_weighted,
+    "use-multilingual-v3": use_multilingual,
+    "spacy-fr-core-news-md": spacy_fr,
+}
 
 
 def measure(encode: Encode, kb: KnowledgeBase, sets: dict) -> str:

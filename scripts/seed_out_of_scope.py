@@ -3,7 +3,8 @@
     python scripts/seed_out_of_scope.py
 
 Keeps what the file already lists (moderators' additions first), appends every question of
-knowledge/eval/*.yaml expected `none`, except holdout.yaml: the held-out set must stay unseen.
+knowledge/eval/*.yaml expected `none`, except holdout.yaml (the held-out set must stay
+unseen) and questions a fact lists as its own (the fact's author meant to answer them).
 Then refit the decision: `python bot.py calibrate`.
 """
 
@@ -13,6 +14,10 @@ import sys
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.textnorm import tokenize
 
 ROOT = Path(__file__).resolve().parents[1] / "knowledge"
 HEADER = """\
@@ -30,11 +35,18 @@ def main() -> int:
     if target.exists():
         for item in (yaml.safe_load(target.read_text(encoding="utf-8")) or {}).get("questions") or []:
             entries.setdefault(item["q"], item["lang"])
+    own = {
+        " ".join(tokenize(q))
+        for path in sorted((ROOT / "facts").glob("*.yaml"))
+        for fact in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("facts") or []
+        for questions in fact["questions"].values()
+        for q in questions
+    }
     for path in sorted((ROOT / "eval").glob("*.yaml")):
         if path.name == "holdout.yaml":
             continue
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("questions") or []:
-            if str(item.get("expect")).lower() in ("none", "null"):
+            if str(item.get("expect")).lower() in ("none", "null") and " ".join(tokenize(item["q"])) not in own:
                 entries.setdefault(item["q"], item["lang"])
     lines = [HEADER.rstrip("\n")]
     for q, lang in entries.items():

@@ -3,9 +3,9 @@
 Every fit question is asked of the full knowledge and of the knowledge cut to its first
 few questions per fact (what a moderator writes for a new fact), so the weights hold for
 thinly written facts too. Each candidate is one row, labelled 1 when it is the expected
-fact. Out-of-fold probabilities (folds by question) choose the answer threshold: the
-lowest whose answers are right at least TARGET_PRECISION of the time. The held-out set is
-never read here.
+fact. Out-of-fold probabilities (folds by question) choose the answer threshold: among
+those whose answers are right at least TARGET_PRECISION of the time, the one with the best
+in-scope accuracy + abstention. The held-out set is never read here.
 """
 
 from __future__ import annotations
@@ -46,31 +46,27 @@ class Rows:
     group: np.ndarray
     question: np.ndarray
     in_scope: np.ndarray
+    #: False for the placeholder row of a question with no candidate (not learned from).
+    real: np.ndarray
 
 
 def collect(matchers: Sequence, questions: Sequence[EvalQuestion]) -> Rows:
     """Every candidate of every question under every matcher, as rows."""
-    x, y, group, qid, scope = [], [], [], [], []
-    for matcher in matchers:
-        matcher.leave_out_same = True
+    x, y, group, qid, scope, real = [], [], [], [], [], []
     for m, matcher in enumerate(matchers):
         for n, case in enumerate(questions):
-            analysis = matcher.analyse(case.q)
             g = m * len(questions) + n
-            for fact, features in matcher.candidates(analysis):
+            found = matcher.candidates(matcher.analyse(case.q), fitting=True)
+            # A question with no candidate still counts (it abstains), as a group of one empty row
+            # that is measured but not learned from.
+            for fact_id, features in [(f.id, v) for f, v in found] or [(None, (0.0,) * len(FEATURES))]:
                 x.append(features)
-                y.append(float(fact.id == case.expect))
+                y.append(float(fact_id is not None and fact_id == case.expect))
                 group.append(g)
                 qid.append(n)
                 scope.append(case.expect is not None)
-            if not matcher.candidates(analysis):
-                # A question with no candidate still counts (it abstains), as an empty group.
-                x.append([0.0] * len(FEATURES))
-                y.append(0.0)
-                group.append(g)
-                qid.append(n)
-                scope.append(case.expect is not None)
-    return Rows(np.array(x, float), np.array(y), np.array(group), np.array(qid), np.array(scope))
+                real.append(fact_id is not None)
+    return Rows(np.array(x, float), np.array(y), np.array(group), np.array(qid), np.array(scope), np.array(real))
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, float]:
@@ -136,14 +132,14 @@ def fit(matchers: Sequence, questions: Sequence[EvalQuestion], folds: int = FOLD
     out_of_fold = np.zeros(len(rows.y))
     fold_of = rows.question % folds
     for k in range(folds):
-        train, test = fold_of != k, fold_of == k
+        train, test = (fold_of != k) & rows.real, fold_of == k
         w, b = fit_logistic(rows.x[train], rows.y[train])
         out_of_fold[test] = 1 / (1 + np.exp(-(rows.x[test] @ w + b)))
     best_p, right, scope = _top(rows, out_of_fold)
     answer = choose_threshold(best_p, right, scope, TARGET_PRECISION)
     suggest = round(max(0.05, answer * SUGGEST_PRECISION), 2)
     answered = best_p >= answer
-    weights, bias = fit_logistic(rows.x, rows.y)
+    weights, bias = fit_logistic(rows.x[rows.real], rows.y[rows.real])
     measured = {
         "cv_in_scope_accuracy": float((answered & right & scope).sum() / max(scope.sum(), 1)),
         "cv_abstention": float((~answered & ~scope).sum() / max((~scope).sum(), 1)),
@@ -157,6 +153,10 @@ def fit(matchers: Sequence, questions: Sequence[EvalQuestion], folds: int = FOLD
         answer_threshold=answer,
         suggest_threshold=min(suggest, answer),
         measured={k: round(v, 4) for k, v in measured.items()},
+        fitted_with={
+            "model": matchers[0].embedder.identity if matchers and matchers[0].embedder else "",
+            "out_of_scope": len(matchers[0].kb.out_of_scope) if matchers else 0,
+        },
     )
     return Fit(model, len(rows.y), len(questions))
 
@@ -189,5 +189,7 @@ def to_yaml(model: DecisionModel, command: str) -> str:
         *(f"  {name}: {model.weights[name]}" for name in FEATURES),
         "measured:",
         *(f"  {k}: {v}" for k, v in model.measured.items()),
+        "fitted_with:",
+        *(f"  {k}: {v!r}" if isinstance(v, str) else f"  {k}: {v}" for k, v in model.fitted_with.items()),
     ]
     return "\n".join(lines) + "\n"

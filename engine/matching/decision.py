@@ -55,6 +55,8 @@ class DecisionModel:
     suggest_threshold: float
     #: What the fit measured out of sample, for `eval` and the README (free-form numbers).
     measured: Mapping[str, float] = field(default_factory=dict)
+    #: What the fit depended on: the embedding model's identity, how many out-of-scope questions.
+    fitted_with: Mapping[str, str | float] = field(default_factory=dict)
     _vector: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,10 +96,14 @@ class DecisionModel:
         measured = data.get("measured") or {}
         if not isinstance(measured, Mapping):
             raise DecisionError("'measured' must map names to numbers")
+        fitted_with = data.get("fitted_with") or {}
+        if not isinstance(fitted_with, Mapping):
+            raise DecisionError("'fitted_with' must map names to values")
         return cls(
             weights=dict(weights),
             bias=data["bias"],
             answer_threshold=data["answer_threshold"],
             suggest_threshold=data["suggest_threshold"],
             measured={str(k): v for k, v in measured.items() if isinstance(v, int | float)},
+            fitted_with={str(k): v for k, v in fitted_with.items() if isinstance(v, str | int | float)},
         )

@@ -1,6 +1,7 @@
 """The feature vector the decision weighs: one candidate's signals, beside its rivals'.
 
-The order is decision.FEATURES; every value is in [-1, 1] or {0, 1}, so weights compare.
+The order is decision.FEATURES. Values are similarities and shares in [-1, 1], margins in
+[-2, 2], or flags in {0, 1}; a fact with no vectors in a view scores -1 there.
 """
 
 from __future__ import annotations

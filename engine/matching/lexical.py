@@ -90,7 +90,11 @@ class Weighed:
 
 
 class LexicalScorer:
-    """IDF weights and scoring over one Index; immutable once built."""
+    """IDF weights and scoring over one Index; its answers never change once built.
+
+    Only a memo of each fact's variant weights fills as facts are scored (threads may race to
+    fill one entry; they compute the same value).
+    """
 
     def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon) -> None:
         self.index = index

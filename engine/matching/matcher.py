@@ -9,6 +9,7 @@ weighed; each gets a feature vector (features.py) and the decision model's proba
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ from engine.matching.semantic import (
 from engine.matching.spelling import Speller
 from engine.model import Fact, KnowledgeBase
 from engine.textnorm import MAX_CHARS, tokenize
+
+log = logging.getLogger("alliance.matcher")
 
 #: Candidates taken from each signal before the decision weighs them.
 LEXICAL_CANDIDATES = 8
@@ -74,7 +77,29 @@ class Matcher:
         self.lexicon = lexicon
         self.embedder: Embedder | None = default_embedder() if embedder is _DEFAULT else embedder  # type: ignore[assignment]
         self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
+        fitted = self.decision.fitted_with.get("model") if self.decision is not None else None
+        if fitted and self.embedder is not None and fitted != self.embedder.identity:
+            # Weights fitted on another model's similarities mean nothing here: answer lexically, loudly.
+            log.error(
+                "decision.yaml was fitted with %s, not %s: refit it (python bot.py calibrate)",
+                fitted,
+                self.embedder.identity,
+            )
+            self.decision = None
         same = previous is not None and previous.lexicon is lexicon and previous.embedder is self.embedder
+        if (
+            same
+            and previous is not None
+            and previous.decision == self.decision
+            and previous.kb.out_of_scope == kb.out_of_scope
+            and previous.kb.sources.keys() == kb.sources.keys()
+            and len(previous.kb.facts) == len(kb.facts)
+            and all(a is b for a, b in zip(previous.kb.facts, kb.facts, strict=True))
+        ):
+            # Nothing the matcher depends on changed (a reload of an untouched folder): share it whole.
+            self.__dict__.update(previous.__dict__)
+            self.kb = kb
+            return
         reusable = previous._by_fact if same else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
@@ -106,10 +131,15 @@ class Matcher:
             if self.embedder is not None
             else None
         )
+        if self.vectors is not None:
+            # Each fact's blocks become views of the stacked matrices: one copy in memory, not two.
+            views = list(zip(*(v.blocks() for v in self.vectors), strict=True))
+            self._by_fact = by_fact = {
+                i: (fact, entry, views[n]) for n, (i, (fact, entry, _)) in enumerate(by_fact.items())
+            }
         self.latest_year = latest_year(kb)
-        self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
-        #: Set by `calibrate` only: a known out-of-scope question does not count as its own neighbour.
-        self.leave_out_same = False
+        #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
+        self._years = {i: self._year_state(e) for i, (_, e, _) in by_fact.items()}
 
         known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
         for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
@@ -129,6 +159,9 @@ class Matcher:
             lexicon.frequencies,
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
+        # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
+        self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
+        self._negative_set = frozenset(self._negative_texts)
 
     def _negative_vectors(
         self, kb: KnowledgeBase, previous: Matcher | None
@@ -143,23 +176,23 @@ class Matcher:
             and previous.kb.out_of_scope == kb.out_of_scope
         ):
             return previous._negatives, previous._negative_texts
-        analysed = [self.lexicon.analyse(q) for q in kb.out_of_scope]
+        analysed = [self.analyse(q) for q in kb.out_of_scope]
         bags = [[a.words for a in analysed], [a.tokens or a.words for a in analysed]]
-        return tuple(self.embedder.encode_bags(b, self._weight) for b in bags), tuple(
+        return tuple(self.embedder.encode_bags(b, self._weight, remember=True) for b in bags), tuple(
             " ".join(a.words) for a in analysed
         )
 
-    def nearest_negative(self, question: np.ndarray, text: str) -> tuple[float, float]:
+    def nearest_negative(self, question: np.ndarray, text: str, *, fitting: bool = False) -> tuple[float, float]:
         """Best cosine, per view, to a question known to be out of scope.
 
-        While fitting (`leave_out_same`), the very same text is left out, so that the decision
-        learns from a question's neighbours, as it will meet new questions; in service a
-        question listed as out of scope meets itself, and is not answered.
+        While fitting, the very same text is left out, so that the decision learns from a
+        question's neighbours, as it will meet new questions; in service a question listed as
+        out of scope meets itself, and is not answered.
         """
         if not self._negatives:
             return 0.0, 0.0
         found = []
-        same = [n for n, t in enumerate(self._negative_texts) if t == text] if self.leave_out_same else []
+        same = [n for n, t in enumerate(self._negative_texts) if t == text] if fitting else []
         for matrix, vector in zip(self._negatives, question, strict=True):
             scores = matrix @ vector
             if same:
@@ -186,7 +219,7 @@ class Matcher:
             context.append(self._bags(" ".join(fact.keywords)))
         views = []
         for view in range(len(VIEWS)):
-            vectors = self.embedder.encode_bags([b[view] for b in questions + context], self._weight)
+            vectors = self.embedder.encode_bags([b[view] for b in questions + context], self._weight, remember=True)
             vectors = vectors.astype(np.float16)
             views.append(FactTexts(vectors[: len(questions)], vectors[len(questions) :]))
         return tuple(views)
@@ -226,13 +259,18 @@ class Matcher:
         """The best facts for an analysed question, best first, at most `limit`."""
         if self.decision is None:
             return self.rank_lexical(analysis, limit)
+        if " ".join(analysis.words) in self._negative_set:
+            return []  # moderators listed this very question as outside the article
         probability = self.decision.probability
         scored = [Candidate(fact, probability(features), features) for fact, features in self.candidates(analysis)]
         scored.sort(key=lambda c: (-c.score, c.fact.id))
         return scored[:limit]
 
-    def candidates(self, analysis: Analysis) -> list[tuple[Fact, tuple[float, ...]]]:
-        """The lexical and the semantic best facts together, each with its feature vector."""
+    def candidates(self, analysis: Analysis, *, fitting: bool = False) -> list[tuple[Fact, tuple[float, ...]]]:
+        """The lexical and the semantic best facts together, each with its feature vector.
+
+        `fitting` (calibrate only): a known out-of-scope question is not its own neighbour.
+        """
         if not analysis.tokens or self.embedder is None or self.vectors is None:
             return []
         weighed = self.lexical.weigh(analysis)
@@ -255,12 +293,12 @@ class Matcher:
                 semantic=views[0][i],
                 concept=views[1][i],
                 yes_no=self._by_fact[i][1].yes_no,
-                stale=self._stale(i),
-                current=self.latest_year in self._by_fact[i][1].entities,
+                stale=self._years[i][0],
+                current=self._years[i][1],
             )
             for i in ids
         }
-        negative = self.nearest_negative(question, " ".join(analysis.words))
+        negative = self.nearest_negative(question, " ".join(analysis.words), fitting=fitting)
         asks_yes_no = self.lexicon.asks_yes_no(analysis.words)
         asks_now = self.lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
         return [
@@ -290,10 +328,10 @@ class Matcher:
             semantic.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
         return semantic
 
-    def _stale(self, fact_id: str) -> bool:
-        """The fact's own questions name a year, none of them the article's latest."""
-        years = {e for e in self._by_fact[fact_id][1].entities if e.isdigit()}
-        return bool(years) and self.latest_year is not None and self.latest_year not in years
+    def _year_state(self, entry: FactEntry) -> tuple[bool, bool]:
+        years = {e for e in entry.entities if e.isdigit()}
+        latest = self.latest_year is not None and self.latest_year in years
+        return bool(years) and self.latest_year is not None and not latest, latest
 
     def rank_lexical(self, analysis: Analysis, limit: int = 4) -> list[Candidate]:
         """The lexical signal alone, as the engine answered before the semantic signal (the baseline)."""

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,7 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 EXACT_ROWS = 50_000
 #: How many facts the centroid search hands to the exact one.
 CENTROID_CANDIDATES = 64
-#: Word vectors memoised at most (the knowledge's words and recent questions').
+#: The knowledge's word vectors memoised at most (half precision: 512 bytes each).
 WORD_MEMO = 200_000
 #: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
 RARE_ZIPF = 8.0
@@ -94,19 +94,29 @@ class Embedder:
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
-    def _word_rows(self, words: Sequence[str]) -> np.ndarray:
-        """Each word's unit vector (mean of its tokens), memoised for words met before."""
+    def _word_rows(self, words: Sequence[str], remember: bool) -> np.ndarray:
+        """Each word's unit vector (mean of its tokens).
+
+        The knowledge's words are remembered (`remember`, bounded by WORD_MEMO); a question's
+        new words are computed and forgotten, so no stream of messages grows the memo. Rows
+        are gathered into a local dict first: other threads may add to the memo meanwhile.
+        """
         cache = self._words
-        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        found = {w: cache.get(w) for w in dict.fromkeys(words)}
+        missing = [w for w, row in found.items() if row is None]
         if missing:
             encodings = self._tokenizer.encode_batch(missing, add_special_tokens=False)
             rows = self._pool([e.ids for e in encodings], np.zeros((len(missing), self.dim), np.float32))
-            if len(cache) + len(missing) > WORD_MEMO:
-                cache.clear()  # a flood of new words (hostile input) costs a rebuild, never unbounded memory
-            cache.update(zip(missing, rows, strict=True))
-        return np.stack([cache[w] for w in words]) if words else np.zeros((0, self.dim), np.float32)
+            found.update(zip(missing, rows, strict=True))
+            if remember and len(cache) + len(missing) <= WORD_MEMO:
+                cache.update(zip(missing, rows.astype(np.float16), strict=True))
+        if not words:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([found[w] for w in words]).astype(np.float32, copy=False)
 
-    def encode_bags(self, bags: Sequence[Sequence[str]], weight: Callable[[str], float]) -> np.ndarray:
+    def encode_bags(
+        self, bags: Sequence[Sequence[str]], weight: Callable[[str], float], *, remember: bool = False
+    ) -> np.ndarray:
         """One unit row per bag of folded words: the weighted sum of its words' vectors.
 
         Weighting rare words up (see `informativeness`) keeps "qui", "the", "est" from
@@ -117,7 +127,7 @@ class Embedder:
         flat = [w for bag in bags for w in bag]
         if not flat:
             return out
-        rows = self._word_rows(flat) * np.fromiter((weight(w) for w in flat), np.float32, len(flat))[:, None]
+        rows = self._word_rows(flat, remember) * np.fromiter((weight(w) for w in flat), np.float32, len(flat))[:, None]
         lengths = np.fromiter((len(b) for b in bags), dtype=np.int64, count=len(bags))
         present = lengths > 0
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
@@ -143,16 +153,24 @@ def informativeness(zipf: float) -> float:
     return min(RARE_WEIGHT, max(COMMON_WEIGHT, RARE_ZIPF - zipf))
 
 
-@lru_cache(maxsize=1)
+_DEFAULT: list[Embedder] = []
+_DEFAULT_LOCK = threading.Lock()
+
+
 def default_embedder() -> Embedder | None:
-    """The process's one embedder, loaded on first use; None (logged once) when the model is missing."""
-    try:
-        embedder = Embedder.from_package()
-    except ModelUnavailable as exc:
-        log.error("semantic matching is off: %s", exc)
-        return None
-    log.debug("embedding model %s loaded", embedder.identity)
-    return embedder
+    """The process's one embedder, loaded on first use; None when the model is missing.
+
+    A failure is not remembered: a reload after `pip install -r requirements.txt` tries again.
+    """
+    with _DEFAULT_LOCK:
+        if not _DEFAULT:
+            try:
+                _DEFAULT.append(Embedder.from_package())
+            except ModelUnavailable as exc:
+                log.error("semantic matching is off: %s", exc)
+                return None
+            log.debug("embedding model %s loaded", _DEFAULT[0].identity)
+        return _DEFAULT[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +206,11 @@ class FactVectors:
                 total = rows.sum(axis=0, dtype=np.float32)
                 centroids[i] = total / max(float(np.linalg.norm(total)), 1e-12)
         self._centroids = centroids
+
+    def blocks(self) -> list[FactTexts]:
+        """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot)."""
+        q, c = self._q_start, self._c_start
+        return [FactTexts(self._q[q[i] : q[i + 1]], self._c[c[i] : c[i + 1]]) for i in range(self.size)]
 
     def _max_by_owner(self, scores: np.ndarray, owner: np.ndarray) -> np.ndarray:
         best = np.full(self.size, -1.0, dtype=np.float32)

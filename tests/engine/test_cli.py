@@ -115,3 +115,34 @@ def test_run_without_token_starts_the_console_and_says_how_to_connect():
     assert result.returncode == 0
     assert "No DISCORD_TOKEN configured" in result.stdout
     assert "Makoto Uchida" in result.stdout
+
+
+def test_calibrate_refits_the_decision_and_eval_compares_both_engines(knowledge_copy):
+    """On a copy with one small fit set and a held-out set: the model written loads, and eval prints both engines."""
+    from engine.loader import Loader
+
+    eval_dir = knowledge_copy / "eval"
+    for path in eval_dir.glob("*.yaml"):
+        if path.name not in ("questions.yaml", "holdout.yaml"):
+            path.unlink()
+    before = (knowledge_copy / "decision.yaml").read_text(encoding="utf-8")
+    result = run_bot("calibrate", env={"KNOWLEDGE_DIR": str(knowledge_copy)})
+    assert result.returncode == 0, result.stderr
+    assert "fitted on 223 questions" in result.stdout and "cross-validated" in result.stdout
+    after = (knowledge_copy / "decision.yaml").read_text(encoding="utf-8")
+    assert after != before and "python bot.py calibrate" in after
+    assert Loader(knowledge_copy).load().decision is not None
+
+    result = run_bot("eval", "--questions-per-fact", "3", env={"KNOWLEDGE_DIR": str(knowledge_copy)})
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
+    assert {r.split(" | ")[2] for r in rows[1:]} == {"lexical", "learned"}
+    assert any("questions (152/71, fit) | 3 q/fact" in r for r in rows)
+    assert any("holdout (116/44, held out) | 3 q/fact" in r for r in rows)
+    assert "calibration on holdout" in result.stdout
+
+
+def test_a_broken_decision_file_stops_eval_with_its_reason(knowledge_copy):
+    (knowledge_copy / "decision.yaml").write_text("bias: 1\n", encoding="utf-8")
+    result = run_bot("eval", env={"KNOWLEDGE_DIR": str(knowledge_copy)})
+    assert result.returncode == 1 and "decision.yaml" in result.stderr and "missing 'weights'" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine.answering import Engine, Snapshot
@@ -112,3 +113,26 @@ def test_an_evolved_index_equals_one_built_from_scratch(knowledge_copy):
     for case in kb.eval_questions:
         a, b = evolved.rank(evolved.analyse(case.q)), fresh.rank(fresh.analyse(case.q))
         assert [(c.fact.id, c.score) for c in a] == [(c.fact.id, c.score) for c in b], case.q
+
+
+def test_an_untouched_reload_shares_the_matcher_whole(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    assert second.matcher is not first.matcher
+    assert second.matcher.vectors is first.matcher.vectors and second.matcher.lexical is first.matcher.lexical
+    assert second.matcher.kb is second.kb
+
+
+def test_a_reload_of_one_edited_sheet_keeps_the_other_facts_vectors(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("ventes 2018", "ventes en 2018", 1), encoding="utf-8")
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    kept = first.matcher._by_fact["leader-uchida"][2][0].questions
+    again = second.matcher._by_fact["leader-uchida"][2][0].questions
+    assert np.array_equal(kept, again)
+    assert second.kb.fact("sales-2018").questions["fr"][1] == "ventes en 2018"
+    reply = Engine(second).ask("ventes en 2018")
+    assert reply.answered and reply.fact.id == "sales-2018"

@@ -9,11 +9,11 @@ from engine.loader import KnowledgeError, Loader
 from engine.matching.decision import FEATURES
 
 
-def negative_of(snapshot, question):
+def negative_of(snapshot, question, *, fitting=False):
     m = snapshot.matcher
     analysis = m.analyse(question)
     vectors = m.embedder.encode_bags((analysis.words, analysis.tokens), m._weight)
-    return m.nearest_negative(vectors, " ".join(analysis.words))
+    return m.nearest_negative(vectors, " ".join(analysis.words), fitting=fitting)
 
 
 def test_the_shipped_list_is_loaded(snapshot):
@@ -21,16 +21,15 @@ def test_the_shipped_list_is_loaded(snapshot):
     assert "Who is the CEO of Volkswagen?" in snapshot.kb.out_of_scope
 
 
-def test_a_known_question_is_its_own_neighbour_in_service_but_not_while_fitting(snapshot):
-    m = Snapshot.build(snapshot.kb).matcher  # a matcher of its own: fitting marks it
+def test_a_known_question_is_its_own_neighbour_in_service_but_not_while_fitting(snapshot, engine):
     known = "Who is the CEO of Volkswagen?"
     served, _ = negative_of(snapshot, known)
     near, _ = negative_of(snapshot, "who is the ceo of volkswagen group")
     far, _ = negative_of(snapshot, "qui dirige nissan")
     assert served > 0.999 and near > far
-    m.leave_out_same = True
-    fitting, _ = negative_of(Snapshot(snapshot.kb, m), known)
+    fitting, _ = negative_of(snapshot, known, fitting=True)
     assert fitting < 0.999
+    assert not engine.ask(known).answered
 
 
 def test_the_feature_is_the_nearest_negative(snapshot):
@@ -40,8 +39,27 @@ def test_the_feature_is_the_nearest_negative(snapshot):
     assert candidates and all(f[index] > 0.5 for _, f in candidates)
 
 
+def test_a_decision_fitted_with_the_list_refuses_to_load_without_it(knowledge_copy):
+    """Without its nearest-negative signal the fitted model would answer nearly everything."""
+    (knowledge_copy / "out_of_scope.yaml").unlink()
+    with pytest.raises(KnowledgeError) as caught:
+        Loader(knowledge_copy).load()
+    (problem,) = caught.value.problems
+    assert problem.file == "decision.yaml" and "out_of_scope.yaml" in problem.message and "calibrate" in problem.message
+
+
+def test_a_listed_question_that_a_fact_answers_is_reported(knowledge_copy):
+    path = knowledge_copy / "out_of_scope.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + '  - q: "Qui dirige Nissan ?"\n    lang: fr\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        Loader(knowledge_copy).load()
+    (problem,) = caught.value.problems
+    assert problem.file == "out_of_scope.yaml" and problem.line and "leader-uchida" in problem.message
+
+
 def test_without_the_file_the_signal_is_silent(knowledge_copy):
     (knowledge_copy / "out_of_scope.yaml").unlink()
+    (knowledge_copy / "decision.yaml").unlink()  # a decision fitted without the list
     snapshot = Snapshot.load(knowledge_copy)
     assert snapshot.kb.out_of_scope == ()
     m = snapshot.matcher
