@@ -35,6 +35,7 @@ FEATURES = (
     "length",  # the question's content words, up to 12, over 12: long questions explain less of themselves
     "stale",  # the question asks for the present state, the fact is about an earlier year
     "current",  # the question asks for the present state, the fact is about the article's latest year
+    "variants",  # the fact's number of questions, up to 60, over 60: a new fact's evidence is thinner
     "negative",  # best cosine to a question known to be out of scope (out_of_scope.yaml)
     "negative_concept",  # the same, in lexicon concepts
     "negative_margin",  # semantic minus negative: closer to the fact than to any known unanswerable question

@@ -29,6 +29,8 @@ class Signals:
     stale: bool
     #: The fact's own questions name the article's latest year.
     current: bool = False
+    #: How many questions the fact lists (a new fact has few: its lexical evidence is thinner).
+    variants: int = 0
 
 
 def feature_vector(
@@ -66,6 +68,7 @@ def feature_vector(
         min(len(weighed.analysis.tokens), 12) / 12,
         float(asks_now and signal.stale),
         float(asks_now and signal.current),
+        min(signal.variants, 60) / 60,
         negative[0],
         negative[1],
         signal.semantic[0] - negative[0],

@@ -295,6 +295,7 @@ class Matcher:
                 yes_no=self._by_fact[i][1].yes_no,
                 stale=self._years[i][0],
                 current=self._years[i][1],
+                variants=len(self._by_fact[i][1].variants),
             )
             for i in ids
         }
