@@ -117,6 +117,7 @@ EVAL_SETS = (
     "training-formal.yaml",
     "training-mixed.yaml",
     "training-nearmiss.yaml",
+    "training-varied.yaml",
     "holdout.yaml",
 )
 #: The files `calibrate` fits the decision on (every set but the held-out one).
