@@ -104,9 +104,10 @@ def section(
     note_lines = "\n".join(f"- {n}" for n in notes(rows, budget_s, failed))
     return f"""Last run: {date}, `make bench`, {runtime:.0f} s.
 
-**Answer quality** on the {questions} evaluation questions \
-(knowledge/eval/questions.yaml), article size. The baselines' cutoffs were tuned on these same questions \
-(best accuracy + abstention); a baseline replies in its matched variant's language, in French when it abstains.
+**Answer quality** on the {questions} held-out questions \
+(knowledge/eval/holdout.yaml, never fitted on), article size. The baselines' cutoffs were tuned on these same \
+questions (best accuracy + abstention), which flatters them; a baseline replies in its matched variant's language, \
+in French when it abstains.
 
 {quality_table(qual)}
 
