@@ -142,7 +142,9 @@ class Engine:
         analysis = matcher.analyse(question, words)
         if not analysis.tokens:
             return Reply(question, "empty", lang, message(lang, "empty"))
-        candidates = matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)
+        # A question moderators listed as outside the article (out_of_scope.yaml) gets no answer.
+        listed = matcher.learned and matcher.listed_out_of_scope(question)
+        candidates = [] if listed else matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)
         answer_at, suggest_at = self.thresholds(snap)
         best = candidates[0] if candidates else None
         if best is not None and _percent(best) >= answer_at:

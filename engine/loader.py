@@ -92,8 +92,10 @@ class Loader:
         facts, declared_ids, claimed = self._load_facts(problems, sources, {t.id for t in topics})
         eval_questions = load_eval(root, problems, declared_ids)
         decision = load_decision(root, problems) if self._with_decision else None
+        before = len(problems)
         out_of_scope = self._out_of_scope(claimed, problems)
-        if decision is not None and decision.fitted_with.get("out_of_scope") and not out_of_scope:
+        listed_well = len(problems) == before  # a broken file is reported as such, not as missing
+        if decision is not None and decision.fitted_with.get("out_of_scope") and not out_of_scope and listed_well:
             problems.append(
                 Problem(
                     DECISION_FILE,

@@ -348,7 +348,10 @@ def load_out_of_scope(root: Path, problems: list[Problem]) -> tuple[tuple[str, i
             report.add(line_of(node, "lang"), f"lang must be one of {', '.join(LANGS)}")
         elif q:
             found.append((q, line_of(node, "q")))
-    return tuple({q: (q, line) for q, line in found}.values())
+    first: dict[str, tuple[str, int | None]] = {}
+    for q, line in found:
+        first.setdefault(q, (q, line))
+    return tuple(first.values())
 
 
 def load_eval(

@@ -10,6 +10,7 @@ in-scope accuracy + abstention. The held-out set is never read here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -135,6 +136,7 @@ def fit(matchers: Sequence, questions: Sequence[EvalQuestion], folds: int = FOLD
         train, test = (fold_of != k) & rows.real, fold_of == k
         w, b = fit_logistic(rows.x[train], rows.y[train])
         out_of_fold[test] = 1 / (1 + np.exp(-(rows.x[test] @ w + b)))
+    out_of_fold[~rows.real] = 0.0  # a question without candidates is never answered
     best_p, right, scope = _top(rows, out_of_fold)
     answer = choose_threshold(best_p, right, scope, TARGET_PRECISION)
     suggest = round(max(0.05, answer * SUGGEST_PRECISION), 2)
@@ -190,6 +192,6 @@ def to_yaml(model: DecisionModel, command: str) -> str:
         "measured:",
         *(f"  {k}: {v}" for k, v in model.measured.items()),
         "fitted_with:",
-        *(f"  {k}: {v!r}" if isinstance(v, str) else f"  {k}: {v}" for k, v in model.fitted_with.items()),
+        *(f"  {k}: {json.dumps(v)}" for k, v in model.fitted_with.items()),
     ]
     return "\n".join(lines) + "\n"

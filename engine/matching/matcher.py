@@ -92,7 +92,7 @@ class Matcher:
             and previous is not None
             and previous.decision == self.decision
             and previous.kb.out_of_scope == kb.out_of_scope
-            and previous.kb.sources.keys() == kb.sources.keys()
+            and previous.latest_year == latest_year(kb)
             and len(previous.kb.facts) == len(kb.facts)
             and all(a is b for a, b in zip(previous.kb.facts, kb.facts, strict=True))
         ):
@@ -161,7 +161,8 @@ class Matcher:
         )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
         self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
-        self._negative_set = frozenset(self._negative_texts)
+        #: The listed questions as the loader compares them with facts' questions (folded words).
+        self._listed = frozenset(" ".join(tokenize(q)) for q in kb.out_of_scope)
 
     def _negative_vectors(
         self, kb: KnowledgeBase, previous: Matcher | None
@@ -174,6 +175,7 @@ class Matcher:
             and previous.lexicon is self.lexicon
             and previous.embedder is self.embedder
             and previous.kb.out_of_scope == kb.out_of_scope
+            and previous._known_words == self._known_words  # they are read with this base's spelling
         ):
             return previous._negatives, previous._negative_texts
         analysed = [self.analyse(q) for q in kb.out_of_scope]
@@ -199,6 +201,10 @@ class Matcher:
                 scores[same] = -1.0
             found.append(float(scores.max()) if len(scores) else 0.0)
         return found[0], found[1]
+
+    def listed_out_of_scope(self, question: str) -> bool:
+        """Whether moderators listed this very question (the same words, folded) as outside the article."""
+        return bool(self._listed) and " ".join(tokenize(question)) in self._listed
 
     def _weight(self, word: str) -> float:
         return informativeness(self.lexicon.zipf(word))
@@ -259,8 +265,6 @@ class Matcher:
         """The best facts for an analysed question, best first, at most `limit`."""
         if self.decision is None:
             return self.rank_lexical(analysis, limit)
-        if " ".join(analysis.words) in self._negative_set:
-            return []  # moderators listed this very question as outside the article
         probability = self.decision.probability
         scored = [Candidate(fact, probability(features), features) for fact, features in self.candidates(analysis)]
         scored.sort(key=lambda c: (-c.score, c.fact.id))

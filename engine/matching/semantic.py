@@ -34,7 +34,7 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 EXACT_ROWS = 50_000
 #: How many facts the centroid search hands to the exact one.
 CENTROID_CANDIDATES = 64
-#: The knowledge's word vectors memoised at most (half precision: 512 bytes each).
+#: The knowledge's word vectors memoised at most (half precision: about 700 bytes each with the dict).
 WORD_MEMO = 200_000
 #: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
 RARE_ZIPF = 8.0
@@ -195,10 +195,10 @@ class FactVectors:
         self._c_start = np.concatenate(([0], np.cumsum([len(r) for r in c_rows]))).astype(np.int64)
         self.size = len(blocks)
         self._exact = len(self._q) + len(self._c) <= EXACT_ROWS
-        if self._exact:
-            # Facts keep their vectors in half precision (half the memory of a large base); a small
-            # base is searched whole, in single precision, where BLAS is fast.
-            self._q, self._c = self._q.astype(np.float32), self._c.astype(np.float32)
+        # Facts keep their vectors in half precision (half the memory of a large base); a small
+        # base is searched whole, in single precision, where BLAS is fast.
+        precision = np.float32 if self._exact else np.float16
+        self._q, self._c = self._q.astype(precision, copy=False), self._c.astype(precision, copy=False)
         centroids = np.zeros((len(blocks), dim), dtype=np.float32)
         for i, b in enumerate(blocks):
             rows = np.vstack((b.questions, b.context))

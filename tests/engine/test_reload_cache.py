@@ -136,3 +136,14 @@ def test_a_reload_of_one_edited_sheet_keeps_the_other_facts_vectors(knowledge_co
     assert second.kb.fact("sales-2018").questions["fr"][1] == "ventes en 2018"
     reply = Engine(second).ask("ventes en 2018")
     assert reply.answered and reply.fact.id == "sales-2018"
+
+
+def test_a_new_source_date_reaches_the_matcher_on_reload(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    sources = knowledge_copy / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace('date: "2019-12"', 'date: "2021-12"'), encoding="utf-8"
+    )
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    assert first.matcher.latest_year == "2019" and second.matcher.latest_year == "2021"

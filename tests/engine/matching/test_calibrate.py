@@ -6,7 +6,7 @@ import numpy as np
 
 from engine.answering import Snapshot
 from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_logistic, reliability, to_yaml
-from engine.matching.decision import DecisionModel
+from engine.matching.decision import FEATURES, DecisionModel
 from engine.model import EvalQuestion
 from engine.yamlfile import parse_yaml
 
@@ -63,3 +63,14 @@ def test_a_question_without_candidates_still_counts():
 
     rows = collect([Empty()], [EvalQuestion("zzz", None, "en")])
     assert len(rows.y) == 1 and rows.y[0] == 0 and not rows.real[0]  # measured (it abstains), not learned from
+
+
+def test_fitted_with_round_trips_any_text():
+    model = DecisionModel(
+        weights={name: 0.0 for name in FEATURES},
+        bias=0.0,
+        answer_threshold=0.5,
+        suggest_threshold=0.1,
+        fitted_with={"model": "odd\\name \"quoted\" 'too'", "out_of_scope": 3},
+    )
+    assert DecisionModel.from_data(parse_yaml(to_yaml(model, "test"))).fitted_with == model.fitted_with

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.answering import Snapshot
+from engine.answering import Engine, Snapshot
 from engine.loader import KnowledgeError, Loader
 from engine.matching.decision import FEATURES
 
@@ -74,3 +74,22 @@ def test_a_bad_entry_is_reported_with_its_file_and_line(knowledge_copy):
         Loader(knowledge_copy).load()
     (problem,) = caught.value.problems
     assert problem.file == "out_of_scope.yaml" and problem.line and "lang must be one of" in problem.message
+
+
+def test_a_misspelt_copy_of_a_facts_question_does_not_block_the_question(knowledge_copy):
+    path = knowledge_copy / "out_of_scope.yaml"
+    listed = '  - q: "Combien de vehicuels l\'Alliance a-t-elle vendus en 2018 ?"\n    lang: fr\n'
+    path.write_text(path.read_text(encoding="utf-8") + listed, encoding="utf-8")
+    engine = Engine(Snapshot.load(knowledge_copy))
+    reply = engine.ask("Combien de véhicules l'Alliance a-t-elle vendus en 2018 ?")
+    assert reply.answered and reply.fact.id == "sales-2018"
+    assert not engine.ask("Combien de vehicuels l'Alliance a-t-elle vendus en 2018 ?").answered  # the listed one
+
+
+def test_a_broken_list_is_reported_once_as_broken(knowledge_copy):
+    (knowledge_copy / "out_of_scope.yaml").write_text(
+        "questions:\n  - q: [not, text]\n    lang: fr\n", encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        Loader(knowledge_copy).load()
+    assert [p.file for p in caught.value.problems] == ["out_of_scope.yaml"]

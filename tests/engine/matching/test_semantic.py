@@ -77,3 +77,12 @@ def test_large_bases_search_through_centroids(monkeypatch):
     ]
     indices, questions, _ = FactVectors(blocks, 2).similarities(np.array([1, 0], np.float32))
     assert list(indices) == [0] and np.allclose(questions, [1.0])
+
+
+def test_a_large_base_keeps_half_precision_even_from_single_precision_blocks(monkeypatch):
+    import engine.matching.semantic as semantic
+
+    monkeypatch.setattr(semantic, "EXACT_ROWS", 0)
+    blocks = [FactTexts(np.ones((2, 2), np.float32), np.ones((1, 2), np.float32)) for _ in range(3)]
+    vectors = FactVectors(blocks, 2)
+    assert all(b.questions.dtype == np.float16 for b in vectors.blocks())
