@@ -153,7 +153,7 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
             out.write(f"calibration on holdout ({row.knowledge}): {format_reliability(row.report)}\n")
     out.write(
         "fit: the decision was fitted on the set, and its out-of-scope questions are in out_of_scope.yaml "
-        "(in-sample). held out: never fitted on, never read for tuning. "
+        "(in-sample). held out: never fitted on, its misses never read for tuning. "
         "Misses of one set: `python bot.py eval --questions knowledge/eval/FILE`.\n"
     )
     return 0
