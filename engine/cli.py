@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.evaluation import compare, evaluate, format_reliability, format_table, snapshots
+from engine.evaluation import compare, evaluate, format_reliability, format_table
 from engine.loader import KnowledgeError, Loader
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.render import render_text, reply_json
@@ -145,7 +145,7 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
     if not sets:
         print("error: there are no evaluation questions to measure", file=sys.stderr)
         return 2
-    cuts = (None, 3) if per_fact is None else (per_fact,)
+    cuts = (None, THIN_QUESTIONS) if per_fact is None else (per_fact,)
     rows = compare(kb, sets, cuts)
     out.write(format_table(rows, held_out=[n.removesuffix(".yaml") for n in EVAL_SETS if n not in FIT_SETS]) + "\n")
     for row in rows:
@@ -171,7 +171,7 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
     if matchers[0].embedder is None:
         print("error: the embedding model is not installed (pip install -r requirements.txt)", file=sys.stderr)
         return 2
-    result = fit(matchers, questions)  # the matchers are thrown away after: fitting marks them
+    result = fit(matchers, questions)
     (root / DECISION_FILE).write_text(to_yaml(result.model, "python bot.py calibrate"), encoding="utf-8")
     m = result.model
     out.write(
@@ -186,7 +186,7 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
 def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per_fact: int | None = None) -> int:
     questions = None
     if per_fact:
-        snapshot = snapshots(engine.snapshot.kb, per_fact)["learned"]
+        snapshot = Snapshot.build(cut_questions(engine.snapshot.kb, per_fact))
         engine = Engine(snapshot, answer_threshold=engine.answer_threshold, suggest_threshold=engine.suggest_threshold)
     if questions_file:
         kb = engine.snapshot.kb

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.matching.calibrate import cut_questions, reliability
+from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, reliability
 from engine.model import EvalQuestion, KnowledgeBase
 
 
@@ -112,7 +112,9 @@ def snapshots(kb: KnowledgeBase, per_fact: int | None = None) -> dict[str, Snaps
 
 
 def compare(
-    kb: KnowledgeBase, sets: Mapping[str, Sequence[EvalQuestion]], per_fact: Sequence[int | None] = (None, 3)
+    kb: KnowledgeBase,
+    sets: Mapping[str, Sequence[EvalQuestion]],
+    per_fact: Sequence[int | None] = (None, THIN_QUESTIONS),
 ) -> list[Row]:
     """Every question set, under the whole knowledge and thin facts, by both engines."""
     rows = []

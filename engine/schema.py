@@ -25,6 +25,7 @@ _ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _FACT_FIELDS = {"id", "topic", "source", "quote", "questions", "answer", "keywords", "mentions"}
 _SOURCE_FIELDS = {"id", "title", "date", "lang", "outlet", "file"}
 DECISION_FILE = "decision.yaml"
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 _LEXICON_FIELDS = ("stopwords", "question_words", "synonyms", "entities", "smalltalk", "language_markers")
 
 
@@ -331,26 +332,20 @@ def load_decision(root: Path, problems: list[Problem]) -> DecisionModel | None:
         return None
 
 
-OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
-
-
 def load_out_of_scope(root: Path, problems: list[Problem]) -> tuple[tuple[str, int | None], ...]:
     """Questions the article does not answer (optional file), with their lines: the decision abstains near them."""
     data = _read(root, OUT_OF_SCOPE_FILE, problems, required=False)
     if data is None:
         return ()
     report = Report(problems, OUT_OF_SCOPE_FILE)
-    found = []
+    first: dict[str, tuple[str, int | None]] = {}  # a question listed twice is reported at its first line
     for node in items(data, "questions", report):
         q = _text(node, "q", report)
         lang = _text(node, "lang", report)
         if lang and lang not in LANGS:
             report.add(line_of(node, "lang"), f"lang must be one of {', '.join(LANGS)}")
         elif q:
-            found.append((q, line_of(node, "q")))
-    first: dict[str, tuple[str, int | None]] = {}
-    for q, line in found:
-        first.setdefault(q, (q, line))
+            first.setdefault(q, (q, line_of(node, "q")))
     return tuple(first.values())
 
 

@@ -94,13 +94,11 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int =
 
 def _top(rows: Rows, probability: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group: the best candidate's probability, whether it is right, whether the question is in scope."""
-    groups = np.unique(rows.group)
-    best_p, right, scope = np.zeros(len(groups)), np.zeros(len(groups), bool), np.zeros(len(groups), bool)
-    for k, g in enumerate(groups):
-        members = np.flatnonzero(rows.group == g)
-        top = members[np.argmax(probability[members])]
-        best_p[k], right[k], scope[k] = probability[top], rows.y[top] == 1, rows.in_scope[top]
-    return best_p, right, scope
+    order = np.lexsort((-probability, rows.group))  # by group, then most probable first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = rows.group[order][1:] != rows.group[order][:-1]
+    top = order[first]
+    return probability[top], rows.y[top] == 1, rows.in_scope[top]
 
 
 def choose_threshold(best_p: np.ndarray, right: np.ndarray, scope: np.ndarray, precision: float) -> float:
@@ -109,15 +107,20 @@ def choose_threshold(best_p: np.ndarray, right: np.ndarray, scope: np.ndarray, p
     Ties go to the higher threshold (the more careful one).
     """
     best, chosen = -1.0, 0.95
-    in_scope, out = max(int(scope.sum()), 1), max(int((~scope).sum()), 1)
     for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
         answered = best_p >= t
         if not answered.any() or right[answered].mean() < precision:
             continue
-        value = (answered & right & scope).sum() / in_scope + (~answered & ~scope).sum() / out
+        value = sum(_accuracy_abstention(answered, right, scope))
         if value >= best:
             best, chosen = value, float(t)
     return chosen
+
+
+def _accuracy_abstention(answered: np.ndarray, right: np.ndarray, scope: np.ndarray) -> tuple[float, float]:
+    """In-scope questions answered right, out-of-scope ones not answered: each as a share."""
+    in_scope, out = max(int(scope.sum()), 1), max(int((~scope).sum()), 1)
+    return float((answered & right & scope).sum() / in_scope), float((~answered & ~scope).sum() / out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +145,10 @@ def fit(matchers: Sequence, questions: Sequence[EvalQuestion], folds: int = FOLD
     suggest = round(max(0.05, answer * SUGGEST_PRECISION), 2)
     answered = best_p >= answer
     weights, bias = fit_logistic(rows.x[rows.real], rows.y[rows.real])
+    accuracy, abstention = _accuracy_abstention(answered, right, scope)
     measured = {
-        "cv_in_scope_accuracy": float((answered & right & scope).sum() / max(scope.sum(), 1)),
-        "cv_abstention": float((~answered & ~scope).sum() / max((~scope).sum(), 1)),
+        "cv_in_scope_accuracy": accuracy,
+        "cv_abstention": abstention,
         "cv_precision": float(right[answered].mean()) if answered.any() else 0.0,
         "questions": float(len(questions)),
         "rows": float(len(rows.y)),

@@ -42,16 +42,14 @@ class FactEntry:
     mentions: frozenset[str] = frozenset()
 
 
-#: How a yes/no answer starts, folded.
-_YES_NO = ("oui", "non", "pas encore", "yes", "no", "not yet")
+#: How a yes/no answer starts, folded into words.
+_YES_NO = tuple(start.split() for start in ("oui", "non", "pas encore", "yes", "no", "not yet"))
 
 
 def answers_yes_no(fact: Fact) -> bool:
     """Whether every answer of the fact opens with yes, no or not yet."""
     found = [tokenize(a)[:2] for a in fact.answer.values()]
-    return bool(found) and all(
-        any(words[: len(start.split())] == start.split() for start in _YES_NO) for words in found
-    )
+    return bool(found) and all(any(words[: len(start)] == start for start in _YES_NO) for words in found)
 
 
 def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 
 from engine.lexicon import Analysis
 from engine.matching.index import FactEntry, Index
+from engine.matching.spelling import REAL_WORD_ZIPF
 
 #: At most this many facts get a full score for one question (the best by their upper bound).
 MAX_SCORED = 40
@@ -43,8 +44,6 @@ ANSWER_ENTITY_PENALTY = 0.85
 SURFACE_WEIGHT = 0.2
 #: Share of weight a word found only in a fact's answer (not its questions) counts for.
 ANSWER_WORD_SHARE = 0.5
-#: Words at least this common (Zipf) in French or English are real words.
-REAL_WORD_ZIPF = 3.0
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
 NON_WORD_SHARE = 0.6
 #: The least an unknown word weighs, as a share of the rarest word's weight.

@@ -235,9 +235,6 @@ class Matcher:
         """Whether answers are decided by the fitted model (else by the lexical score alone)."""
         return self.decision is not None
 
-    def correct(self, word: str) -> str:
-        return self.speller.correct(word)
-
     def words(self, text: str) -> list[str]:
         """The question's words, folded and with misspellings corrected."""
         return [self.speller.correct(w) for w in self.lexicon.split(text)]
@@ -280,16 +277,14 @@ class Matcher:
         weighed = self.lexical.weigh(analysis)
         lexical = dict(self.lexical.rank(weighed, LEXICAL_CANDIDATES))
         question = self.embedder.encode_bags((analysis.words, analysis.tokens), self._weight)
+        searched = [vectors.similarities(vector) for vectors, vector in zip(self.vectors, question, strict=True)]
+        picked = [self._best(*found) for found in searched]
+        ids = list(dict.fromkeys([*lexical, *(i for view in picked for i in view)]))
+        # Every candidate, whichever signal or view found it, gets its similarity in each view.
         views = [
-            self._semantic(vectors, vector, lexical) for vectors, vector in zip(self.vectors, question, strict=True)
+            self._similarities(vectors, vector, found, ids)
+            for vectors, vector, found in zip(self.vectors, question, searched, strict=True)
         ]
-        ids = list(dict.fromkeys([*lexical, *(i for view in views for i in view)]))
-        # A fact one view picked and another did not gets its similarity in that view too.
-        for vectors, vector, view in zip(self.vectors, question, views, strict=True):
-            rest = [i for i in ids if i not in view]
-            if rest:
-                q, c = vectors.similarities_for(vector, [self._position[i] for i in rest])
-                view.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
         lexical.update(self.lexical.signals(weighed, [i for i in ids if i not in lexical]))
         signals = {
             i: Signals(
@@ -311,27 +306,28 @@ class Matcher:
             for i, signal in signals.items()
         ]
 
-    def _semantic(self, vectors: FactVectors, vector: np.ndarray, lexical: dict) -> dict[str, tuple[float, float]]:
-        """The best facts in one view, plus the lexical candidates' own similarities in it."""
-        indices, sem_q, sem_c = vectors.similarities(vector)
-        if not len(indices):
-            return {}
-        best = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
-        semantic = {self._order[indices[n]]: (float(sem_q[n]), float(sem_c[n])) for n in best}
+    def _best(self, indices: np.ndarray, sem_q: np.ndarray, sem_c: np.ndarray) -> list[str]:
+        """The facts most alike in meaning in one view, best first."""
+        order = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
+        return [self._order[indices[n]] for n in order]
+
+    def _similarities(
+        self, vectors: FactVectors, vector: np.ndarray, found: tuple[np.ndarray, ...], ids: list[str]
+    ) -> dict[str, tuple[float, float]]:
+        """Each candidate's (question, context) cosines in one view: from the search, else computed."""
+        indices, sem_q, sem_c = found
         by_index = {int(i): n for n, i in enumerate(indices)}
-        rest = []
-        for fact_id in lexical:
-            if fact_id in semantic:
-                continue
+        result, rest = {}, []
+        for fact_id in ids:
             n = by_index.get(self._position[fact_id])
             if n is None:
                 rest.append(fact_id)
             else:
-                semantic[fact_id] = (float(sem_q[n]), float(sem_c[n]))
+                result[fact_id] = (float(sem_q[n]), float(sem_c[n]))
         if rest:
             q, c = vectors.similarities_for(vector, [self._position[i] for i in rest])
-            semantic.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
-        return semantic
+            result.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
+        return result
 
     def _year_state(self, entry: FactEntry) -> tuple[bool, bool]:
         years = {e for e in entry.entities if e.isdigit()}

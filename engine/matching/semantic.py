@@ -91,9 +91,6 @@ class Embedder:
         encodings = self._tokenizer.encode_batch([fold(t) for t in texts], add_special_tokens=False)
         return self._pool([e.ids for e in encodings], out)
 
-    def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
-
     def _word_rows(self, words: Sequence[str], remember: bool) -> np.ndarray:
         """Each word's unit vector (mean of its tokens).
 
@@ -128,24 +125,23 @@ class Embedder:
         if not flat:
             return out
         rows = self._word_rows(flat, remember) * np.fromiter((weight(w) for w in flat), np.float32, len(flat))[:, None]
-        lengths = np.fromiter((len(b) for b in bags), dtype=np.int64, count=len(bags))
-        present = lengths > 0
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
-        sums = np.add.reduceat(rows, starts, axis=0)
-        out[present] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-        return out
+        return _unit_sums(rows, [len(b) for b in bags], out)
 
     def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
         """Fill `out` with the normalised mean of each row's token embeddings (rows without tokens stay zero)."""
-        lengths = np.fromiter((len(ids) for ids in token_ids), dtype=np.int64, count=len(token_ids))
-        present = lengths > 0
-        if not present.any():
-            return out
-        ids = np.fromiter((i for row in token_ids for i in row), dtype=np.int64, count=int(lengths.sum()))
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
-        sums = np.add.reduceat(self._table[ids], starts, axis=0)
+        ids = np.fromiter((i for row in token_ids for i in row), dtype=np.int64)
+        return _unit_sums(self._table[ids], [len(row) for row in token_ids], out)
+
+
+def _unit_sums(rows: np.ndarray, lengths: Sequence[int], out: np.ndarray) -> np.ndarray:
+    """Fill `out` with the unit-length sum of each run of `rows` (runs of the given lengths; empty runs stay zero)."""
+    sizes = np.asarray(lengths, dtype=np.int64)
+    present = sizes > 0
+    if present.any():
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[present]
+        sums = np.add.reduceat(rows, starts, axis=0)
         out[present] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-        return out
+    return out
 
 
 def informativeness(zipf: float) -> float:

@@ -20,10 +20,12 @@ def test_every_candidate_has_a_full_feature_vector(snapshot):
 
 
 def test_meaning_finds_a_fact_its_words_do_not(snapshot):
-    """No question variant of the fact says 'travaille pour': the semantic signal still reaches it."""
+    """No fact holds the word "fraudster": the lexical signal has nothing, the semantic one finds the charges."""
     m = snapshot.matcher
-    ids = [fact.id for fact, _ in m.candidates(m.analyse("Uchida travaille pour quelle entreprise ?"))]
-    assert "leader-uchida" in ids
+    analysis = m.analyse("fraudster")
+    assert m.lexical.rank(m.lexical.weigh(analysis), 8) == []
+    ranked = m.rank(analysis, 2)
+    assert ranked and ranked[0].fact.id == "ghosn-charges" and ranked[0].score > ranked[1].score
 
 
 def test_a_stale_fact_loses_to_the_latest_one_for_now_questions(snapshot):
