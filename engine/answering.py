@@ -7,9 +7,14 @@ question is answered from one whole set, old or new, and a failed load changes n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
+from engine.conversation import Conversations
+from engine.followup import Turn, referent_of, resolve
+from engine.lexicon import Analysis
 from engine.loader import Loader
 from engine.matching.matcher import Candidate, Matcher
 from engine.messages import message
@@ -28,12 +33,20 @@ class Suggestion:
     score: int
 
 
+ReplyKind = Literal["answer", "unsure", "unknown", "smalltalk", "empty"]
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the engine says to one question; front ends only render it."""
+    """What the engine says to one question; front ends only render it.
+
+    `question` is what the member typed; `understood` is the whole question a follow-up
+    was read as ("qui preside renault" for "et renault ?"), None when read alone. `turn`
+    is what the next question of the same conversation may lean on.
+    """
 
     question: str
-    kind: str  # "answer", "unsure", "unknown", "smalltalk" or "empty"
+    kind: ReplyKind
     lang: str
     text: str
     score: int = 0
@@ -41,6 +54,8 @@ class Reply:
     source: Source | None = None
     suggestions: tuple[Suggestion, ...] = ()
     smalltalk: str | None = None
+    understood: str | None = None
+    turn: Turn | None = field(default=None, repr=False, compare=False)
 
     @property
     def answered(self) -> bool:
@@ -129,42 +144,77 @@ class Engine:
         kb = (snapshot or self._snapshot).kb
         return ", ".join(topic.labels.get(lang, topic.id) for topic in kb.topics)
 
-    def ask(self, question: str, snapshot: Snapshot | None = None) -> Reply:
-        """Answer one question; never raises on any text."""
+    def ask(self, question: str, snapshot: Snapshot | None = None, *, previous: Turn | None = None) -> Reply:
+        """Answer one question, read as a follow-up of `previous` when it is a fragment; never raises."""
         snap = snapshot or self._snapshot
         matcher = snap.matcher
         words = matcher.words(question)
-        lang = matcher.language.guess(question, words)
+        fr, en = matcher.language.evidence(question, words)
+        lang = previous.lang if previous is not None and fr == en == 0 else ("en" if en > fr else "fr")
         small = snap.kb.lexicon.smalltalk_kind(words)
         if small:
             text = message(lang, small, topics=self.topics_line(lang, snap))
             return Reply(question, "smalltalk", lang, text, smalltalk=small)
         analysis = matcher.analyse(question, words)
-        if not analysis.tokens:
-            return Reply(question, "empty", lang, message(lang, "empty"))
+        reading = resolve(previous, words, analysis, snap.kb.lexicon) if previous is not None else None
+        if reading is None:
+            if not analysis.tokens:
+                return Reply(question, "empty", lang, message(lang, "empty"))
+            return self._decide(snap, question, analysis, lang)
+        understood = " ".join(reading.words)
+        reply = self._decide(snap, understood, matcher.analyse(understood, list(reading.words)), lang)
+        reply = replace(reply, question=question, understood=understood)
+        if not reading.sure and reply.kind == "unknown":
+            # A pronoun in a question of its own ("elle a été créée quand, l'alliance ?") may stand for nobody.
+            alone = self._decide(snap, question, analysis, lang)
+            if alone.answered:
+                return alone
+        return reply
+
+    def ask_in(self, conversations: Conversations, key: Hashable, question: str) -> Reply:
+        """Answer in the context of the conversation's previous question, and remember this one."""
+        reply = self.ask(question, previous=conversations.get(key))
+        if reply.turn is not None:
+            conversations.put(key, reply.turn)
+        return reply
+
+    def _decide(self, snap: Snapshot, question: str, analysis: Analysis, lang: str) -> Reply:
+        """The answer, the best guesses or "not covered" for an analysed question."""
+        matcher = snap.matcher
         # A question moderators listed as outside the article (out_of_scope.yaml) gets no answer.
         listed = matcher.learned and matcher.listed_out_of_scope(question)
         candidates = [] if listed else matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)
         answer_at, suggest_at = self.thresholds(snap)
         best = candidates[0] if candidates else None
+        lexicon = snap.kb.lexicon
         if best is not None and _percent(best) >= answer_at:
+            answer = best.fact.answer[lang]
+            referent = referent_of(analysis.words, tuple(lexicon.split(answer)), lexicon)
             return Reply(
                 question,
                 "answer",
                 lang,
-                best.fact.answer[lang],
+                answer,
                 score=_percent(best),
                 fact=best.fact,
                 source=snap.kb.sources[best.fact.source],
                 suggestions=self._suggest(candidates[1:], lang, suggest_at),
+                turn=Turn(analysis.words, referent, lang),
             )
+        turn = Turn(analysis.words, referent_of(analysis.words, (), lexicon), lang)
         suggestions = self._suggest(candidates, lang, suggest_at)
         if suggestions:
             return Reply(
-                question, "unsure", lang, message(lang, "unsure"), score=_percent(best), suggestions=suggestions
+                question,
+                "unsure",
+                lang,
+                message(lang, "unsure"),
+                score=_percent(best),
+                suggestions=suggestions,
+                turn=turn,
             )
         text = message(lang, "unknown", topics=self.topics_line(lang, snap))
-        return Reply(question, "unknown", lang, text, score=_percent(best))
+        return Reply(question, "unknown", lang, text, score=_percent(best), turn=turn)
 
     @staticmethod
     def _suggest(candidates: list[Candidate], lang: str, threshold: int) -> tuple[Suggestion, ...]:

@@ -28,6 +28,11 @@ class LanguageGuesser:
         self._freq_en = frequencies.get("en", {})
 
     def guess(self, text: str, words: Iterable[str]) -> str:
+        fr, en = self.evidence(text, words)
+        return "en" if en > fr else "fr"
+
+    def evidence(self, text: str, words: Iterable[str]) -> tuple[float, float]:
+        """The (French, English) votes; both 0 when the text tells nothing ("renault ?")."""
         fr = en = 0.0
         for word in words:
             in_fr, in_en = word in self._fr, word in self._en
@@ -44,4 +49,4 @@ class LanguageGuesser:
             fr += 1.5
         if "'" in fold(text) and any(w in ("l", "d", "qu", "j", "c", "n") for w in words):
             fr += 1
-        return "en" if en > fr else "fr"
+        return fr, en

@@ -58,6 +58,10 @@ class Lexicon:
     #: Words of open questions ("what", "comment"), and words asking for the latest state.
     open_words: frozenset[str] = frozenset()
     now: frozenset[tuple[str, ...]] = frozenset()
+    #: Follow-ups: entities that are people, phrases that open a fragment, words standing for a person.
+    people: frozenset[str] = frozenset()
+    follow_up_starts: frozenset[tuple[str, ...]] = frozenset()
+    pronouns: frozenset[tuple[str, ...]] = frozenset()
     #: Memo of `canonical`, filled as words are met (pure function of the word lists above).
     _canonical: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -75,6 +79,9 @@ class Lexicon:
         accented: Mapping[str, str] | None = None,
         open_words: Iterable[str] = (),
         now: Iterable[str] = (),
+        people: Iterable[str] = (),
+        follow_up_starts: Iterable[str] = (),
+        pronouns: Iterable[str] = (),
     ) -> Lexicon:
         phrases: dict[tuple[str, ...], str] = {}
         words: dict[str, str] = {}
@@ -112,6 +119,13 @@ class Lexicon:
         return cls(
             open_words=frozenset(t for w in open_words for t in _phrase(w)),
             now=frozenset(key for w in now if (key := _phrase(w))),
+            people=frozenset(
+                words.get(key[0], stem(key[0])) if len(key) == 1 else "_".join(key)
+                for w in people
+                if (key := _phrase(w))
+            ),
+            follow_up_starts=frozenset(key for w in follow_up_starts if (key := _phrase(w))),
+            pronouns=frozenset(key for w in pronouns if (key := _phrase(w))),
             kind_starts=MappingProxyType(kind_starts),
             phrase_starts=MappingProxyType(starts),
             accented=MappingProxyType({k.casefold(): v for k, v in (accented or {}).items()}),
@@ -167,28 +181,31 @@ class Lexicon:
         """Fold, tokenise, map phrases and synonyms to one form, and drop stop words."""
         if words is None:
             words = self.split(text)
-        tokens: list[str] = []
+        tokens = [token for _, _, token in self.spans(words) if token]
         entities: set[str] = set()
-        i, n = 0, len(words)
-        starts = self.phrase_starts
-        while i < n:
-            for size in range(min(starts.get(words[i], 0), n - i), 1, -1):
-                found = self.phrases.get(tuple(words[i : i + size]))
-                if found:
-                    if found not in self.stopwords:  # a phrase of filler ("tout le monde") counts for nothing
-                        tokens.append(found)
-                    i += size
-                    break
-            else:
-                found = self.canonical(words[i])
-                if found:
-                    tokens.append(found)
-                i += 1
         for token in tokens:
             if token in self.entities or _YEAR.fullmatch(token):
                 entities.add(token)
         unique = tuple(dict.fromkeys(tokens))
         return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
+
+    def spans(self, words: list[str] | tuple[str, ...]) -> list[tuple[int, int, str | None]]:
+        """Each token as (start, end, canonical form or None for a stop word): phrases first, then words."""
+        found: list[tuple[int, int, str | None]] = []
+        i, n = 0, len(words)
+        starts = self.phrase_starts
+        while i < n:
+            for size in range(min(starts.get(words[i], 0), n - i), 1, -1):
+                phrase = self.phrases.get(tuple(words[i : i + size]))
+                if phrase:
+                    # A phrase of filler ("tout le monde") counts for nothing.
+                    found.append((i, i + size, None if phrase in self.stopwords else phrase))
+                    i += size
+                    break
+            else:
+                found.append((i, i + 1, self.canonical(words[i])))
+                i += 1
+        return found
 
     def _holds(self, phrases: frozenset[tuple[str, ...]], words: tuple[str, ...] | list[str]) -> bool:
         return any(tuple(words[i : i + size]) in phrases for i in range(len(words)) for size in (1, 2, 3))

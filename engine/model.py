@@ -49,6 +49,17 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class Exchange:
+    """A question and its follow-up; each `expect` holds the facts that answer rightly (None: abstain)."""
+
+    first: str
+    first_expect: frozenset[str | None]
+    then: str
+    expect: frozenset[str | None]
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvalQuestion:
     """A question the moderators expect answered with `expect` (a fact id or None)."""
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.lexicon import Lexicon
 from engine.matching.decision import DecisionError, DecisionModel
-from engine.model import LANGS, EvalQuestion, Fact, Source, Topic
+from engine.model import LANGS, EvalQuestion, Exchange, Fact, Source, Topic
 from engine.textnorm import quote_form
 from engine.yamlfile import LineDict, LineList, YamlError, decode, read_limited, read_yaml
 
@@ -246,6 +246,9 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
         markers=data["language_markers"],
         open_words=_optional_words(data, "open_questions", report),
         now=_optional_words(data, "now", report),
+        people=_optional_words(data, "people", report),
+        follow_up_starts=_optional_words(data, "follow_up_starts", report),
+        pronouns=_optional_words(data, "pronouns", report),
     )
 
 
@@ -369,3 +372,39 @@ def load_eval(
         elif q and expect and lang:
             questions.append(EvalQuestion(q, None if expect == "none" else expect, lang))
     return questions
+
+
+#: The follow-up evaluation: two-turn exchanges (not replayed by reloads: `eval` scores them).
+FOLLOW_UPS_FILE = "eval/followups.yaml"
+
+
+def _expects(node: LineDict, key: str, report: Report, fact_ids: set[str]) -> frozenset[str | None] | None:
+    """A fact id, `none`, or a list of them: every answer accepted as right."""
+    value = node.get(key)
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        report.add(line_of(node, key), f"field '{key}' must be a fact id, none, or a list of them")
+        return None
+    unknown = [v for v in values if v != "none" and v not in fact_ids]
+    if unknown:
+        report.add(line_of(node, key), f"expects unknown fact '{unknown[0]}'")
+        return None
+    return frozenset(None if v == "none" else v for v in values)
+
+
+def load_exchanges(root: Path, problems: list[Problem], fact_ids: set[str]) -> list[Exchange]:
+    """The two-turn exchanges of eval/followups.yaml (none when the file is absent)."""
+    data = _read(root, FOLLOW_UPS_FILE, problems, required=False)
+    if data is None:
+        return []
+    report = Report(problems, FOLLOW_UPS_FILE)
+    exchanges = []
+    for node in items(data, "exchanges", report):
+        first, then, lang = (_text(node, key, report) for key in ("first", "then", "lang"))
+        first_expect = _expects(node, "first_expect", report, fact_ids)
+        expect = _expects(node, "expect", report, fact_ids)
+        if lang and lang not in LANGS:
+            report.add(line_of(node, "lang"), f"lang must be one of {', '.join(LANGS)}")
+        elif first and then and lang and first_expect is not None and expect is not None:
+            exchanges.append(Exchange(first, first_expect, then, expect, lang))
+    return exchanges
