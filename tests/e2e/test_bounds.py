@@ -25,7 +25,7 @@ def long_question(seed: int) -> str:
     """A real question padded to 4,000 characters with distinct junk words, each one worth a typo search."""
     rng = random.Random(seed)
     words = [ANSWERED_EN]
-    while sum(len(w) + 1 for w in words) < LONGEST:
+    while sum(len(w) + 1 for w in words) <= LONGEST:
         words.append("".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(rng.randint(5, 9))))
     return " ".join(words)[:LONGEST]
 
