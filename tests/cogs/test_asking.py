@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import discord
 import pytest
@@ -224,6 +225,25 @@ async def test_a_member_over_the_cooldown_costs_no_engine_call(bot):
         await cog.on_message(MockMessage(guild=None, channel=MockDMChannel(), author=author, content=QUESTION))
     await cog.ask.callback(cog, MockInteraction(user=author), QUESTION)
     assert asked == [QUESTION, QUESTION]
+
+
+async def test_a_question_past_its_time_budget_gets_an_apology(bot, monkeypatch, caplog):
+    """The engine bounds its own work; should a question still take too long, its asker is not left waiting."""
+    monkeypatch.setattr("cogs.asking.ASK_BUDGET", 0.05)
+    release = threading.Event()
+    bot.engine.ask = lambda question, *args: release.wait(10)
+    cog = Asking(bot)
+    message = MockMessage(guild=None, channel=MockDMChannel(), content=QUESTION)
+    interaction = MockInteraction()
+    try:
+        await cog.on_message(message)
+        await cog.ask.callback(cog, interaction, "Who runs Nissan?")
+    finally:
+        release.set()
+    assert sent(message)["content"].startswith("Désolé")
+    args, kwargs = interaction.response.send_message.await_args
+    assert args[0].startswith("Sorry") and kwargs["ephemeral"] is True
+    assert caplog.text.count("took over 0.05s") == 2
 
 
 def test_question_text_is_the_same_for_messages_and_slash_commands():
