@@ -2,8 +2,8 @@
 
 The engine decides what to say; this cog decides when to speak, turns the reply into an
 embed with buttons, keeps floods out and writes the journal after the reply is sent. The
-cooldown is checked before the engine is asked, and the engine answers in worker threads,
-so a member flooding the bot costs neither answers nor the event loop's time.
+cooldown is checked before the engine is asked, and the engine answers long questions in
+a worker thread, so a member flooding the bot costs neither answers nor the event loop's time.
 """
 
 from __future__ import annotations
@@ -39,11 +39,15 @@ NO_MENTIONS = discord.AllowedMentions.none()
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 #: Message types that carry something a member wrote (not joins, pins, boosts…).
 _WRITTEN = (discord.MessageType.default, discord.MessageType.reply)
-#: Worker threads the engine answers in, off the event loop (the matcher holds the GIL most of the time:
-#: more threads would not answer faster, and a reload or the journal keep the default executor).
-ENGINE_THREADS = 2
-#: Seconds a question may take, queue included, before its asker gets an apology instead (an interaction
-#: must be answered within 3 s); the engine bounds its own work far below this.
+#: Questions longer than this (in characters) are answered in a worker thread, off the event loop. Shorter
+#: ones (every evaluation question: 126 at most) take a few milliseconds and are answered on the loop: a
+#: thread holding the GIL would make the loop wait for it at every socket read, a burst of short
+#: questions (and a reload beside them) would then answer slower than inline.
+LONG_QUESTION = 200
+#: One worker thread for long questions: the matcher holds the GIL, a second would not answer faster.
+ENGINE_THREADS = 1
+#: Seconds a long question may take, queue included, before its asker gets an apology instead (an
+#: interaction must be answered within 3 s); the engine bounds its own work far below this.
 ASK_BUDGET = 2.0
 
 
@@ -140,8 +144,10 @@ class Asking(commands.Cog):
         return self.limiter.hit(user_id)
 
     async def think(self, question: str) -> Reply | None:
-        """The engine's reply, worked out in a worker thread so the event loop keeps serving everyone else;
-        None when it took longer than ASK_BUDGET (logged)."""
+        """The engine's reply; a long question's is worked out in a worker thread so the event loop keeps
+        serving everyone else, and is None when it took longer than ASK_BUDGET (logged)."""
+        if len(question) <= LONG_QUESTION:
+            return self.bot.engine.ask(question)
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(

@@ -230,6 +230,7 @@ async def test_a_member_over_the_cooldown_costs_no_engine_call(bot):
 async def test_a_question_past_its_time_budget_gets_an_apology(bot, monkeypatch, caplog):
     """The engine bounds its own work; should a question still take too long, its asker is not left waiting."""
     monkeypatch.setattr("cogs.asking.ASK_BUDGET", 0.05)
+    monkeypatch.setattr("cogs.asking.LONG_QUESTION", 0)  # every question goes to the worker thread
     release = threading.Event()
     bot.engine.ask = lambda question, *args: release.wait(10)
     cog = Asking(bot)

@@ -18,7 +18,7 @@ async def test_a_token_of_the_wrong_shape_is_one_line_refused_before_connecting(
     """A DEL byte used to surface as aiohttp's ValueError traceback once the Authorization header was built."""
     env = {"DISCORD_TOKEN": token, "LOG_LEVEL": "DEBUG", "KNOWLEDGE_DIR": str(knowledge_copy)}
     async with bot_process(fake_discord, env | {"JOURNAL_PATH": str(journal_path)}) as bot:
-        code = await bot.exit_code()
+        code = await bot.exit_code(timeout=60)  # a generous bound for a loaded machine: it takes seconds
 
     assert code == 1
     (line,) = bot.stderr.strip().splitlines()
@@ -31,7 +31,7 @@ async def test_a_refused_token_logs_no_voice_warning(fake_discord: FakeDiscord, 
     """The bot uses no voice: discord.py's PyNaCl and davey warnings are not the first thing a new user reads."""
     env = {"DISCORD_TOKEN": SECRET, "KNOWLEDGE_DIR": str(knowledge_copy), "JOURNAL_PATH": str(journal_path)}
     async with bot_process(fake_discord, env) as bot:
-        code = await bot.exit_code()
+        code = await bot.exit_code(timeout=60)  # a generous bound for a loaded machine: it takes seconds
 
     assert code == 1 and "error: Discord refused DISCORD_TOKEN (invalid token)." in bot.stderr
     assert "logging in using static token" in bot.stderr  # discord.py's log was on
