@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,29 @@ log = logging.getLogger("alliance.bot")
 EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync")
 #: Seconds `close` lets the replies under way finish (and be journaled) before the connection goes.
 DRAIN_SECONDS = 5.0
+#: A Discord token's shape: base64url segments joined by dots. Anything else could never log in, and a
+#: control character or a space would fail deep in aiohttp, with a traceback, when the header is built.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
+
+
+def token_problem(token: str) -> str | None:
+    """Why `token` cannot be a bot token (never quoting it), or None when it has the right shape."""
+    if not token:
+        return "DISCORD_TOKEN is not set. Copy .env.example to .env and put the bot's token there."
+    if TOKEN_SHAPE.fullmatch(token):
+        return None
+    return (
+        f"DISCORD_TOKEN is not a Discord token ({len(token)} characters; a token holds up to 256 letters, digits, "
+        "'-', '_' and '.', no space, quote or control character). Copy it again from the Developer Portal "
+        "(your application > Bot > Reset Token) into .env."
+    )
+
+
+def silence_voice_warnings() -> None:
+    """The bot never joins a voice channel: discord.py's start-up warnings that PyNaCl and davey (voice
+    libraries) are missing would only alarm whoever reads the log."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -55,6 +79,7 @@ class AllianceBotBase(commands.bot.BotBase):
         extensions: Iterable[str] = EXTENSIONS,
         **options: Any,
     ) -> None:
+        silence_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned_or(settings.prefix),
             intents=intents_for(settings),
@@ -217,8 +242,9 @@ async def serve(settings: Settings, **kwargs: Any) -> int:
 
 def run_discord(settings: Settings) -> int:
     """Connect to Discord with the settings; returns the process exit status."""
-    if not settings.token:
-        return _fail("DISCORD_TOKEN is not set. Copy .env.example to .env and put the bot's token there.")
+    problem = token_problem(settings.token)
+    if problem:
+        return _fail(problem)
     configure_logging(settings.log_level)
     try:
         return asyncio.run(serve(settings))

@@ -3,7 +3,8 @@
 Each knowledge size is measured in a fresh process pinned to one core (`python -m
 bench.measure size ...`, which prints one JSON object), so sizes do not pollute each
 other's memory or caches. In that process: load (parse and validate, then index), time
-every evaluation question through `Engine.ask` over several passes, read the peak RSS,
+every evaluation question through `Engine.ask` over several passes (at 1x, also the worst
+4,000-character questions, see long_questions.py), read the peak RSS,
 reload (a second `Snapshot.load` swapped in, as `/facts reload` does) and read the peak
 again, then time the naive baseline on the same questions (a fixed sample when the
 whole set would not fit the time budget).
@@ -240,6 +241,10 @@ def measure_size(run: SizeRun) -> dict:
     result["engine"] = timings(passes, wall, len(questions))
     report = EvalReport(tuple(Outcome(case, reply) for case, reply in zip(cases, replies, strict=True)))
     result["quality"] = {"accuracy": report.accuracy, "abstention": report.abstention, "language": report.language}
+    if run.scale == 1:
+        from bench import long_questions
+
+        result["long"] = long_questions.measure(engine)
     result["rss_mb"] = rss_mb()
 
     gc.collect()

@@ -63,6 +63,12 @@ def notes(rows: list[dict], budget_s: float, failed: list[str]) -> list[str]:
         "served snapshot (both alive at once, as during `/facts reload`).",
     ]
     for row in rows:
+        if "long" in row:
+            kinds = ", ".join(f"{kind} {ms:.1f}" for kind, ms in row["long"]["by_kind_ms"].items())
+            lines.append(
+                f"{row['scale']}x, questions of 4,000 characters (bench/long_questions.py; the slowest of "
+                f"{row['long']['repeats']} asks, the memo of corrections emptied each time), in ms: {kinds}."
+            )
         if row["naive"]["sampled"]:
             lines.append(
                 f"{row['scale']}x: the naive baseline was timed on a fixed, evenly spread sample of "

@@ -1,14 +1,18 @@
 """Members asking: mentions, DMs, answer channels and `/ask`; `/topics` (or `/help`) lists what the bot knows.
 
 The engine decides what to say; this cog decides when to speak, turns the reply into an
-embed with buttons, keeps floods out and writes the journal after the reply is sent.
+embed with buttons, keeps floods out and writes the journal after the reply is sent. The
+cooldown is checked before the engine is asked, and the engine answers long questions in
+a worker thread, so a member flooding the bot costs neither answers nor the event loop's time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +27,8 @@ from cogs.views import FeedbackView, ReplyView, SuggestionView
 from engine.answering import Reply
 from engine.completion import complete_question
 from engine.flood import RateLimiter, SeenIds
-from engine.triggers import worth_answering_unasked
+from engine.textnorm import clean
+from engine.triggers import looks_like_question, worth_answering_unasked
 
 if TYPE_CHECKING:
     from bot import AllianceBot
@@ -34,11 +39,27 @@ NO_MENTIONS = discord.AllowedMentions.none()
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 #: Message types that carry something a member wrote (not joins, pins, boosts…).
 _WRITTEN = (discord.MessageType.default, discord.MessageType.reply)
+#: Questions longer than this (in characters) are answered in a worker thread, off the event loop. Shorter
+#: ones (every evaluation question: 126 at most) take a few milliseconds and are answered on the loop: a
+#: thread holding the GIL would make the loop wait for it at every socket read, a burst of short
+#: questions (and a reload beside them) would then answer slower than inline.
+LONG_QUESTION = 200
+#: One worker thread for long questions: the matcher holds the GIL, a second would not answer faster.
+ENGINE_THREADS = 1
+#: Seconds a long question may take, queue included, before its asker gets an apology instead (an
+#: interaction must be answered within 3 s); the engine bounds its own work far below this.
+ASK_BUDGET = 2.0
 
 
 def strip_mentions(content: str) -> str:
     """The message without user, role, channel and @everyone/@here mentions (the bot's included)."""
     return " ".join(_MENTION.sub(" ", content).split())
+
+
+def question_text(raw: str) -> str:
+    """What the engine is asked, from a message or from `/ask` alike: unpaired surrogates replaced, mentions
+    removed (`@everyone` would count as an unknown word and turn an answer into "did you mean")."""
+    return strip_mentions(clean(raw))
 
 
 @dataclass(slots=True)
@@ -62,6 +83,10 @@ class Asking(commands.Cog):
         settings = bot.settings
         self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
         self.seen = SeenIds()
+        self._threads = ThreadPoolExecutor(ENGINE_THREADS, thread_name_prefix="alliance-ask")
+
+    async def cog_unload(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     # -- when to speak --------------------------------------------------------------------
 
@@ -118,6 +143,20 @@ class Asking(commands.Cog):
     def cooldown(self, user_id: int) -> float:
         return self.limiter.hit(user_id)
 
+    async def think(self, question: str) -> Reply | None:
+        """The engine's reply; a long question's is worked out in a worker thread so the event loop keeps
+        serving everyone else, and is None when it took longer than ASK_BUDGET (logged)."""
+        if len(question) <= LONG_QUESTION:
+            return self.bot.engine.ask(question)
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(self._threads, self.bot.engine.ask, question), ASK_BUDGET
+            )
+        except TimeoutError:
+            log.warning("a question of %d characters took over %ss: apologised instead", len(question), ASK_BUDGET)
+            return None
+
     # -- messages -------------------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -130,15 +169,22 @@ class Asking(commands.Cog):
         via = self.trigger(message)
         if via is None or self.is_command(message) or not self.seen.add(message.id):
             return
-        question = strip_mentions(message.content)
-        reply = self.bot.engine.ask(question)
-        if via == "channel" and not worth_answering_unasked(question, reply):
-            return
+        question = question_text(message.content)
+        if via == "channel" and not looks_like_question(question):
+            return  # chit-chat in an answer channel costs nothing
+        # The cooldown comes before the engine: a member over it costs no answer.
         author = message.author.id
         retry = self.cooldown(author)
         if retry:
             if self.limiter.should_warn(author):
-                await self._reply(message, Outgoing(content=text(reply.lang, "cooldown", seconds=math.ceil(retry))))
+                lang = self.bot.engine.language_of(question)
+                await self._reply(message, Outgoing(content=text(lang, "cooldown", seconds=math.ceil(retry))))
+            return
+        reply = await self.think(question)
+        if reply is None:
+            await self._reply(message, Outgoing(content=text(self.bot.engine.language_of(question), "error")))
+            return
+        if via == "channel" and not worth_answering_unasked(question, reply):
             return
         out = self.compose(reply, asker_id=author, ref=message.id)
         sent = await self._reply(message, out)
@@ -154,8 +200,12 @@ class Asking(commands.Cog):
         )
 
     async def _reply(self, message: discord.Message, out: Outgoing) -> discord.Message | None:
+        """A reply to `message`, or a plain message in its channel when it was deleted meanwhile."""
+        reference = message.to_reference(fail_if_not_exists=False)
         try:
-            return await message.reply(**out.kwargs(), mention_author=False, allowed_mentions=NO_MENTIONS)
+            return await message.channel.send(
+                **out.kwargs(), reference=reference, mention_author=False, allowed_mentions=NO_MENTIONS
+            )
         except discord.HTTPException as exc:
             log.warning("could not reply in channel %s: %s", message.channel.id, exc)
             return None
@@ -171,12 +221,18 @@ class Asking(commands.Cog):
 
     async def answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
         user = interaction.user
-        reply = self.bot.engine.ask(question)
+        question = question_text(question)
         retry = self.cooldown(user.id)
         if retry:
+            lang = self.bot.engine.language_of(question)
             await interaction.response.send_message(
-                text(reply.lang, "cooldown", seconds=math.ceil(retry)), ephemeral=True, allowed_mentions=NO_MENTIONS
+                text(lang, "cooldown", seconds=math.ceil(retry)), ephemeral=True, allowed_mentions=NO_MENTIONS
             )
+            return
+        reply = await self.think(question)
+        if reply is None:
+            lang = self.bot.engine.language_of(question)
+            await interaction.response.send_message(text(lang, "error"), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         out = self.compose(reply, asker_id=user.id, ref=interaction.id)
         await interaction.response.send_message(**out.kwargs(), allowed_mentions=NO_MENTIONS)
@@ -203,12 +259,27 @@ class Asking(commands.Cog):
     async def topics(self, ctx: commands.Context[Any]) -> None:
         """List what the bot knows, by topic, with example questions."""
         locale = ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None)
-        embed = topics_embed(self.bot.engine.snapshot.kb, lang_of(locale))
+        lang = lang_of(locale)
+        key = ("topics", ctx.author.id)
+        retry = self.limiter.hit(key)
+        if retry:
+            # A slash command must be answered (privately); a typed one gets one warning, then silence.
+            if ctx.interaction is not None or self.limiter.should_warn(key):
+                refusal = text(lang, "cooldown", seconds=math.ceil(retry))
+                await ctx.send(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        embed = topics_embed(self.bot.engine.snapshot.kb, lang)
         await ctx.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="help", description="What the bot knows, by topic")
     async def help(self, interaction: discord.Interaction) -> None:
-        embed = topics_embed(self.bot.engine.snapshot.kb, lang_of(interaction.locale))
+        lang = lang_of(interaction.locale)
+        retry = self.limiter.hit(("topics", interaction.user.id))
+        if retry:
+            refusal = text(lang, "cooldown", seconds=math.ceil(retry))
+            await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        embed = topics_embed(self.bot.engine.snapshot.kb, lang)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 

@@ -19,6 +19,7 @@ from engine.loader import Loader
 from engine.matching.matcher import Candidate, Matcher
 from engine.messages import message
 from engine.model import Fact, KnowledgeBase, Source
+from engine.textnorm import MAX_WORDS, clean
 
 #: Thresholds on the 0-100 lexical score, used when no fitted decision is loaded (and by the baseline).
 LEXICAL_ANSWER_THRESHOLD = 50
@@ -144,8 +145,17 @@ class Engine:
         kb = (snapshot or self._snapshot).kb
         return ", ".join(topic.labels.get(lang, topic.id) for topic in kb.topics)
 
+    def language_of(self, question: str) -> str:
+        """The reply language from the question's words as written, without typo correction.
+
+        Cheap enough to refuse a member over the cooldown in their language without answering them.
+        """
+        matcher = self._snapshot.matcher
+        return matcher.language.guess(question, matcher.lexicon.split(question)[:MAX_WORDS])
+
     def ask(self, question: str, snapshot: Snapshot | None = None, *, previous: Turn | None = None) -> Reply:
         """Answer one question, read as a follow-up of `previous` when it is a fragment; never raises."""
+        question = clean(question)
         snap = snapshot or self._snapshot
         matcher = snap.matcher
         words = matcher.words(question)

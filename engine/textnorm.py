@@ -29,6 +29,23 @@ _TOKEN = re.compile(r"\d+(?:_\d+)?|[^\W\d_]+")
 
 #: Longest text the engine looks at; longer messages are cut (Discord allows 2000, DMs 4000).
 MAX_CHARS = 4000
+#: Words of a question the matcher reads (the first ones): bounds the work of a long one (4,000
+#: characters hold 700 words). Evaluation questions have at most 24.
+MAX_WORDS = 100
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Text as it enters the bot, safe to store and send: surrogate pairs joined, unpaired ones replaced by U+FFFD.
+
+    A lone surrogate (JSON allows "\\ud800") cannot be encoded as UTF-8: SQLite, a terminal or an
+    HTTP body would fail on it much later, far from where it came in.
+    """
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _strip_accent(char: str) -> str:

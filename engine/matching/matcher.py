@@ -31,13 +31,15 @@ from engine.matching.semantic import (
 )
 from engine.matching.spelling import Speller
 from engine.model import Fact, KnowledgeBase
-from engine.textnorm import MAX_CHARS, tokenize
+from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
 
 log = logging.getLogger("alliance.matcher")
 
 #: Candidates taken from each signal before the decision weighs them.
 LEXICAL_CANDIDATES = 8
 SEMANTIC_CANDIDATES = 8
+#: Unknown capitalised words of one question looked at as names (each may cost a spelling search).
+MAX_NAMES = 12
 #: A capitalised word that does not start a sentence: a name, when the base does not know it.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
 #: The semantic views of a text: its words as written (corrected), and its lexicon concepts.
@@ -236,8 +238,8 @@ class Matcher:
         return self.decision is not None
 
     def words(self, text: str) -> list[str]:
-        """The question's words, folded and with misspellings corrected."""
-        return [self.speller.correct(w) for w in self.lexicon.split(text)]
+        """The question's first MAX_WORDS words, folded, misspellings corrected (at most MAX_CORRECTIONS searched)."""
+        return self.speller.correct_words(self.lexicon.split(text)[:MAX_WORDS])
 
     def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
         """The question's analysis: corrected words, plus capitalised names the base does not know.
@@ -248,12 +250,15 @@ class Matcher:
         if words is None:
             words = self.words(text)
         analysis = self.lexicon.analyse(text, words)
-        names = {
+        unknown = dict.fromkeys(
             token
             for word in _NAME.findall(text[:MAX_CHARS])
             for token in tokenize(word)
-            if token not in self._known_words and self.speller.correct(token) not in self._known_words
-        }
+            if token not in self._known_words
+        )
+        candidates = list(unknown)[:MAX_NAMES]
+        corrected = self.speller.correct_words(candidates)
+        names = {token for token, fixed in zip(candidates, corrected, strict=True) if fixed not in self._known_words}
         if names:
             analysis = replace(analysis, entities=analysis.entities | names)
         return analysis

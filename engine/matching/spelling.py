@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -15,6 +15,10 @@ from engine.lexicon import Lexicon
 REAL_WORD_ZIPF = 3.0
 #: Corrections memoised per speller (bounded: hostile input cannot grow it).
 MEMO = 4096
+#: Distinct misspelt-looking words of one question searched for a correction (the first met); the rest stay
+#: as written. Each search costs a rapidfuzz pass over the known words of a few lengths: this bounds a long
+#: question of junk words (4,000 characters hold 700 of them). Evaluation questions need at most 2.
+MAX_CORRECTIONS = 12
 
 
 def max_distance(word: str) -> int:
@@ -33,15 +37,41 @@ class Speller:
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
         self.correct = lru_cache(maxsize=MEMO)(self._correct)
+        #: Words searched for a correction so far (memo misses that needed a search): the work done.
+        self.searches = 0
 
-    def _correct(self, word: str) -> str:
-        """The known word closest to a misspelt one (OSA distance 1, or 2 for long words).
+    def searchable(self, word: str) -> bool:
+        """Whether `word` may be a typo, i.e. correcting it takes a search.
 
         "price" is not a typo of "prise": a word common in either language stays as it is.
         """
-        lexicon = self._lexicon
-        if word in self.known or len(word) < 4 or word.isdigit() or lexicon.zipf(word) >= REAL_WORD_ZIPF:
+        return not (word in self.known or len(word) < 4 or word.isdigit() or self._lexicon.zipf(word) >= REAL_WORD_ZIPF)
+
+    def correct_words(self, words: Sequence[str], budget: int = MAX_CORRECTIONS) -> list[str]:
+        """Each word corrected, searching for at most `budget` distinct words (the first met; later ones stay).
+
+        The budget depends on the words alone, not on what the memo holds, so a question gets the
+        same answer whatever was asked before it.
+        """
+        fixed: dict[str, str] = {}
+        corrected = []
+        for word in words:
+            found = fixed.get(word)
+            if found is None:
+                found = word
+                if budget > 0 and self.searchable(word):
+                    budget -= 1
+                    found = self.correct(word)
+                fixed[word] = found
+            corrected.append(found)
+        return corrected
+
+    def _correct(self, word: str) -> str:
+        """The known word closest to a misspelt one (OSA distance 1, or 2 for long words)."""
+        if not self.searchable(word):
             return word
+        self.searches += 1
+        lexicon = self._lexicon
         limit = max_distance(word)
         found: list[tuple[str, float, int]] = []
         for length in range(len(word) - limit, len(word) + limit + 1):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import discord
 import pytest
 
-from cogs.asking import Asking, strip_mentions
+from cogs.asking import Asking, question_text, strip_mentions
 from cogs.views import FeedbackView, SuggestionView
 from engine.answering import Engine
 from tests.cogs.conftest import ANSWER_CHANNEL
@@ -35,8 +36,8 @@ def cog(bot) -> Asking:
 
 def sent(message) -> dict:
     """The keyword arguments of the one reply sent to `message`."""
-    message.reply.assert_awaited_once()
-    return message.reply.await_args.kwargs
+    message.channel.send.assert_awaited_once()
+    return message.channel.send.await_args.kwargs
 
 
 def rows(journal) -> list[sqlite3.Row]:
@@ -70,7 +71,7 @@ async def test_mention_gets_an_answer_embed_without_ping(cog, bot):
     assert isinstance(view, FeedbackView)
     assert [b.label for b in view.children] == ["Utile", "Réponse fausse"]
     assert [str(b.emoji) for b in view.children] == ["👍", "👎"]
-    assert view.message is message.reply.return_value
+    assert view.message is message.channel.send.return_value
 
 
 async def test_english_question_gets_english_embed(cog):
@@ -104,7 +105,7 @@ async def test_guild_question_journal_row(cog, bot):
 async def test_ordinary_channel_without_mention_is_ignored(cog, bot):
     message = MockMessage(content=QUESTION)
     await cog.on_message(message)
-    message.reply.assert_not_awaited()
+    message.channel.send.assert_not_awaited()
     assert rows(bot.journal) == []
 
 
@@ -118,7 +119,7 @@ async def test_answer_channel_answers_questions(cog, text):
 async def test_answer_channel_threads_count(cog):
     message = MockMessage(content=QUESTION, channel=MockThread(parent_id=ANSWER_CHANNEL))
     await cog.on_message(message)
-    message.reply.assert_awaited_once()
+    message.channel.send.assert_awaited_once()
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,7 @@ async def test_answer_channel_threads_count(cog):
 async def test_answer_channel_ignores_chitchat(cog, bot, text):
     message = MockMessage(content=text, channel=MockTextChannel(id=ANSWER_CHANNEL))
     await cog.on_message(message)
-    message.reply.assert_not_awaited()
+    message.channel.send.assert_not_awaited()
     assert rows(bot.journal) == []
 
 
@@ -146,20 +147,20 @@ async def test_ignores_bots_and_itself(cog):
     itself = MockMessage(content=QUESTION, guild=None, channel=MockDMChannel(), author=MockClientUser())
     for message in (other_bot, itself):
         await cog.on_message(message)
-        message.reply.assert_not_awaited()
+        message.channel.send.assert_not_awaited()
 
 
 async def test_system_messages_are_ignored(cog):
     message = MockMessage(guild=None, channel=MockDMChannel(), content="", type=discord.MessageType.pins_add)
     await cog.on_message(message)
-    message.reply.assert_not_awaited()
+    message.channel.send.assert_not_awaited()
 
 
 async def test_same_message_is_answered_once(cog, bot):
     message = MockMessage(content=f"{MENTION} {QUESTION}", mentions=[MockClientUser()])
     await cog.on_message(message)
     await cog.on_message(message)
-    message.reply.assert_awaited_once()
+    message.channel.send.assert_awaited_once()
     assert len(rows(bot.journal)) == 1
 
 
@@ -168,10 +169,10 @@ async def test_prefix_commands_are_left_to_the_commands_extension(cog, bot):
     for content in ("!topics", f"{MENTION} topics"):
         message = MockMessage(content=content, guild=None, channel=MockDMChannel())
         await cog.on_message(message)
-        message.reply.assert_not_awaited()
+        message.channel.send.assert_not_awaited()
     message = MockMessage(content="!!! ventes 2018 ?", guild=None, channel=MockDMChannel())
     await cog.on_message(message)
-    message.reply.assert_awaited_once()
+    message.channel.send.assert_awaited_once()
 
 
 async def test_unsure_offers_three_did_you_mean_buttons(bot, snapshot):
@@ -205,13 +206,49 @@ async def test_cooldown_one_polite_reply_then_silence(bot):
     for _ in range(4):
         message = MockMessage(guild=None, channel=MockDMChannel(), author=author, content=QUESTION)
         await cog.on_message(message)
-        replies.append(message.reply.await_args.kwargs if message.reply.await_count else None)
+        replies.append(message.channel.send.await_args.kwargs if message.channel.send.await_count else None)
     assert replies[0]["embed"] and replies[1]["embed"]
     assert replies[2]["content"].startswith("Doucement") and "embed" not in replies[2]
     assert replies[3] is None
     other = MockMessage(guild=None, channel=MockDMChannel(), content=QUESTION)
     await cog.on_message(other)
     assert sent(other)["embed"]
+
+
+async def test_a_member_over_the_cooldown_costs_no_engine_call(bot):
+    bot.settings = bot.settings.__class__(cooldown_questions=2, cooldown_seconds=3600)
+    cog = Asking(bot)
+    asked, ask = [], bot.engine.ask
+    bot.engine.ask = lambda question, *args: asked.append(question) or ask(question, *args)
+    author = MockUser()
+    for _ in range(6):
+        await cog.on_message(MockMessage(guild=None, channel=MockDMChannel(), author=author, content=QUESTION))
+    await cog.ask.callback(cog, MockInteraction(user=author), QUESTION)
+    assert asked == [QUESTION, QUESTION]
+
+
+async def test_a_question_past_its_time_budget_gets_an_apology(bot, monkeypatch, caplog):
+    """The engine bounds its own work; should a question still take too long, its asker is not left waiting."""
+    monkeypatch.setattr("cogs.asking.ASK_BUDGET", 0.05)
+    monkeypatch.setattr("cogs.asking.LONG_QUESTION", 0)  # every question goes to the worker thread
+    release = threading.Event()
+    bot.engine.ask = lambda question, *args: release.wait(10)
+    cog = Asking(bot)
+    message = MockMessage(guild=None, channel=MockDMChannel(), content=QUESTION)
+    interaction = MockInteraction()
+    try:
+        await cog.on_message(message)
+        await cog.ask.callback(cog, interaction, "Who runs Nissan?")
+    finally:
+        release.set()
+    assert sent(message)["content"].startswith("Désolé")
+    args, kwargs = interaction.response.send_message.await_args
+    assert args[0].startswith("Sorry") and kwargs["ephemeral"] is True
+    assert caplog.text.count("took over 0.05s") == 2
+
+
+def test_question_text_is_the_same_for_messages_and_slash_commands():
+    assert question_text(f"{MENTION} @everyone <@&7> qui dirige nissan \ud800 ?") == "qui dirige nissan \ufffd ?"
 
 
 def test_strip_mentions():
@@ -299,7 +336,7 @@ async def test_journal_failure_never_stops_an_answer(cog, bot, tmp_path, caplog)
 
 async def test_reply_failure_is_logged_not_raised(cog, caplog):
     message = MockMessage(content=f"{MENTION} {QUESTION}", mentions=[MockClientUser()])
-    message.reply.side_effect = discord.Forbidden(_response(403), "Missing Permissions")
+    message.channel.send.side_effect = discord.Forbidden(_response(403), "Missing Permissions")
     await cog.on_message(message)
     assert "could not reply" in caplog.text
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import time
 
-from cogs.embeds import answer_embed, escape, fact_embed, topics_embed, unsure_embed
+from cogs.embeds import MAX_ESCAPED, answer_embed, escape, escape_markdown, fact_embed, topics_embed, unsure_embed
+from cogs.reports import unanswered_lines
 from engine.answering import Reply, Suggestion
+from engine.journal_reports import UnansweredGroup
 
 
 def within_limits(embed) -> None:
@@ -46,6 +50,37 @@ def test_long_everything_is_cut_cleanly(engine):
 def test_text_from_people_cannot_ping_or_format():
     assert "@\u200beveryone" in escape("@everyone look")
     assert escape("**gras** <@123456789012345678>") == "\\*\\*gras\\*\\* <@\u200b123456789012345678>"
+
+
+#: A "[" not preceded by a backslash: the start of a masked link Discord would render.
+OPEN_LINK = re.compile(r"(?<!\\)\[")
+PHISH = "[docs](https://evil.example/a) [Verify your account here](https://evil.example/phish)"
+
+
+def test_every_masked_link_is_escaped_not_only_the_first():
+    for text in (PHISH, f"{PHISH}\n{PHISH} [a](b)[c](d)", "[[nested](x)](y)", "\\[already](x)"):
+        assert not OPEN_LINK.search(escape(text)), escape(text)
+    # Into the unanswered report, as members' questions reach it.
+    group = UnansweredGroup(text=PHISH, count=2, examples=(PHISH, f"« {PHISH} »"), last_at=0.0)
+    (_, line) = unanswered_lines("en", [group], days=30)
+    assert line.count("\\[") == 4 and not OPEN_LINK.search(line)
+
+
+def test_line_start_marks_and_backslashes_are_escaped():
+    assert (
+        escape("> quote\n  - item\n# title\n-# small") == "\\> quote\n  \\- item\n\\# title\n\\-# small"
+    )  # subtext ("-#") starts with "-"
+    assert escape("a\\*b*") == "a\\\\\\*b\\*"  # the backslash cannot be used to unescape a mark
+
+
+def test_escaping_is_linear_and_bounded_on_hostile_text():
+    """322 KB of what made discord.utils.escape_markdown backtrack (it took minutes): escaped at once."""
+    hostile = ("[a](b" * 20_000 + "*a" * 20_000 + "[x](y) *" * 10_000)[:322_000]
+    started = time.monotonic()
+    escaped = escape_markdown(hostile)
+    assert time.monotonic() - started < 5  # a generous bound for "does not hang": it takes milliseconds
+    assert len(escaped) == len(hostile) + hostile.count("[") + hostile.count("*")
+    assert len(escape(hostile)) <= 2 * MAX_ESCAPED  # what is shown is cut before it is escaped
 
 
 def test_unsure_embed_numbers_the_guesses():

@@ -1,4 +1,4 @@
-from engine.textnorm import fold, quote_form, stem, tokenize
+from engine.textnorm import clean, fold, quote_form, stem, tokenize
 
 
 def test_fold_drops_case_accents_and_typographic_marks():
@@ -27,3 +27,11 @@ def test_stem_is_light_and_symmetric():
 def test_quote_form_only_normalises_whitespace_and_marks():
     assert quote_form("l’état  d’esprit\n«ouvert»") == "l'état d'esprit \"ouvert\""
     assert quote_form("état") != quote_form("etat")
+
+
+def test_clean_replaces_unpaired_surrogates_and_joins_pairs():
+    assert clean("qui dirige nissan \ud800 ?") == "qui dirige nissan \ufffd ?"
+    assert clean("\udc00\ud800x") == "\ufffd\ufffdx"
+    assert clean("\ud83d\ude00") == "😀"  # a pair split in two code points is one character again
+    assert clean("Où est né Ghosn ? 😀") == "Où est né Ghosn ? 😀"
+    clean("\ud800" * 4000).encode("utf-8")  # nothing left that UTF-8 (SQLite, HTTP) refuses

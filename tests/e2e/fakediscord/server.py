@@ -474,6 +474,16 @@ class FakeDiscord:
         await self.gateway.dispatch("MESSAGE_CREATE", payload)
         return payload
 
+    async def delete_message(self, message: Mapping[str, Any] | SentMessage | int) -> None:
+        """Its author deletes a message: gone at once (a reply that must reference it is refused with 50035, as
+        on Discord), then MESSAGE_DELETE."""
+        found = self._message(message)
+        self.messages.pop(int(found["id"]), None)
+        data = {"id": found["id"], "channel_id": found["channel_id"]}
+        if found.get("guild_id"):
+            data["guild_id"] = found["guild_id"]
+        await self.gateway.dispatch("MESSAGE_DELETE", data)
+
     async def push_reaction(
         self, message: Mapping[str, Any] | SentMessage | int, emoji: str, *, user: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
