@@ -28,7 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,6 +57,12 @@ def clean_text(value: str) -> str:
     except UnicodeEncodeError:
         return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return value
+
+
+def _settle(future: Future[Any], result: Any) -> None:
+    """Give a queued write's result to its caller; one who stopped waiting (cancelled) just misses it."""
+    with contextlib.suppress(InvalidStateError):
+        future.set_result(result)
 
 
 def _reads(method: Callable[..., T]) -> Callable[..., T]:
@@ -106,6 +112,7 @@ class Journal:
         self._reader = self._writer if self._in_memory else _Link("read")
         #: The kinds of call ("read", "write") failing since the error was logged; empty when all is well.
         self._failing: set[str] = set()
+        self._status = threading.Lock()  # the reading and the writing thread both update `_failing`, `unwritten`
         self._closed = False
         self._closing = False
         self._last_purge = 0.0
@@ -226,24 +233,27 @@ class Journal:
                 if link.conn is not None and link.conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
                         link.conn.execute("ROLLBACK")
-                if not self._failing:
-                    log.error(
-                        "journal %s failed (%s: %s) at %s; answers go on without it. "
-                        "Not logged again until the journal works.",
-                        what,
-                        type(exc).__name__,
-                        exc,
-                        self.path,
-                    )
-                self._failing.add(kind)
+                with self._status:
+                    if not self._failing:
+                        log.error(
+                            "journal %s failed (%s: %s) at %s; answers go on without it. "
+                            "Not logged again until the journal works.",
+                            what,
+                            type(exc).__name__,
+                            exc,
+                            self.path,
+                        )
+                    self._failing.add(kind)
                 if isinstance(exc, sqlite3.Error):
                     link.drop()  # a bad value says nothing about the connection; SQLite errors may (file gone)
                 return default
             if self._failing:
-                # A file that can be read may still refuse writes (locked, read-only): only a write clears both.
-                self._failing.difference_update(("read", "write") if kind == "write" else (kind,))
-                if not self._failing:
-                    log.info("journal works again (%s)", self.path)
+                with self._status:
+                    # A file that can be read may still refuse writes (locked, read-only): only a write clears both.
+                    failing = bool(self._failing)
+                    self._failing.difference_update(("read", "write") if kind == "write" else (kind,))
+                    if failing and not self._failing:
+                        log.info("journal works again (%s)", self.path)
             return result
 
     def user_hash(self, user_id: int) -> str:
@@ -310,7 +320,8 @@ class Journal:
 
     def _counted(self, written: bool) -> bool:
         if not written and self.enabled and not self._closed:
-            self.unwritten += 1
+            with self._status:
+                self.unwritten += 1
         return written
 
     def _purge(self, conn: sqlite3.Connection, now: float) -> int:
@@ -370,7 +381,8 @@ class Journal:
         with self._queue_changed:
             if len(self._queue) >= self.queue_limit:
                 _, dropped = self._queue.popleft()
-                self.unwritten += 1
+                with self._status:
+                    self.unwritten += 1
                 self._dropping += 1
                 if self._dropping == 1:
                     log.warning(
@@ -385,7 +397,7 @@ class Journal:
                 self._write_thread.start()
             self._queue_changed.notify()
         if dropped is not None:
-            dropped.set_result(False)
+            _settle(dropped, False)
         return future
 
     def _write_loop(self) -> None:
@@ -405,7 +417,7 @@ class Journal:
             except Exception:  # a bug must not reach the member's reply: log it, answer False
                 log.exception("journal write failed unexpectedly")
                 result = False
-            future.set_result(result)
+            _settle(future, result)
             with self._queue_changed:
                 if not self._queue and self._dropping:
                     log.warning("journal write queue empty again; %d write(s) were dropped", self._dropping)
@@ -415,10 +427,11 @@ class Journal:
         """At close with the file failing: give up the writes still waiting (each would wait out the timeout)."""
         abandoned = list(self._queue)
         self._queue.clear()
-        self.unwritten += len(abandoned)
+        with self._status:
+            self.unwritten += len(abandoned)
         log.warning("journal closing while failing: %d queued write(s) not journaled", len(abandoned))
         for _, future in abandoned:
-            future.set_result(False)
+            _settle(future, False)
 
     def close(self) -> None:
         """Finish the writes already submitted (all of them, unless the file fails), then close. Safe twice."""

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -492,3 +493,18 @@ def test_backup_refuses_what_it_cannot_copy(path, tmp_path):
     with pytest.raises(BackupError, match="unable to open"):
         backup(str(path), tmp_path / "no" / "such" / "copy.sqlite3")
     assert refs(path) == {0, 1, 2}
+
+
+async def test_a_write_whose_caller_stopped_waiting_is_still_made(path, answer):
+    """A handler cancelled (a shutdown) while its write waits: the write is made, the thread goes on."""
+    journal = Journal(str(path))
+    gate = threading.Event()
+    blocked = asyncio.ensure_future(journal.run(gate.wait))  # holds the writing thread
+    waiting = asyncio.ensure_future(journal.run(record, journal, answer, 1))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    gate.set()
+    assert await blocked is True
+    assert await asyncio.wait_for(journal.run(record, journal, answer, 2), timeout=30) is True  # "does not hang"
+    await journal.aclose()
+    assert refs(path) == {1, 2}
