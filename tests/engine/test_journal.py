@@ -508,3 +508,20 @@ async def test_a_write_whose_caller_stopped_waiting_is_still_made(path, answer):
     assert await asyncio.wait_for(journal.run(record, journal, answer, 2), timeout=30) is True  # "does not hang"
     await journal.aclose()
     assert refs(path) == {1, 2}
+
+
+async def test_closing_with_the_file_still_locked_gives_up_the_queue_and_counts_it(path, answer, caplog):
+    journal = Journal(str(path), timeout=0.2)
+    journal.open()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        writes = [asyncio.ensure_future(journal.run(record, journal, answer, ref)) for ref in range(30)]
+        await asyncio.sleep(0)
+        await asyncio.wait_for(journal.aclose(), timeout=30)  # "does not hang": not 30 waits on the lock
+        results = await asyncio.gather(*writes)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert results.count(True) == 0 and journal.unwritten == 30
+    assert "not journaled" in caplog.text
