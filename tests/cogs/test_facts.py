@@ -383,3 +383,13 @@ async def test_unanswered_groups_alike_questions(cog, bot):
     report = "\n".join(sent_texts(ctx))
     assert "(2 groupes)" in report
     assert "**×3**" in report and "**×1**" in report
+
+
+async def test_stats_say_how_much_the_journal_could_not_record(cog, bot):
+    bot.journal.unwritten = 3  # as after writes dropped from a full queue, or failed on a locked file
+    ctx = slash_ctx(bot, locale=discord.Locale.american_english)
+    await cog.facts_stats.callback(cog, ctx)
+    assert sent_texts(ctx)[-1].splitlines()[-1] == (
+        "⚠️ 3 question(s) or vote(s) could not be journaled since the bot started "
+        "(the journal was locked or failing; see the bot's logs)."
+    )
