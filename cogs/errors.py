@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.checks import NotModerator
+from cogs.checks import NotAdmin, NotModerator
 from cogs.strings import lang_of, text
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ log = logging.getLogger("alliance.errors")
 
 def explain(error: BaseException, lang: str, usage: str = "") -> str | None:
     """The short reply for an expected error, or None for a real failure."""
+    if isinstance(error, NotAdmin):
+        return text(lang, "not_admin")
     if isinstance(error, NotModerator | commands.MissingPermissions | app_commands.MissingPermissions):
         return text(lang, "not_moderator")
     if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):

@@ -1,7 +1,9 @@
 """Moderators and the facts: reload, check, list, show, stats and unanswered questions.
 
 Each command is hybrid (`/facts reload` and `!facts reload`), and the whole cog is
-behind one server-side check (`cog_check`), which discord.py runs for both forms.
+behind one server-side check (`cog_check`, moderators and the bot's owner), which
+discord.py runs for both forms; `reload` and `check` add the admin check (cogs.checks).
+Reports read only the server they are asked in; the owner reads direct messages' in a DM.
 Replies are ephemeral for slash commands; prefix replies go to the channel typed in.
 """
 
@@ -16,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs import limits, reports
-from cogs.checks import ensure_moderator_ctx
+from cogs.checks import admin_only, ensure_moderator_ctx, guild_id_of
 from cogs.embeds import fact_embed
 from cogs.strings import lang_of, text
 from engine.answering import Snapshot
@@ -60,6 +62,8 @@ class Facts(commands.Cog):
         self._lock = asyncio.Lock()
 
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
+        if await self.bot.is_owner(ctx.author):
+            return True  # anywhere, DMs included (where the reports are of direct messages)
         return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)
 
     @commands.hybrid_group(name="facts", invoke_without_command=True, description="Moderators: manage the facts")
@@ -74,6 +78,7 @@ class Facts(commands.Cog):
         return await asyncio.to_thread(self.bot.engine.load_next, self.bot.settings.knowledge_dir)
 
     @facts.command(name="reload", description="Re-read knowledge/, preview the changes and swap them in")
+    @admin_only()
     async def facts_reload(self, ctx: commands.Context[Any]) -> None:
         """Re-read knowledge/, validate it, preview the answers that change, then swap it in."""
         await ctx.defer(ephemeral=True)
@@ -105,6 +110,7 @@ class Facts(commands.Cog):
         await send_lines(ctx, reports.reload_lines(lang, report, applied=True))
 
     @facts.command(name="check", description="Validate knowledge/ and preview a reload, without swapping")
+    @admin_only()
     async def facts_check(self, ctx: commands.Context[Any]) -> None:
         """The reload's validation and preview, as a dry run: nothing is swapped."""
         await ctx.defer(ephemeral=True)
@@ -174,8 +180,12 @@ class Facts(commands.Cog):
         journal = await self._journal_for(ctx, lang)
         if journal is None:
             return
-        stats = await journal.run(journal.stats)
-        await send_lines(ctx, reports.stats_lines(lang, stats) if stats else [text(lang, "journal_unavailable")])
+        scope = guild_id_of(ctx)  # None only for the owner, in a DM: the direct messages' figures
+        stats = await journal.run(journal.stats, guild_id=scope)
+        if stats is None:
+            await send_lines(ctx, [text(lang, "journal_unavailable")])
+            return
+        await send_lines(ctx, reports.scope_lines(lang, scope) + reports.stats_lines(lang, stats))
 
     @facts.command(name="unanswered", description="Recent questions the bot could not answer, alike ones grouped")
     async def facts_unanswered(self, ctx: commands.Context[Any]) -> None:
@@ -184,11 +194,14 @@ class Facts(commands.Cog):
         journal = await self._journal_for(ctx, lang)
         if journal is None:
             return
-        groups = await journal.run(journal.unanswered, days=UNANSWERED_DAYS)
+        scope = guild_id_of(ctx)
+        groups = await journal.run(journal.unanswered, guild_id=scope, days=UNANSWERED_DAYS)
         if groups is None:
             await send_lines(ctx, [text(lang, "journal_unavailable")])
             return
-        await send_lines(ctx, reports.unanswered_lines(lang, groups, UNANSWERED_DAYS))
+        await send_lines(
+            ctx, reports.scope_lines(lang, scope) + reports.unanswered_lines(lang, groups, UNANSWERED_DAYS)
+        )
 
 
 async def setup(bot: AllianceBot) -> None:

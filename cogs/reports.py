@@ -94,6 +94,11 @@ def list_lines(lang: str, kb: KnowledgeBase, topic: str | None) -> list[str]:
     return lines
 
 
+def scope_lines(lang: str, guild_id: int | None) -> list[str]:
+    """Nothing for a server's report (it is of the server it is read in); a heading for the direct messages'."""
+    return [] if guild_id is not None else [text(lang, "scope_dms")]
+
+
 def stats_lines(lang: str, stats: JournalStats) -> list[str]:
     lines = [
         text(
@@ -116,6 +121,8 @@ def stats_lines(lang: str, stats: JournalStats) -> list[str]:
     if stats.disputed:
         lines.append(text(lang, "disputed"))
         lines += [f"• `{f.fact_id}`: 👎 {f.wrong} · 👍 {f.helpful}" for f in stats.disputed]
+    if stats.unwritten:
+        lines.append(text(lang, "unwritten", count=stats.unwritten))
     return lines
 
 

@@ -56,6 +56,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "defined_in": "Défini dans",
         "journal_off": "Le journal est désactivé (JOURNAL_ENABLED=false) : pas de statistiques.",
         "journal_unavailable": "Le journal est illisible pour le moment ; voir les journaux du bot.",
+        "not_admin": "Recharger, vérifier et synchroniser les faits est réservé au propriétaire du bot et aux "
+        "modérateurs de ses serveurs d'administration (ADMIN_GUILD_IDS) : tous les serveurs les partagent. "
+        "Ici : `stats`, `unanswered`, `list` et `show`.",
+        "scope_dms": "**Messages privés au bot** (visibles de son propriétaire seul) :",
+        "unwritten": "⚠️ {count} question(s) ou avis n'ont pas pu être notés depuis le démarrage du bot "
+        "(journal verrouillé ou en panne ; voir les journaux du bot).",
         "stats": "**Questions** : {questions} ({askers} membres), répondues : {answered} ({rate}), "
         "incertaines : {unsure}, hors sujet : {unknown} ; bavardage : {smalltalk}.\n"
         "**Avis** : 👍 {helpful} · 👎 {wrong}",
@@ -111,6 +117,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "defined_in": "Defined in",
         "journal_off": "The journal is disabled (JOURNAL_ENABLED=false): no statistics.",
         "journal_unavailable": "The journal cannot be read right now; see the bot's logs.",
+        "not_admin": "Reloading, checking and syncing the facts is for the bot's owner and the moderators of its "
+        "admin servers (ADMIN_GUILD_IDS): every server shares them. Here: `stats`, `unanswered`, `list` and `show`.",
+        "scope_dms": "**Direct messages to the bot** (only its owner sees them):",
+        "unwritten": "⚠️ {count} question(s) or vote(s) could not be journaled since the bot started "
+        "(the journal was locked or failing; see the bot's logs).",
         "stats": "**Questions**: {questions} ({askers} members), answered: {answered} ({rate}), "
         "unsure: {unsure}, not covered: {unknown}; smalltalk: {smalltalk}.\n"
         "**Feedback**: 👍 {helpful} · 👎 {wrong}",

@@ -1,7 +1,8 @@
 """`!sync`: publish the slash commands to Discord, on request (never at every start).
 
-Discord limits how often commands may be synced, so this is an explicit moderator
-command; a development server can instead be synced at start with DEV_GUILD_ID.
+Discord limits how often commands may be synced, so this is an explicit command of the
+bot's owner and of the admin servers' moderators (ADMIN_GUILD_IDS); a development
+server can instead be synced at start with DEV_GUILD_ID.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 from discord.ext import commands
 
-from cogs.checks import ensure_moderator_ctx
+from cogs.checks import ensure_admin_ctx
 from cogs.strings import lang_of, text
 
 if TYPE_CHECKING:
@@ -22,15 +23,14 @@ log = logging.getLogger("alliance.sync")
 
 
 class Sync(commands.Cog):
-    """Publishes the slash commands when a moderator or the bot's owner asks."""
+    """Publishes the slash commands when the bot's owner or an admin server's moderator asks."""
 
     def __init__(self, bot: AllianceBot) -> None:
         self.bot = bot
 
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
-        if await self.bot.is_owner(ctx.author):
-            return True
-        return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)
+        settings = self.bot.settings
+        return await ensure_admin_ctx(ctx, settings.moderator_roles, settings.admin_guilds)
 
     @commands.command(name="sync")
     async def sync(self, ctx: commands.Context[Any], where: Literal["global", "here"] = "global") -> None:

@@ -1,4 +1,4 @@
-"""The terminal front ends: `ask`, `ask --json`, `console`, `check` and `eval`.
+"""The terminal front ends: `ask`, `ask --json`, `console`, `check`, `eval` and `journal-backup`.
 
 Everything here drives the same Engine as the Discord cogs. Answers go to stdout, logs
 and errors to stderr, so `ask --json` prints nothing but its JSON lines.
@@ -16,6 +16,7 @@ from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
 from engine.evaluation import compare, evaluate, format_reliability, format_table
+from engine.journal import BackupError, backup
 from engine.loader import KnowledgeError, Loader
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.render import render_text, reply_json
@@ -89,6 +90,17 @@ def cmd_console(engine: Engine, stdin: TextIO, out: TextIO, banner: str = "") ->
         out.write(render_text(reply) + "\n")
         # Only the numbered guesses of an "unsure" reply are shown, so only they can be picked.
         last = reply if reply.kind == "unsure" else None
+
+
+def cmd_journal_backup(settings: Settings, dest: str, out: TextIO) -> int:
+    """A consistent copy of the live journal (SQLite's backup API); restore it by renaming it onto JOURNAL_PATH."""
+    try:
+        questions = backup(settings.journal_path, dest)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out.write(f"journal {settings.journal_path} copied to {dest} ({questions} questions).\n")
+    return 0
 
 
 def cmd_check(settings: Settings, out: TextIO) -> int:
@@ -229,6 +241,8 @@ def parser() -> argparse.ArgumentParser:
         "--questions-per-fact", type=int, metavar="N", help="cut every fact to its first N questions a language"
     )
     sub.add_parser("calibrate", help="refit the decision on the evaluation questions (writes knowledge/decision.yaml)")
+    backup = sub.add_parser("journal-backup", help="copy the journal to DEST, safely while the bot runs")
+    backup.add_argument("dest", metavar="DEST", help="the copy's file (replaced whole once the copy is checked)")
     return p
 
 
@@ -261,6 +275,8 @@ def _main(
         return 2
     logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     command = args.command or "run"
+    if command == "journal-backup":
+        return cmd_journal_backup(settings, args.dest, stdout)
     if command == "check":
         return cmd_check(settings, stdout)
     if command == "calibrate" or (command == "eval" and not args.questions):

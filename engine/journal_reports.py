@@ -1,7 +1,10 @@
 """What moderators read from the journal: `/facts stats` figures, unanswered questions grouped.
 
 Plain functions over an open connection; `Journal.stats` and `Journal.unanswered` run them
-on the journal's thread under its failure handling.
+on the journal's reading thread under its failure handling. Every read is over one server
+(`guild_id`), or over direct messages (`guild_id` None, for the bot's owner only): a
+moderator never reads what was asked elsewhere. Feedback has no server of its own; it
+counts where the question it rates was asked.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class JournalStats:
     wrong: int
     top_facts: tuple[FactCount, ...]
     disputed: tuple[FactCount, ...]
+    #: Questions and votes the whole bot could not journal since it started (queue full, file locked or failing).
+    unwritten: int = 0
 
     @property
     def answered_rate(self) -> float:
@@ -55,28 +60,41 @@ class UnansweredGroup:
     last_at: float
 
 
-def read_stats(conn: sqlite3.Connection, top: int) -> JournalStats:
-    """Question and feedback counts, with the `top` most asked and most disputed facts."""
-    kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM questions GROUP BY kind").fetchall())
+def read_stats(conn: sqlite3.Connection, top: int, guild_id: int | None) -> JournalStats:
+    """Question and feedback counts of one server (None: direct messages), with its `top` most asked and most
+    disputed facts."""
+    scope = (guild_id,)
+    kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM questions WHERE guild_id IS ? GROUP BY kind", scope))
     askers = conn.execute(
-        "SELECT COUNT(DISTINCT user_hash) FROM questions WHERE kind IN (?, ?, ?)", QUESTION_KINDS
+        "SELECT COUNT(DISTINCT user_hash) FROM questions WHERE guild_id IS ? AND kind IN (?, ?, ?)",
+        (*scope, *QUESTION_KINDS),
     ).fetchone()[0]
-    votes = dict(conn.execute("SELECT helpful, COUNT(*) FROM feedback GROUP BY helpful").fetchall())
+    # Feedback belongs to the server of the question it rates (the same ref).
+    votes = dict(
+        conn.execute(
+            "WITH scoped AS (SELECT f.* FROM feedback f JOIN questions q ON q.ref = f.ref WHERE q.guild_id IS ?) "
+            "SELECT helpful, COUNT(*) FROM scoped GROUP BY helpful",
+            scope,
+        )
+    )
     feedback = {
         fact: (up, down)
         for fact, up, down in conn.execute(
-            "SELECT fact_id, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY fact_id"
+            "WITH scoped AS (SELECT f.* FROM feedback f JOIN questions q ON q.ref = f.ref WHERE q.guild_id IS ?) "
+            "SELECT fact_id, SUM(helpful), SUM(1 - helpful) FROM scoped GROUP BY fact_id",
+            scope,
         )
     }
     asked = conn.execute(
-        "SELECT fact_id, COUNT(*) AS n FROM questions WHERE answered = 1 AND fact_id IS NOT NULL "
+        "SELECT fact_id, COUNT(*) AS n FROM questions WHERE guild_id IS ? AND answered = 1 AND fact_id IS NOT NULL "
         "GROUP BY fact_id ORDER BY n DESC, fact_id LIMIT ?",
-        (top,),
+        (*scope, top),
     ).fetchall()
     disputed = conn.execute(
-        "SELECT fact_id, SUM(helpful), SUM(1 - helpful) AS wrong FROM feedback GROUP BY fact_id "
+        "WITH scoped AS (SELECT f.* FROM feedback f JOIN questions q ON q.ref = f.ref WHERE q.guild_id IS ?) "
+        "SELECT fact_id, SUM(helpful), SUM(1 - helpful) AS wrong FROM scoped GROUP BY fact_id "
         "HAVING wrong > 0 ORDER BY wrong DESC, fact_id LIMIT ?",
-        (top,),
+        (*scope, top),
     ).fetchall()
     answered = kinds.get("answer", 0)
     return JournalStats(
@@ -93,11 +111,15 @@ def read_stats(conn: sqlite3.Connection, top: int) -> JournalStats:
     )
 
 
-def read_unanswered(conn: sqlite3.Connection, since: float, limit: int) -> list[tuple[str, float]]:
-    """(question, time) of the latest `limit` questions not answered (unsure or unknown) since `since`."""
+def read_unanswered(
+    conn: sqlite3.Connection, since: float, limit: int, guild_id: int | None
+) -> list[tuple[str, float]]:
+    """(question, time) of one server's (None: direct messages') latest `limit` questions not answered (unsure or
+    unknown) since `since`."""
     return conn.execute(
-        "SELECT question, at FROM questions WHERE kind IN ('unsure', 'unknown') AND at >= ? ORDER BY at DESC LIMIT ?",
-        (since, limit),
+        "SELECT question, at FROM questions WHERE guild_id IS ? AND kind IN ('unsure', 'unknown') AND at >= ? "
+        "ORDER BY at DESC LIMIT ?",
+        (guild_id, since, limit),
     ).fetchall()
 
 

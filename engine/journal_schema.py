@@ -47,6 +47,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX feedback_at ON feedback (at);
     CREATE INDEX feedback_fact ON feedback (fact_id);
     """,
+    # Reports are read one server at a time.
+    "CREATE INDEX questions_guild ON questions (guild_id, at);",
 )
 
 

@@ -54,6 +54,8 @@ class Settings:
     prefix: str = "!"
     answer_channels: frozenset[int] = frozenset()
     moderator_roles: frozenset[int] = frozenset()
+    #: Servers whose moderators may reload, check and sync the knowledge every server shares (besides the owner).
+    admin_guilds: frozenset[int] = frozenset()
     knowledge_dir: Path = ROOT / "knowledge"
     journal_path: str = str(ROOT / "journal.sqlite3")
     journal_enabled: bool = True
@@ -93,6 +95,7 @@ class Settings:
             prefix=env.get("COMMAND_PREFIX", "!").strip() or "!",
             answer_channels=_ids(env, "ANSWER_CHANNEL_IDS"),
             moderator_roles=_ids(env, "MODERATOR_ROLE_IDS"),
+            admin_guilds=_ids(env, "ADMIN_GUILD_IDS"),
             knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or ROOT / "knowledge"),
             journal_path=env.get("JOURNAL_PATH", "").strip() or str(ROOT / "journal.sqlite3"),
             journal_enabled=_bool(env, "JOURNAL_ENABLED", True),

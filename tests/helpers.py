@@ -222,3 +222,4 @@ class MockBot(CustomMockMixin, unittest.mock.MagicMock):
         defaults = {"user": MockClientUser(), "settings": Settings(journal_enabled=False)}
         super().__init__(**(defaults | kwargs))
         self.get_command.return_value = None
+        self.is_owner.return_value = False  # nobody owns the bot unless a test says so

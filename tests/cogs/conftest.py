@@ -10,7 +10,7 @@ import pytest
 from engine.answering import Engine
 from engine.journal import Journal
 from engine.settings import Settings
-from tests.helpers import MockBot
+from tests.helpers import GUILD_ID, MockBot
 
 MOD_ROLE = 555_000_000_000_000_001
 ANSWER_CHANNEL = 444_000_000_000_000_001
@@ -30,6 +30,7 @@ def settings(knowledge_copy: Path, tmp_path: Path) -> Settings:
         knowledge_dir=knowledge_copy,
         journal_path=str(tmp_path / "journal.sqlite3"),
         moderator_roles=frozenset({MOD_ROLE}),
+        admin_guilds=frozenset({GUILD_ID}),  # the mocks' server: its moderators may reload
         answer_channels=frozenset({ANSWER_CHANNEL}),
         cooldown_questions=5,
         cooldown_seconds=30,

@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 from bot import AllianceBot
-from cogs.checks import NotModerator
+from cogs.checks import NotAdmin, NotModerator
 from cogs.facts import Facts
 from engine.answering import Reply
 from engine.journal import Journal
 from engine.settings import Settings
 from tests.cogs.conftest import MOD_ROLE
-from tests.helpers import MockContext, MockInteraction, MockMember, MockRole, MockUser
+from tests.helpers import GUILD_ID, MockContext, MockGuild, MockInteraction, MockMember, MockRole, MockUser
 from tests.sheets import edit_fact
 
 QUESTION = "Combien de véhicules l'Alliance a-t-elle vendus en 2018 ?"
@@ -120,6 +120,33 @@ async def test_every_slash_command_runs_the_check_server_side(cog, bot):
         with pytest.raises(NotModerator):
             await command.app_command._check_can_run(interaction)
     assert checked == 6
+
+
+async def test_a_slash_moderator_of_an_uncached_server_is_recognised(cog, bot):
+    """Discord's permissions on the interaction decide, not the cached member (whose server may not be cached)."""
+    await added(cog)
+    author = MockMember(guild=None)
+    ctx = MockContext(bot=bot, guild=None, author=author)
+    interaction = MockInteraction(
+        guild=None, guild_id=GUILD_ID, user=author, client=bot, _baton=ctx, permissions=discord.Permissions(32)
+    )
+    ctx.interaction = interaction
+    assert await cog.facts_stats.app_command._check_can_run(interaction) is True
+    assert await cog.facts_reload.app_command._check_can_run(interaction) is True  # GUILD_ID is an admin server
+    interaction.permissions = discord.Permissions.none()
+    with pytest.raises(NotModerator):
+        await cog.facts_stats.app_command._check_can_run(interaction)
+
+
+async def test_reload_and_check_are_refused_outside_the_admin_servers(cog, bot):
+    await added(cog)
+    elsewhere = MockGuild(id=GUILD_ID + 1)
+    for command in (cog.facts_reload, cog.facts_check):
+        with pytest.raises(NotAdmin):
+            await command.can_run(MockContext(bot=bot, guild=elsewhere, author=moderator()))
+    assert await cog.facts_stats.can_run(MockContext(bot=bot, guild=elsewhere, author=moderator())) is True
+    bot.is_owner.return_value = True  # the owner may anywhere, even where they moderate nothing
+    assert await cog.facts_reload.can_run(MockContext(bot=bot, guild=elsewhere, author=MockMember())) is True
 
 
 # -- reload ------------------------------------------------------------------------------------
@@ -311,7 +338,7 @@ async def test_stats_from_the_journal(cog, bot):
     journal = bot.journal
     for number, question in enumerate([QUESTION, QUESTION, "Quelle est la capitale du Pérou ?"]):
         journal.record_question(
-            bot.engine.ask(question), ref=number, user_id=10 + number, guild_id=1, channel_id=2, via="slash"
+            bot.engine.ask(question), ref=number, user_id=10 + number, guild_id=GUILD_ID, channel_id=2, via="slash"
         )
     fact_id = bot.engine.ask(QUESTION).fact.id
     journal.record_feedback(ref=0, fact_id=fact_id, user_id=10, helpful=False)
@@ -350,9 +377,19 @@ async def test_unanswered_groups_alike_questions(cog, bot):
     ]
     for number, question in enumerate(asked):
         reply = Reply(question, "unknown", "fr", "?")
-        journal.record_question(reply, ref=number, user_id=1, guild_id=1, channel_id=1, via="dm")
+        journal.record_question(reply, ref=number, user_id=1, guild_id=GUILD_ID, channel_id=1, via="dm")
     ctx = slash_ctx(bot)
     await cog.facts_unanswered.callback(cog, ctx)
     report = "\n".join(sent_texts(ctx))
     assert "(2 groupes)" in report
     assert "**×3**" in report and "**×1**" in report
+
+
+async def test_stats_say_how_much_the_journal_could_not_record(cog, bot):
+    bot.journal.unwritten = 3  # as after writes dropped from a full queue, or failed on a locked file
+    ctx = slash_ctx(bot, locale=discord.Locale.american_english)
+    await cog.facts_stats.callback(cog, ctx)
+    assert sent_texts(ctx)[-1].splitlines()[-1] == (
+        "⚠️ 3 question(s) or vote(s) could not be journaled since the bot started "
+        "(the journal was locked or failing; see the bot's logs)."
+    )

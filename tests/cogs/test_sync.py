@@ -1,4 +1,4 @@
-"""`!sync`: slash commands published on request, by a moderator or the owner."""
+"""`!sync`: slash commands published on request, by the owner or a moderator of an admin server."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from unittest.mock import AsyncMock
 import pytest
 from discord.ext import commands
 
-from cogs.checks import NotModerator
+from cogs.checks import NotAdmin, NotModerator
 from cogs.sync import Sync
-from tests.helpers import MockBot, MockContext, MockMember, MockUser
+from engine.settings import Settings
+from tests.helpers import GUILD_ID, MockBot, MockContext, MockGuild, MockMember, MockUser
 
 
 @pytest.fixture
@@ -20,8 +21,14 @@ def cog() -> Sync:
     return Sync(bot)
 
 
-async def test_only_moderators_or_the_owner(cog):
-    assert await cog.cog_check(MockContext(bot=cog.bot, author=MockMember(manage_guild=True)))
+async def test_only_the_owner_or_an_admin_servers_moderators(cog):
+    moderator = MockMember(manage_guild=True)
+    with pytest.raises(NotAdmin):  # the default: no admin server, a moderator anywhere may not
+        await cog.cog_check(MockContext(bot=cog.bot, author=moderator))
+    cog.bot.settings = Settings(journal_enabled=False, admin_guilds=frozenset({GUILD_ID}))
+    assert await cog.cog_check(MockContext(bot=cog.bot, author=moderator))
+    with pytest.raises(NotAdmin):
+        await cog.cog_check(MockContext(bot=cog.bot, guild=MockGuild(id=GUILD_ID + 1), author=moderator))
     with pytest.raises(NotModerator):
         await cog.cog_check(MockContext(bot=cog.bot, author=MockMember()))
     cog.bot.is_owner.return_value = True

@@ -9,7 +9,7 @@ import pytest
 
 from cogs.views import FeedbackView, SuggestionView
 from engine.answering import Engine, Reply, Suggestion
-from tests.helpers import MockInteraction, MockMember, MockMessage, MockUser
+from tests.helpers import GUILD_ID, MockInteraction, MockMember, MockMessage, MockUser
 
 
 def feedback_rows(journal) -> list[tuple]:
@@ -41,6 +41,8 @@ async def test_feedback_buttons_record_votes_against_the_fact(bot):
 
 
 async def test_a_member_changing_their_vote_counts_once(bot):
+    asked = bot.engine.ask("Combien de véhicules l'Alliance a-t-elle vendus en 2018 ?")
+    bot.journal.record_question(asked, ref=7, user_id=1, guild_id=GUILD_ID, channel_id=2, via="slash")
     view = FeedbackView(bot, lang="fr", ref=7, fact_id="sales-2018")
     voter = MockMember()
     await view.wrong.callback(MockInteraction(user=voter))
@@ -48,7 +50,7 @@ async def test_a_member_changing_their_vote_counts_once(bot):
     await view.helpful.callback(MockInteraction(user=MockMember()))
     votes = feedback_rows(bot.journal)
     assert [helpful for *_, helpful in votes] == [1, 1]
-    stats = bot.journal.stats()
+    stats = bot.journal.stats(guild_id=GUILD_ID)  # votes count in the server of the question they rate
     assert (stats.helpful, stats.wrong) == (2, 0)
 
 

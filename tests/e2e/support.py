@@ -60,6 +60,7 @@ def bot_settings(fake: FakeDiscord, cast: Cast, knowledge: Path, journal: Path, 
         "dev_guild": fake.guild.id,
         "answer_channels": frozenset({int(fake.questions_channel["id"])}),
         "moderator_roles": frozenset({int(cast.helper_role["id"])}),
+        "admin_guilds": frozenset({fake.guild.id}),  # its moderators may reload and sync
         "message_content": True,
         "cooldown_questions": 3,
         "cooldown_seconds": 30,

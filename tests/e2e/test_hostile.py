@@ -150,7 +150,7 @@ async def test_hostile_questions_never_ping_and_are_echoed_inert(fake_discord: F
     async with launch() as bot:
         replies = [
             await ask(fake_discord, hostile),
-            await ask(fake_discord, block, dm=True),
+            await ask(fake_discord, block),  # in the server: a direct message is not in its report
             await slash(fake_discord, "ask", {"question": hostile}, user=cast.helper),
         ]
         await journaled(fake_discord, bot.journal, 3)

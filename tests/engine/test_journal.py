@@ -7,12 +7,13 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from engine.answering import Reply
-from engine.journal import Journal, open_journal
+from engine.journal import BackupError, Journal, backup, open_journal
 from engine.journal_reports import group_alike
 from engine.journal_schema import MIGRATIONS
 
@@ -67,7 +68,7 @@ def test_reopening_keeps_data_and_salt(path, answer):
     hashed = first.user_hash(USER)
     first.close()
     second = Journal(str(path))
-    assert second.stats().questions == 1
+    assert second.stats(guild_id=1).questions == 1
     assert second.user_hash(USER) == hashed
     second.close()
 
@@ -98,7 +99,7 @@ def test_same_ref_is_recorded_once(path, answer):
     journal = Journal(str(path))
     record(journal, answer, 5)
     record(journal, answer, 5)
-    assert journal.stats().questions == 1
+    assert journal.stats(guild_id=1).questions == 1
 
 
 def test_stats(path, engine, answer):
@@ -110,7 +111,7 @@ def test_stats(path, engine, answer):
     journal.record_feedback(ref=1, fact_id=answer.fact.id, user_id=1, helpful=True)
     journal.record_feedback(ref=2, fact_id=answer.fact.id, user_id=2, helpful=False)
     journal.record_feedback(ref=2, fact_id=answer.fact.id, user_id=3, helpful=False)
-    stats = journal.stats()
+    stats = journal.stats(guild_id=1)
     assert (stats.questions, stats.answered, stats.unknown, stats.smalltalk, stats.askers) == (3, 2, 1, 1, 2)
     assert stats.answered_rate == pytest.approx(2 / 3)
     assert (stats.helpful, stats.wrong) == (1, 2)
@@ -119,11 +120,12 @@ def test_stats(path, engine, answer):
     assert [(d.fact_id, d.wrong) for d in stats.disputed] == [("leader-uchida", 2)]
 
 
-def test_a_later_vote_replaces_the_earlier_one(path):
+def test_a_later_vote_replaces_the_earlier_one(path, answer):
     journal = Journal(str(path))
+    record(journal, answer, 1)
     journal.record_feedback(ref=1, fact_id="f", user_id=USER, helpful=False)
     journal.record_feedback(ref=1, fact_id="f", user_id=USER, helpful=True)
-    stats = journal.stats()
+    stats = journal.stats(guild_id=1)
     assert (stats.helpful, stats.wrong) == (1, 0)
 
 
@@ -143,7 +145,7 @@ def test_unanswered_grouped_when_alike(path, answer):
         clock.now += 60
         record(journal, unknown(question), ref)
     record(journal, answer, 100)
-    groups = journal.unanswered(days=30)
+    groups = journal.unanswered(guild_id=1, days=30)
     assert [g.count for g in groups] == [3, 2]
     salary = groups[0]
     assert salary.text == "Quel est le salaire de M. Uchida ?"  # the most recent wording leads
@@ -161,7 +163,7 @@ def test_retention_purges_old_rows(path, answer):
     journal.record_feedback(ref=1, fact_id="leader-uchida", user_id=USER, helpful=True)
     clock.now += 31 * 86_400
     record(journal, answer, 2)  # writing purges what is past retention
-    stats = journal.stats()
+    stats = journal.stats(guild_id=1)
     assert (stats.questions, stats.helpful) == (1, 0)
 
 
@@ -172,14 +174,14 @@ def test_zero_retention_keeps_everything(path, answer):
     clock.now += 3650 * 86_400
     assert journal.purge() == 0
     record(journal, answer, 2)
-    assert journal.stats().questions == 2
+    assert journal.stats(guild_id=1).questions == 2
 
 
 def test_disabled_journal_records_nothing(tmp_path, answer):
     journal = Journal(None)
     assert not journal.enabled
     assert record(journal, answer, 1) is False
-    assert journal.stats() is None
+    assert journal.stats(guild_id=1) is None
     assert list(tmp_path.iterdir()) == []
 
 
@@ -222,7 +224,7 @@ def test_locked_database(path, answer, caplog):
     assert record(journal, answer, 3) is True  # works again once the lock is gone
     assert not journal.failing
     assert "works again" in caplog.text
-    assert journal.stats().questions == 1
+    assert journal.stats(guild_id=1).questions == 1
 
 
 def test_a_working_read_does_not_hide_failing_writes(path, answer, caplog):
@@ -234,7 +236,7 @@ def test_a_working_read_does_not_hide_failing_writes(path, answer, caplog):
     other.execute("BEGIN EXCLUSIVE")
     try:
         assert record(journal, answer, 2) is False
-        assert journal.stats().questions == 1  # WAL: the reader is not blocked
+        assert journal.stats(guild_id=1).questions == 1  # WAL: the reader is not blocked
         assert journal.failing
         assert record(journal, answer, 3) is False
     finally:
@@ -262,8 +264,8 @@ def test_corrupt_file(path, answer, caplog):
     path.write_bytes(b"definitely not sqlite " * 200)
     journal = Journal(str(path))
     assert record(journal, answer, 1) is False
-    assert journal.stats() is None
-    assert journal.unanswered() is None
+    assert journal.stats(guild_id=1) is None
+    assert journal.unanswered(guild_id=1) is None
     [error] = journal_errors(caplog)
     assert "not a database" in error.getMessage()
 
@@ -282,8 +284,8 @@ async def test_corrupt_salt_fails_quietly_and_is_logged_once(path, answer, caplo
     journal = open_journal(str(path))  # opened at start: the error is logged here, once
     assert record(journal, answer, 1) is False
     assert journal.record_feedback(ref=1, fact_id="f", user_id=USER, helpful=True) is False
-    assert journal.stats() is None
-    assert journal.unanswered() is None
+    assert journal.stats(guild_id=1) is None
+    assert journal.unanswered(guild_id=1) is None
     assert await journal.run(record, journal, answer, 2) is False
     assert journal.failing
     await journal.aclose()
@@ -310,7 +312,7 @@ def test_directory_deleted_while_running(tmp_path, answer, caplog):
     assert len(journal_errors(caplog)) == 1
     folder.mkdir()
     assert record(journal, answer, 4) is True  # a new journal starts when the folder is back
-    assert journal.stats().questions == 1
+    assert journal.stats(guild_id=1).questions == 1
 
 
 def test_file_deleted_while_running_is_recreated(path, answer, caplog):
@@ -332,7 +334,7 @@ async def test_run_on_the_journal_thread_and_close_loses_nothing(path, answer):
     await asyncio.sleep(0)  # every write submitted
     await journal.aclose()
     assert all(await asyncio.gather(*pending))
-    assert Journal(str(path)).stats().questions == 50
+    assert Journal(str(path)).stats(guild_id=1).questions == 50
 
 
 async def test_closed_journal_refuses_quietly(path, answer):
@@ -341,3 +343,185 @@ async def test_closed_journal_refuses_quietly(path, answer):
     assert await journal.run(record, journal, answer, 1) is None
     assert record(journal, answer, 2) is False
     await journal.aclose()  # twice is fine
+
+
+# -- servers: each report reads one server, direct messages apart ------------------------------
+
+
+def test_reports_read_one_server_and_direct_messages_apart(path, answer):
+    journal = Journal(str(path))
+    where = {"user_id": USER, "channel_id": 2, "via": "mention"}
+    journal.record_question(answer, ref=1, guild_id=1, **where)
+    journal.record_question(unknown("une question du premier serveur"), ref=2, guild_id=1, **where)
+    journal.record_question(unknown("a question asked in the second server"), ref=3, guild_id=2, **where)
+    journal.record_question(unknown("a private question in a direct message"), ref=4, guild_id=None, **where)
+    journal.record_feedback(ref=1, fact_id=answer.fact.id, user_id=USER, helpful=False)
+    first, second, dms = (journal.stats(guild_id=g) for g in (1, 2, None))
+    assert (first.questions, first.answered, first.unknown, first.wrong) == (2, 1, 1, 1)
+    assert [f.fact_id for f in first.disputed] == [answer.fact.id]
+    assert (second.questions, second.answered, second.wrong, second.top_facts, second.disputed) == (1, 0, 0, (), ())
+    assert (dms.questions, dms.unknown) == (1, 1)
+    texts = {g: [u.text for u in journal.unanswered(guild_id=g)] for g in (1, 2, None, 3)}
+    assert texts == {
+        1: ["une question du premier serveur"],
+        2: ["a question asked in the second server"],
+        None: ["a private question in a direct message"],
+        3: [],
+    }
+
+
+# -- any text, any value: the journal never raises into answering ------------------------------
+
+
+def test_unpaired_surrogates_are_replaced_and_pairs_joined(path):
+    journal = Journal(str(path))
+    assert record(journal, unknown("qui dirige \ud800 nissan ?"), 1)
+    assert record(journal, unknown("emoji \ud83d\ude00 en deux moitiés"), 2)
+    assert record(journal, Reply("\udfff", "unknown", "fr\ud800", "x"), 3)
+    rows = sqlite3.connect(path).execute("SELECT question, lang FROM questions ORDER BY ref").fetchall()
+    assert rows == [("qui dirige \ufffd nissan ?", "fr"), ("emoji 😀 en deux moitiés", "fr"), ("\ufffd", "fr\ufffd")]
+
+
+async def test_a_value_sqlite_refuses_is_logged_once_and_never_raised(path, answer, caplog):
+    journal = Journal(str(path))
+    too_big = {"user_id": USER, "channel_id": 2, "via": "mention", "guild_id": 2**64}
+    assert journal.record_question(answer, ref=1, **too_big) is False
+    assert await journal.run(journal.record_question, answer, ref=2, **too_big) is False
+    [error] = journal_errors(caplog)
+    assert "OverflowError" in error.getMessage()
+    assert record(journal, answer, 3) is True  # the connection was fine all along
+    assert journal.stats(guild_id=1).questions == 1
+    assert journal.unwritten == 2
+    await journal.aclose()
+
+
+# -- a locked file: reports do not wait behind writes, the writes dropped are counted -----------
+
+
+async def test_reports_answer_while_writes_wait_on_a_locked_file(path, answer, caplog):
+    journal = Journal(str(path), timeout=2.0, queue_limit=5)
+    assert record(journal, answer, 0)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        writes = [asyncio.ensure_future(journal.run(record, journal, answer, ref)) for ref in range(1, 21)]
+        await asyncio.sleep(0)  # every write submitted: 20 behind a lock each waits 2 s on
+        stats = await asyncio.wait_for(journal.run(journal.stats, guild_id=1), timeout=15)  # "does not hang"
+        groups = await asyncio.wait_for(journal.run(journal.unanswered, guild_id=1), timeout=15)
+        assert stats.questions == 1 and groups == []
+        assert stats.unwritten >= 14  # a queue of 5, one write waiting on the lock: the oldest others dropped
+        dropping = [r for r in caplog.records if "dropping the oldest" in r.getMessage()]
+        assert len(dropping) == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    results = await asyncio.wait_for(asyncio.gather(*writes), timeout=60)
+    await journal.aclose()
+    rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM questions").fetchone()[0]
+    assert rows - 1 == results.count(True)  # what was not written is counted, nothing else is lost
+    assert journal.unwritten == results.count(False) >= 14
+
+
+# -- replacing the file under the running bot: a restored backup ---------------------------------
+
+
+def fill(path: Path, refs: range, clock: Clock | None = None) -> None:
+    journal = Journal(str(path), clock=clock or Clock())
+    for ref in refs:
+        record(journal, unknown(f"question number {ref}"), ref)
+    journal.close()
+
+
+def integrity(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def refs(path: Path) -> set[int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {ref for (ref,) in conn.execute("SELECT ref FROM questions")}
+    finally:
+        conn.close()
+
+
+def test_a_file_replaced_under_a_running_journal_is_reopened_cleanly(path, tmp_path, caplog):
+    restored = tmp_path / "restored.sqlite3"
+    fill(restored, range(300))
+    journal = Journal(str(path), clock=Clock())
+    for ref in range(1000, 1400):  # pages left in the write-ahead log, not yet in the file
+        record(journal, unknown(f"before the restore {ref}"), ref)
+    assert journal.stats(guild_id=1).unknown == 400  # the reading connection is open on the old file too
+    os.replace(restored, path)
+    for ref in range(2000, 2400):
+        record(journal, unknown(f"after the restore {ref}"), ref)
+    assert journal.stats(guild_id=1).unknown == 700
+    journal.close()
+    assert integrity(path) == "ok"
+    assert refs(path) == set(range(300)) | set(range(2000, 2400))
+    assert "was replaced" in caplog.text
+
+
+def test_a_live_backup_holds_every_row_and_restores(path, tmp_path):
+    journal = Journal(str(path), clock=Clock())
+    for ref in range(250):
+        record(journal, unknown(f"question number {ref}"), ref)
+    dest = tmp_path / "backups" / "journal-copy.sqlite3"
+    dest.parent.mkdir()
+    assert backup(str(path), dest) == 250  # the bot's connection is open, its log not checkpointed
+    assert integrity(dest) == "ok" and refs(dest) == set(range(250))
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["journal-copy.sqlite3"]  # one self-contained file
+    for ref in range(250, 300):
+        record(journal, unknown(f"later {ref}"), ref)
+    os.replace(dest, path)  # the documented restore: the copy renamed onto the journal
+    record(journal, unknown("after the restore"), 999)
+    journal.close()
+    assert integrity(path) == "ok" and refs(path) == set(range(250)) | {999}
+
+
+def test_backup_refuses_what_it_cannot_copy(path, tmp_path):
+    with pytest.raises(BackupError, match="no journal file"):
+        backup(str(path), tmp_path / "copy.sqlite3")
+    with pytest.raises(BackupError, match="in memory"):
+        backup(":memory:", tmp_path / "copy.sqlite3")
+    fill(path, range(3))
+    with pytest.raises(BackupError, match="another file"):
+        backup(str(path), path)
+    with pytest.raises(BackupError, match="unable to open"):
+        backup(str(path), tmp_path / "no" / "such" / "copy.sqlite3")
+    assert refs(path) == {0, 1, 2}
+
+
+async def test_a_write_whose_caller_stopped_waiting_is_still_made(path, answer):
+    """A handler cancelled (a shutdown) while its write waits: the write is made, the thread goes on."""
+    journal = Journal(str(path))
+    gate = threading.Event()
+    blocked = asyncio.ensure_future(journal.run(gate.wait))  # holds the writing thread
+    waiting = asyncio.ensure_future(journal.run(record, journal, answer, 1))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    gate.set()
+    assert await blocked is True
+    assert await asyncio.wait_for(journal.run(record, journal, answer, 2), timeout=30) is True  # "does not hang"
+    await journal.aclose()
+    assert refs(path) == {1, 2}
+
+
+async def test_closing_with_the_file_still_locked_gives_up_the_queue_and_counts_it(path, answer, caplog):
+    journal = Journal(str(path), timeout=0.2)
+    journal.open()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        writes = [asyncio.ensure_future(journal.run(record, journal, answer, ref)) for ref in range(30)]
+        await asyncio.sleep(0)
+        await asyncio.wait_for(journal.aclose(), timeout=30)  # "does not hang": not 30 waits on the lock
+        results = await asyncio.gather(*writes)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert results.count(True) == 0 and journal.unwritten == 30
+    assert "not journaled" in caplog.text
