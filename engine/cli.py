@@ -93,6 +93,7 @@ def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, 
     except KeyboardInterrupt:
         if not by_hand:
             raise
+        print(file=sys.stderr)  # the shell's prompt on a line of its own, after the ^C
     return 0
 
 

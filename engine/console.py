@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -98,6 +99,8 @@ class LineReader:
                 return input(prompt)
             except EOFError:
                 return None
+            finally:
+                bound_history(self.readline)
         self.out.write(prompt)
         self.out.flush()
         line = self.stdin.readline()
@@ -119,6 +122,18 @@ class LineReader:
         with contextlib.suppress(OSError):
             if self.history.stat().st_size <= HISTORY_MAX_BYTES:
                 self.readline.read_history_file(str(self.history))
+
+
+def bound_history(readline: ModuleType, limit: int = HISTORY_LINES) -> None:
+    """Drop the oldest lines past `limit`: readline's own length only bounds what is written to the file."""
+    for _ in range(readline.get_current_history_length() - limit):
+        readline.remove_history_item(0)
+
+
+def ignore_interrupts() -> None:
+    """Ignore Ctrl+C from now on (the process is leaving); only the main thread may change it."""
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def isatty(stream: TextIO) -> bool:
@@ -156,6 +171,7 @@ class Console:
                 if not self.handle(line.strip()):
                     break
         except KeyboardInterrupt:  # Ctrl+C is how many people leave a terminal program: no traceback
+            ignore_interrupts()  # nor from a second Ctrl+C while leaving
             self.write("")
         finally:
             self.reader.close()

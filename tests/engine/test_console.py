@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import select
@@ -71,6 +72,16 @@ class Terminal:
         return self.proc.returncode, stderr.decode("utf-8", "replace")
 
 
+def interrupt(proc: subprocess.Popen) -> None:
+    """Ctrl+C until the process ends: a SIGINT landing just before Python blocks in read() or readline's
+    select() is only noticed at the next key (a CPython limit), as when a person presses Ctrl+C again."""
+    deadline = time.monotonic() + TIMEOUT
+    while proc.poll() is None and time.monotonic() < deadline:
+        proc.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=2)
+
+
 @pytest.fixture
 def terminal(tmp_path: Path):
     term = Terminal({"XDG_CACHE_HOME": str(tmp_path / "cache")})
@@ -82,7 +93,7 @@ def terminal(tmp_path: Path):
 
 def test_ctrl_c_at_the_prompt_exits_quietly_with_status_0(terminal):
     terminal.expect("> ")
-    terminal.proc.send_signal(signal.SIGINT)  # what the terminal sends on Ctrl+C
+    interrupt(terminal.proc)  # what the terminal sends on Ctrl+C
     code, stderr = terminal.finish()
     assert code == 0
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
@@ -110,7 +121,7 @@ def test_ctrl_c_on_a_piped_console_exits_quietly_with_status_0():
         chunk = os.read(proc.stdout.fileno(), 65536)
         assert chunk, seen
         seen += chunk
-    proc.send_signal(signal.SIGINT)
+    interrupt(proc)
     _, stderr = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0
     assert b"Traceback" not in stderr
@@ -225,3 +236,19 @@ def test_a_failing_reload_keeps_the_old_knowledge_and_names_file_and_line(knowle
     assert "facts/sales.yaml:6 [sales-2018]: quote not found verbatim" in refused
     assert "Still answering from the knowledge loaded before" in refused
     assert "10,76 millions de véhicules, plus que Toyota" in refused  # the old fact still answers
+
+
+def test_the_history_in_memory_is_bounded_too():
+    readline = pytest.importorskip("readline")
+    from engine.console import HISTORY_LINES, bound_history
+
+    readline.clear_history()
+    try:
+        for i in range(HISTORY_LINES + 50):
+            readline.add_history(f"question {i}")
+        bound_history(readline)
+        assert readline.get_current_history_length() == HISTORY_LINES
+        assert readline.get_history_item(1) == "question 50"  # the oldest went first
+        assert readline.get_history_item(HISTORY_LINES) == f"question {HISTORY_LINES + 49}"
+    finally:
+        readline.clear_history()
