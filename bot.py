@@ -2,9 +2,11 @@
 
 python bot.py                 Discord, or the console chat without a token
 python bot.py ask "QUESTION"  one answer; --json for the machine-readable contract
-python bot.py console         interactive chat in the terminal
+python bot.py console         interactive chat in the terminal (/help lists its commands)
 python bot.py check           validate knowledge/
 python bot.py eval            answer quality on the evaluation questions
+python bot.py calibrate       refit the decision on the evaluation questions
+python bot.py --version       the version, from pyproject.toml
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The terminal front ends: `ask`, `ask --json`, `console`, `check`, `eval` and `journal-backup`.
+"""The command line: `ask`, `ask --json`, `console`, `check`, `eval`, `calibrate` and `journal-backup`.
 
-Everything here drives the same Engine as the Discord cogs. Answers go to stdout, logs
-and errors to stderr, so `ask --json` prints nothing but its JSON lines.
+Everything here drives the same Engine as the Discord cogs; the console chat itself is in
+engine/console.py. Answers go to stdout, logs and errors to stderr, so `ask --json` prints
+nothing but its JSON lines.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import argparse
 import json
 import logging
 import sys
+import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from engine.answering import Engine, Reply, Snapshot
+from engine.answering import Engine, Snapshot
+from engine.console import isatty, run_console
 from engine.evaluation import compare, evaluate, format_reliability, format_table
 from engine.journal import BackupError, backup
 from engine.loader import KnowledgeError, Loader
@@ -27,6 +30,19 @@ log = logging.getLogger("alliance.cli")
 
 #: Floors `eval` exits non-zero under: in-scope accuracy, abstention, reply language.
 EVAL_FLOORS = (0.95, 0.95, 0.98)
+#: Where the version is written, once.
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+#: The commands a Ctrl+C ends as a person leaves a chat (exit 0); it stops any other with 130.
+INTERACTIVE = ("run", "console")
+
+
+def version() -> str:
+    """ "name version" from pyproject.toml, the one place the version is written."""
+    try:
+        project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+        return f"{project['name']} {project['version']}"
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "alliance-faq-bot (version unknown: pyproject.toml unreadable)"
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -53,43 +69,33 @@ def _questions(args: list[str], stdin: TextIO, *, keep_blank: bool) -> Iterable[
 
 
 def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, out: TextIO) -> int:
-    """Answer each question; with --json exactly one object per input line, blank lines included."""
-    for question in _questions(questions, stdin, keep_blank=as_json):
-        reply = engine.ask(question)
-        if as_json:
-            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-            out.flush()
-        else:
-            out.write(render_text(reply) + "\n\n")
+    """Answer each question; with --json exactly one object per input line, blank lines included.
+
+    With no question given on a terminal, say on stderr (stdout stays the answers only) that the
+    questions are read one a line until Ctrl+D; Ctrl+C then ends it as quietly.
+    """
+    by_hand = not questions and isatty(stdin)
+    if by_hand:
+        print(
+            "reading questions from stdin, one a line; Ctrl+D to end. "
+            "For a chat with suggestions to pick: python bot.py console",
+            file=sys.stderr,
+        )
+    try:
+        for question in _questions(questions, stdin, keep_blank=as_json):
+            reply = engine.ask(question)
+            if as_json:
+                out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+                out.flush()
+            else:
+                out.write(render_text(reply) + "\n\n")
+                if by_hand:
+                    out.flush()
+    except KeyboardInterrupt:
+        if not by_hand:
+            raise
+        print(file=sys.stderr)  # the shell's prompt on a line of its own, after the ^C
     return 0
-
-
-def cmd_console(engine: Engine, stdin: TextIO, out: TextIO, banner: str = "") -> int:
-    """An interactive chat; a number picks one of the suggestions just offered."""
-    out.write((banner + "\n" if banner else "") + "Posez votre question (ou 'quit'). Ask your question (or 'quit').\n")
-    last: Reply | None = None
-    while True:
-        out.write("> ")
-        out.flush()
-        line = stdin.readline()
-        if not line:
-            out.write("\n")
-            return 0
-        text = line.strip()
-        if text.lower() in ("quit", "exit", "q", ":q", "bye"):
-            return 0
-        if not text:
-            continue
-        if last is not None and text.isdecimal() and 1 <= int(text) <= len(last.suggestions):
-            chosen = last.suggestions[int(text) - 1]
-            reply = engine.answer_fact(chosen.fact_id, last.lang, chosen.question, score=chosen.score)
-            if reply is None:
-                continue
-        else:
-            reply = engine.ask(text)
-        out.write(render_text(reply) + "\n")
-        # Only the numbered guesses of an "unsure" reply are shown, so only they can be picked.
-        last = reply if reply.kind == "unsure" else None
 
 
 def cmd_journal_backup(settings: Settings, dest: str, out: TextIO) -> int:
@@ -203,6 +209,9 @@ def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per
     if questions_file:
         kb = engine.snapshot.kb
         path = Path(questions_file).resolve()
+        if not path.is_file():
+            print(f"error: file not found: {questions_file}", file=sys.stderr)
+            return 2
         problems: list[Problem] = []
         questions = load_eval(path.parent, problems, set(kb.facts_by_id), path.name)
         if problems or not questions:
@@ -225,13 +234,31 @@ def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bot.py", description="Alliance Renault-Nissan-Mitsubishi Q&A bot.")
+    p = argparse.ArgumentParser(
+        prog="bot.py",
+        description="Alliance Renault-Nissan-Mitsubishi Q&A bot. With no command: `run`.",
+    )
+    p.add_argument("--version", action="version", version=version())
     sub = p.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord (console chat when no DISCORD_TOKEN is set)")
-    ask = sub.add_parser("ask", help="answer questions given as arguments, or one a line on stdin")
-    ask.add_argument("questions", nargs="*", metavar="QUESTION")
-    ask.add_argument("--json", action="store_true", help="one JSON object a line (the stable contract)")
-    sub.add_parser("console", help="interactive chat in the terminal")
+    ask = sub.add_parser(
+        "ask",
+        help="answer questions given as arguments, or one a line on stdin",
+        description="Answer each QUESTION given, in order. With none, read the questions from stdin, one a line, "
+        "until its end (Ctrl+D on a terminal). Answers go to stdout, logs and errors to stderr.",
+    )
+    ask.add_argument(
+        "questions",
+        nargs="*",
+        metavar="QUESTION",
+        help="a question, in French or English (quote it: one argument a question)",
+    )
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object a question (the stable contract); from stdin, every line gets one, blank ones too",
+    )
+    sub.add_parser("console", help="interactive chat in the terminal (/help lists its commands)")
     sub.add_parser("check", help="validate knowledge/ and list every problem")
     evaluation = sub.add_parser("eval", help="measure accuracy, abstention and reply language on evaluation questions")
     evaluation.add_argument(
@@ -247,12 +274,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, **kwargs) -> int:
-    """Run one command; a closed stdout (`| head`) ends quietly instead of with a traceback."""
+    """Run one command; a closed stdout (`| head`) or a Ctrl+C ends quietly instead of with a traceback."""
     try:
         return _main(argv, **kwargs)
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        # Leaving the chat (even while it loads) is a normal end; any other command was cut short.
+        args = parser().parse_args(argv)
+        return 0 if (args.command or "run") in INTERACTIVE else 130
 
 
 def _main(
@@ -304,4 +335,4 @@ def _main(
             "No DISCORD_TOKEN configured: starting the console chat. To connect to Discord, "
             "copy .env.example to .env and set DISCORD_TOKEN (see README.md)."
         )
-    return cmd_console(engine, stdin, stdout, banner)
+    return run_console(engine, settings.knowledge_dir, stdin, stdout, banner)

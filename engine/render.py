@@ -17,16 +17,17 @@ def source_line(reply: Reply) -> str:
     return f"{source.title} ({details})"
 
 
-def render_text(reply: Reply) -> str:
-    """The reply as a person reads it in a terminal."""
+def render_text(reply: Reply, *, confidence: bool = True) -> str:
+    """The reply as a person reads it in a terminal; `confidence=False` for an answer the person picked."""
     lines = [reply.text]
     if reply.answered and reply.fact is not None:
         lines += [
             "",
             f"{message(reply.lang, 'source')}: {source_line(reply)}",
             f"{message(reply.lang, 'quote')}: « {reply.fact.quote} »",
-            f"{message(reply.lang, 'confidence')}: {reply.score}%",
         ]
+        if confidence:
+            lines.append(f"{message(reply.lang, 'confidence')}: {reply.score}%")
     elif reply.suggestions:
         lines += [f"  {i}. {s.question}" for i, s in enumerate(reply.suggestions, 1)]
     return "\n".join(lines)

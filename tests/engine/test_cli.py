@@ -146,3 +146,64 @@ def test_a_broken_decision_file_stops_eval_with_its_reason(knowledge_copy):
     (knowledge_copy / "decision.yaml").write_text("bias: 1\n", encoding="utf-8")
     result = run_bot("eval", env={"KNOWLEDGE_DIR": str(knowledge_copy)})
     assert result.returncode == 1 and "decision.yaml" in result.stderr and "missing 'weights'" in result.stderr
+
+
+def test_version_is_the_one_in_pyproject():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    result = run_bot("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{project['name']} {project['version']}"
+
+
+def test_ask_help_describes_question_and_stdin():
+    result = run_bot("ask", "--help")
+    assert result.returncode == 0
+    help_text = " ".join(result.stdout.split())
+    assert "QUESTION a question, in French or English" in help_text
+    assert "read the questions from stdin, one a line" in help_text
+    assert "Ctrl+D" in help_text
+
+
+def test_ask_on_a_terminal_says_it_reads_stdin_and_answers_each_line():
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "bot.py", "ask"],
+            cwd=ROOT,
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"},
+        )
+        os.write(master, b"qui dirige nissan\n\x04")  # a line, then Ctrl+D
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert proc.returncode == 0, err
+    assert "reading questions from stdin, one a line; Ctrl+D to end" in err
+    assert "python bot.py console" in err
+    assert "Makoto Uchida" in out and "reading" not in out  # stdout holds the answers only
+
+
+def test_eval_with_a_missing_questions_file_says_file_not_found(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    result = run_bot("eval", "--questions", str(missing))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: file not found: {missing}"
+
+
+def test_readme_command_table_lists_every_command():
+    import re
+
+    usage = run_bot("--help").stdout
+    commands = re.search(r"\{([a-z,-]+)\}", usage)
+    assert commands is not None, usage
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Commands in the terminal", 1)[1].split("\n\n", 2)[1]
+    assert table.startswith("| Command |")
+    for name in [*commands.group(1).split(","), "--version"]:
+        assert f"`python bot.py {name}" in table, f"README's command table lacks {name}"
