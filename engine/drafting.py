@@ -50,7 +50,8 @@ MAX_KEYWORDS = 6
 #: A passage worth a fact skeleton (add-source) holds at least this many content words.
 INFORMATIVE_TOKENS = 4
 _SLUG = re.compile(r"[^a-z0-9]+")
-_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’-]+")
+#: A name: capitalised words in a row ("Jean-Dominique Senard", "Luca de Meo").
+_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+(?:de\s+|du\s+|von\s+)?[A-ZÀ-ÖØ-Þ][\w'’-]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +346,7 @@ class Drafter:
         unknown = []
         for match in _NAME.finditer(text):
             word = match.group()
-            if text[: match.start()].rstrip()[-1:] in ("", ".", "!", "?", '"', "«"):
+            if " " not in word and text[: match.start()].rstrip()[-1:] in ("", ".", "!", "?", '"', "«"):
                 continue  # a sentence's first word is capitalised anyway
             folded = " ".join(tokenize(word))
             new = folded and folded not in folded_known and all(w not in folded_known for w in folded.split())
@@ -368,14 +369,8 @@ class Drafter:
         topic = self.guess_topic(passage)
         shared = [t for a in map(self._analyse, questions) for t in a.tokens if t in self._tokens_of(passage)]
         fact_id = self.propose_id(topic, shared or self.lexicon.analyse(passage.text).tokens)
-        body = self.fact_yaml(
-            fact_id,
-            topic,
-            passage,
-            self.variants(questions),
-            answer_fr=f"{REVIEW_MARK} {passage.text}",
-            answer_en=f"{REVIEW_MARK} (write the English answer; the French one says: {passage.text})",
-        )
+        source = self.kb.sources[passage.source]
+        body = self.fact_yaml(fact_id, topic, passage, self.variants(questions), prefilled(passage, source.lang))
         return Draft(questions, matches, True, fact_id, topic, header + body)
 
     def _tokens_of(self, passage: Passage) -> frozenset[str]:
@@ -387,9 +382,7 @@ class Drafter:
         topic: str,
         passage: Passage,
         questions: dict[str, list[str]],
-        *,
-        answer_fr: str,
-        answer_en: str,
+        answers: dict[str, str],
     ) -> str:
         """One fact as an item of a sheet's `facts:` list (two-space indent, every text quoted)."""
         known, unknown = self.entities(passage.text)
@@ -398,13 +391,13 @@ class Drafter:
             f"    topic: {topic}",
             f"    source: {passage.source}",
             f"    # line {passage.line}, characters {passage.start}-{passage.end} of the source",
-            f"    quote: {_q(passage.text)}",
+            f"    quote: {yaml_text(passage.text)}",
             "    questions:",
         ]
         for lang in LANGS:
             lines.append(f"      {lang}:")
-            lines += [f"        - {_q(q)}" for q in questions[lang]]
-        lines += ["    answer:", f"      fr: {_q(answer_fr)}", f"      en: {_q(answer_en)}"]
+            lines += [f"        - {yaml_text(q)}" for q in questions[lang]]
+        lines += ["    answer:", *(f"      {lang}: {yaml_text(answers[lang])}" for lang in LANGS)]
         if known:
             lines.append(f"    # names the lexicon knows: {', '.join(known)}")
         if unknown:
@@ -412,7 +405,18 @@ class Drafter:
         return "\n".join(lines) + "\n"
 
 
-def _q(text: str) -> str:
+def prefilled(passage: Passage, source_lang: str) -> dict[str, str]:
+    """Answers pre-filled honestly: the passage itself in its own language, a note in the other; both marked."""
+    other = {"fr": "French", "en": "English"}
+    return {
+        lang: f"{REVIEW_MARK} {passage.text}"
+        if lang == source_lang
+        else f"{REVIEW_MARK} (write the {other[lang]} answer; the source says: {passage.text})"
+        for lang in LANGS
+    }
+
+
+def yaml_text(text: str) -> str:
     """Text as a YAML double-quoted scalar (JSON's string syntax is valid YAML), on one line."""
     return json.dumps(text, ensure_ascii=False)
 
