@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
+from engine.drafting import draft
 from engine.evaluation import compare, evaluate, format_reliability, format_table
 from engine.loader import KnowledgeError, Loader
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.render import render_text, reply_json
 from engine.schema import DECISION_FILE, Problem, load_eval
 from engine.settings import Settings, SettingsError
+from engine.sources_admin import SourceError, add_source
 
 log = logging.getLogger("alliance.cli")
 
@@ -214,17 +216,13 @@ def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per
 
 def cmd_draft(snapshot: Snapshot, questions: list[str], out: TextIO) -> int:
     """Print the passages that best match the questions and a fact drafted from the best; 1 when none matches."""
-    from engine.drafting import drafter_for
-
-    found = drafter_for(snapshot).draft(list(_questions(questions, sys.stdin, keep_blank=False)))
+    found = draft(snapshot, list(_questions(questions, sys.stdin, keep_blank=False)))
     out.write(found.yaml)
     return 0 if found.covered else 1
 
 
 def cmd_add_source(snapshot: Snapshot, settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """Register an article in sources.yaml, copy its text, write its draft sheet of fact skeletons."""
-    from engine.sources_admin import SourceError, add_source
-
     try:
         added = add_source(
             snapshot,

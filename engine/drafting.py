@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -463,18 +464,31 @@ def _clip(text: str, size: int) -> str:
 
 
 _DRAFTERS: dict[int, tuple[Snapshot, Drafter]] = {}
+_DRAFTERS_LOCK = threading.Lock()
 
 
 def drafter_for(snapshot: Snapshot) -> Drafter:
     """The drafter of a snapshot, kept while it is one of the last two asked for (its passages stay embedded)."""
-    kept = _DRAFTERS.get(id(snapshot))
-    if kept is not None and kept[0] is snapshot:
-        return kept[1]
-    drafter = Drafter(snapshot)
-    while len(_DRAFTERS) >= 2:
-        del _DRAFTERS[next(iter(_DRAFTERS))]
-    _DRAFTERS[id(snapshot)] = (snapshot, drafter)
-    return drafter
+    with _DRAFTERS_LOCK:
+        kept = _DRAFTERS.get(id(snapshot))
+        if kept is not None and kept[0] is snapshot:
+            return kept[1]
+        drafter = Drafter(snapshot)
+        while len(_DRAFTERS) >= 2:
+            del _DRAFTERS[next(iter(_DRAFTERS))]
+        _DRAFTERS[id(snapshot)] = (snapshot, drafter)
+        return drafter
+
+
+def draft(snapshot: Snapshot, questions: Sequence[str]) -> Draft:
+    """The draft for a group of alike questions (blocking work: run it off the event loop)."""
+    return drafter_for(snapshot).draft(questions)
+
+
+def offers(snapshot: Snapshot, questions: Sequence[str]) -> dict[str, Draft]:
+    """For each unanswered question, its draft (`covered` False: the sources do not answer it)."""
+    drafter = drafter_for(snapshot)
+    return {q: drafter.draft([q]) for q in dict.fromkeys(questions)}
 
 
 def informative(drafter: Drafter, source: Source) -> list[Passage]:
