@@ -48,6 +48,10 @@ COVERED = 0.4
 #: Proposed question variants per language at most, and keywords.
 MAX_VARIANTS = 6
 MAX_KEYWORDS = 6
+#: A quote longer than this is cut to the clauses holding the question's words, at most MAX_CLAUSES of them.
+TIGHT_CHARS = 160
+MAX_CLAUSES = 3
+_CLAUSE = re.compile(r"[,;:]\s+")
 #: A passage worth a fact skeleton (add-source) holds at least this many content words.
 INFORMATIVE_TOKENS = 4
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -171,6 +175,7 @@ class Drafter:
         self._weight = _weigher(self.lexicon)
         self._indexes: dict[str, _Index] = {}
         self._forms: dict[str, tuple[str, ...]] | None = None
+        self._words: set[str] | None = None
 
     def _index(self, source: Source) -> _Index:
         """The source's passages analysed and embedded, once per drafter (a snapshot's sources never change)."""
@@ -343,14 +348,14 @@ class Drafter:
         """The names in the text the lexicon knows, and capitalised words it does not (candidates to add)."""
         analysis = self.lexicon.analyse(text)
         known = [t.replace("_", " ") for t in analysis.tokens if t in self.lexicon.entities]
-        folded_known = {fold(k) for k in known} | {w for k in known for w in k.split()}
+        folded_known = {fold(k) for k in known} | {w for k in known for w in k.split()} | self._vocabulary()
         unknown = []
         for match in _NAME.finditer(text):
             word = match.group()
             if " " not in word and text[: match.start()].rstrip()[-1:] in ("", ".", "!", "?", '"', "«"):
                 continue  # a sentence's first word is capitalised anyway
             folded = " ".join(tokenize(word))
-            new = folded and folded not in folded_known and all(w not in folded_known for w in folded.split())
+            new = folded and all(w not in folded_known for w in folded.split())
             if new and word not in unknown:
                 unknown.append(word)
         return known, unknown[:MAX_KEYWORDS]
@@ -366,16 +371,51 @@ class Drafter:
         header = _header(questions, matches, covered)
         if not covered or best is None:
             return Draft(questions, matches, False, "", "", header)
-        passage = best.passage
-        topic = self.guess_topic(passage)
-        shared = [t for a in map(self._analyse, questions) for t in a.tokens if t in self._tokens_of(passage)]
+        topic = self.guess_topic(best.passage)
+        shared = [t for a in map(self._analyse, questions) for t in a.tokens if t in self._tokens_of(best.passage)]
+        passage = self.tighten(best.passage, set(shared))
         fact_id = self.propose_id(topic, shared or self.lexicon.analyse(passage.text).tokens)
         source = self.kb.sources[passage.source]
         body = self.fact_yaml(fact_id, topic, passage, self.variants(questions), prefilled(passage, source.lang))
         return Draft(questions, matches, True, fact_id, topic, header + body)
 
+    def _vocabulary(self) -> set[str]:
+        """Every word the facts already use (quotes, questions, answers) or the lexicon lists."""
+        if self._words is None:
+            texts = [t for f in self.kb.facts for t in (f.quote, *f.answer.values(), *f.questions["fr"])]
+            self._words = {w for t in texts for w in tokenize(t)} | set(self.lexicon.words)
+        return self._words
+
     def _tokens_of(self, passage: Passage) -> frozenset[str]:
         return frozenset(self.lexicon.analyse(passage.text).tokens)
+
+    def tighten(self, passage: Passage, wanted: set[str]) -> Passage:
+        """The shortest run of a long sentence's clauses that still holds every wanted word it holds.
+
+        "Makoto Uchida, directeur général de Nissan Motor Co" makes a better quote than the
+        500-character sentence listing every leader; the run is a verbatim slice of the source.
+        """
+        text = passage.text
+        target = wanted & self._tokens_of(passage)
+        if len(text) <= TIGHT_CHARS or not target:
+            return passage
+        spans, start = [], 0
+        for m in _CLAUSE.finditer(text):
+            spans.append((start, m.start()))
+            start = m.end()
+        spans.append((start, len(text)))
+        best: tuple[int, int] | None = None
+        for i in range(len(spans)):
+            for j in range(i, min(len(spans), i + MAX_CLAUSES)):
+                first, last = spans[i][0], spans[j][1]
+                if target <= frozenset(self.lexicon.analyse(text[first:last]).tokens):
+                    if best is None or last - first < best[1] - best[0]:
+                        best = (first, last)
+                    break
+        if best is None:
+            return passage
+        first, last = best
+        return Passage(passage.source, passage.line, passage.start + first, passage.start + last, text[first:last])
 
     def fact_yaml(
         self,
