@@ -54,6 +54,7 @@ MAX_CLAUSES = 3
 _CLAUSE = re.compile(r"[,;:]\s+")
 #: A passage worth a fact skeleton (add-source) holds at least this many content words.
 INFORMATIVE_TOKENS = 4
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _SLUG = re.compile(r"[^a-z0-9]+")
 #: A name: capitalised words in a row ("Jean-Dominique Senard", "Luca de Meo").
 _NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+(?:de\s+|du\s+|von\s+)?[A-ZÀ-ÖØ-Þ][\w'’-]+)*")
@@ -277,7 +278,7 @@ class Drafter:
     def propose_id(self, topic: str, words: Iterable[str], taken: set[str] | None = None) -> str:
         """`topic-word-word`, from the rarest words given, made unique against every fact id."""
         taken = set(self.kb.facts_by_id) | (taken or set())
-        picked = sorted(dict.fromkeys(words), key=lambda w: -self._weight(w))[:2]
+        picked = sorted(dict.fromkeys(w for w in words if _telling(w)), key=lambda w: -self._weight(w))[:2]
         parts = [p for p in (_SLUG.sub("-", fold(w)).strip("-") for w in picked) if p and p not in topic]
         base = "-".join([_SLUG.sub("-", topic).strip("-") or "fact", *parts]) if parts else f"{topic}-new"
         candidate, n = base, 2
@@ -333,7 +334,7 @@ class Drafter:
                 add(lang, self.keywords_in(lang, analysis.tokens))
             if passage is not None:  # a skeleton's proposal: the passage's rarest concepts
                 tokens = self.lexicon.analyse(passage.text).tokens
-                rare = sorted(tokens, key=lambda t: -self._weight(t))[:4]
+                rare = sorted(filter(_telling, tokens), key=lambda t: -self._weight(t))[:4]
                 add(lang, self.keywords_in(lang, [t for t in tokens if t in rare]))
         for lang in LANGS:
             if not out[lang]:
@@ -444,6 +445,11 @@ class Drafter:
         if unknown:
             lines.append(f"    # names lexicon.yaml does not list yet (add them under entities): {', '.join(unknown)}")
         return "\n".join(lines) + "\n"
+
+
+def _telling(token: str) -> bool:
+    """Whether a concept tells what a passage is about (a bare number, a day of the month, does not; a year does)."""
+    return not token[:1].isdigit() or bool(_YEAR.fullmatch(token))
 
 
 def prefilled(passage: Passage, source_lang: str) -> dict[str, str]:
