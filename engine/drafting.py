@@ -160,6 +160,30 @@ def _is_heading(found: Sequence[Passage], i: int) -> bool:
     )
 
 
+#: The last sources analysed, by (id, text, lexicon, embedder): a reload that keeps them keeps their work.
+_INDEXES: dict[tuple[str, int, int, int], tuple[Source, Lexicon, Embedder | None, _Index]] = {}
+_INDEXES_LOCK = threading.Lock()
+KEPT_INDEXES = 8
+
+
+def _index_of(source: Source, lexicon: Lexicon, embedder: Embedder | None) -> _Index:
+    """A source's passages analysed and embedded, built once while the source, lexicon and model stay the same.
+
+    Only the index and what it was built from are kept (never a snapshot), at most KEPT_INDEXES.
+    """
+    key = (source.id, hash(source.text), id(lexicon), id(embedder))
+    with _INDEXES_LOCK:
+        kept = _INDEXES.get(key)
+    if kept is not None and kept[0].text == source.text and kept[1] is lexicon and kept[2] is embedder:
+        return kept[3]
+    index = _Index(source, lexicon, embedder)
+    with _INDEXES_LOCK:
+        while len(_INDEXES) >= KEPT_INDEXES:
+            del _INDEXES[next(iter(_INDEXES))]
+        _INDEXES[key] = (source, lexicon, embedder, index)
+    return index
+
+
 def _weigher(lexicon: Lexicon):
     return lambda word: informativeness(lexicon.zipf(word))
 
@@ -177,12 +201,12 @@ class Drafter:
         self._indexes: dict[str, _Index] = {}
         self._forms: dict[str, tuple[str, ...]] | None = None
         self._words: set[str] | None = None
+        self._taken: set[str] | None = None
 
     def _index(self, source: Source) -> _Index:
-        """The source's passages analysed and embedded, once per drafter (a snapshot's sources never change)."""
         index = self._indexes.get(source.id)
         if index is None:
-            index = self._indexes[source.id] = _Index(source, self.lexicon, self.embedder)
+            index = self._indexes[source.id] = _index_of(source, self.lexicon, self.embedder)
         return index
 
     # -- finding passages -------------------------------------------------------------------
@@ -342,8 +366,11 @@ class Drafter:
         return out
 
     def _claimed(self) -> set[str]:
-        keys = {" ".join(tokenize(q)) for f in self.kb.facts for qs in f.questions.values() for q in qs}
-        return keys | {" ".join(tokenize(q)) for q in self.kb.out_of_scope}
+        """Every question's folded words that a fact or out_of_scope.yaml holds (as the loader compares them)."""
+        if self._taken is None:
+            keys = {" ".join(tokenize(q)) for f in self.kb.facts for qs in f.questions.values() for q in qs}
+            self._taken = keys | {" ".join(tokenize(q)) for q in self.kb.out_of_scope}
+        return self._taken
 
     def entities(self, text: str) -> tuple[list[str], list[str]]:
         """The names in the text the lexicon knows, and capitalised words it does not (candidates to add)."""
@@ -509,31 +536,14 @@ def _clip(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-_DRAFTERS: dict[int, tuple[Snapshot, Drafter]] = {}
-_DRAFTERS_LOCK = threading.Lock()
-
-
-def drafter_for(snapshot: Snapshot) -> Drafter:
-    """The drafter of a snapshot, kept while it is one of the last two asked for (its passages stay embedded)."""
-    with _DRAFTERS_LOCK:
-        kept = _DRAFTERS.get(id(snapshot))
-        if kept is not None and kept[0] is snapshot:
-            return kept[1]
-        drafter = Drafter(snapshot)
-        while len(_DRAFTERS) >= 2:
-            del _DRAFTERS[next(iter(_DRAFTERS))]
-        _DRAFTERS[id(snapshot)] = (snapshot, drafter)
-        return drafter
-
-
 def draft(snapshot: Snapshot, questions: Sequence[str]) -> Draft:
     """The draft for a group of alike questions (blocking work: run it off the event loop)."""
-    return drafter_for(snapshot).draft(questions)
+    return Drafter(snapshot).draft(questions)
 
 
 def offers(snapshot: Snapshot, questions: Sequence[str]) -> dict[str, Draft]:
     """For each unanswered question, its draft (`covered` False: the sources do not answer it)."""
-    drafter = drafter_for(snapshot)
+    drafter = Drafter(snapshot)
     return {q: drafter.draft([q]) for q in dict.fromkeys(questions)}
 
 

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from engine.answering import Engine, Snapshot
-from engine.drafting import COVERED, MAX_QUESTIONS, draft, drafter_for, passages
+from engine.drafting import COVERED, MAX_PASSAGES, MAX_QUESTIONS, Drafter, draft, passages
 from engine.loader import KnowledgeError
+from engine.model import Source
 from engine.review import REVIEW_MARK
 from engine.textnorm import quote_form
 
@@ -61,7 +62,7 @@ def test_passages_are_the_sources_sentences_where_they_stand(snapshot):
 
 
 def test_a_question_finds_the_sentence_that_answers_it(snapshot):
-    drafter = drafter_for(snapshot)
+    drafter = Drafter(snapshot)
     best = drafter.search(["combien de voitures l'alliance a vendu en 2018"])[0]
     assert "10,76 millions de véhicules" in best.passage.text
     assert best.score >= COVERED
@@ -142,3 +143,19 @@ def test_work_is_bounded_by_the_number_of_questions(snapshot):
 @pytest.mark.parametrize("text", ["", "   ", "?!"])
 def test_empty_questions_give_no_draft(snapshot, text):
     assert not draft(snapshot, [text]).covered
+
+
+def test_an_edited_source_is_searched_as_it_now_reads(knowledge_copy, snapshot):
+    Drafter(snapshot).search([QUESTION])  # the served article's passages, analysed and kept
+    article = knowledge_copy / "sources" / "alliance-2019-12.fr.txt"
+    added = "Le conseil opérationnel se réunira de nouveau à Yokohama en janvier 2020."
+    article.write_text(article.read_text(encoding="utf-8") + "\n" + added + "\n", encoding="utf-8")
+    best = Drafter(Snapshot.load(knowledge_copy)).search(["où se réunira le conseil en janvier 2020 à Yokohama"])[0]
+    assert best.passage.text == added
+    assert article.read_text(encoding="utf-8").split("\n")[best.passage.line - 1] == added
+
+
+def test_a_huge_source_is_read_up_to_a_bound():
+    text = "Une phrase de plus sur l'Alliance. " * (MAX_PASSAGES * 3)
+    source = Source("huge", "t", "2019-12", "fr", None, "sources/huge.txt", text)
+    assert len(passages(source)) == MAX_PASSAGES
