@@ -37,13 +37,14 @@ SHOWN = 3
 #: A question's rarest words compared by embedding at most.
 MAX_QUESTION_WORDS = 32
 #: Weight of the lexical overlap in a passage's score; the rest is the words' embedding similarity, which
-#: ranks the passages that share no word with the question (measured in the README: more weight did worse).
+#: ranks the passages that share no word with the question (scripts/measure_drafting.py: the best passage is
+#: the expected one for 80% of the held-out questions at 0.95, 69% at 0.6).
 LEXICAL_WEIGHT = 0.95
 #: How much a word of the passage's context (the sentence before, the heading above) counts.
 CONTEXT_WEIGHT = 0.5
 #: A line shorter than this without a final stop is a heading.
 HEADING_CHARS = 100
-#: Below this score no passage answers the question: the sources do not cover it (see the README's figures).
+#: Below this score no passage answers the question: the sources do not cover it (figures in knowledge/README.md).
 COVERED = 0.4
 #: Proposed question variants per language at most, and keywords.
 MAX_VARIANTS = 6
