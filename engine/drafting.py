@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from engine.answering import Snapshot
+from engine.language import FREQUENCY_LEAD
 from engine.lexicon import Analysis, Lexicon
 from engine.matching.semantic import Embedder, informativeness
 from engine.model import LANGS, KnowledgeBase, Source
@@ -49,6 +50,17 @@ COVERED = 0.4
 #: Proposed question variants per language at most, and keywords.
 MAX_VARIANTS = 6
 MAX_KEYWORDS = 6
+#: How each language asks for each kind of answer (the lexicon's question_words), in the order of LANGS.
+QUESTION_WORDS = {
+    "who": ("qui", "who"),
+    "when": ("quand", "when"),
+    "where": ("où", "where"),
+    "how_many": ("combien", "how many"),
+    "how_old": ("quel âge", "how old"),
+    "why": ("pourquoi", "why"),
+}
+#: A word this common (Zipf) in both languages is proposed in both ("alliance", "date").
+SHARED_ZIPF = 3.0
 #: A quote longer than this is cut to the clauses holding the question's words, at most MAX_CLAUSES of them.
 TIGHT_CHARS = 160
 MAX_CLAUSES = 3
@@ -322,19 +334,48 @@ class Drafter:
 
     def _word_in(self, lang: str, token: str) -> str | None:
         """A concept as a word of `lang`: names and numbers as they are, a synonym group by its commonest
-        form there, a plain word when it is commoner in `lang` than in the other language."""
+        form of that language, a plain word when it is commoner in `lang` than in the other language."""
         if token in self.lexicon.entities or token[:1].isdigit():
             return token.replace("_", " ")
-        other = "en" if lang == "fr" else "fr"
-        freq = self.lexicon.frequencies
-        here, there = freq.get(lang, {}), freq.get(other, {})
         if self._forms is None:
             self._forms = _forms(self.lexicon)
         forms = self._forms.get(token)
-        if forms:
-            best = max(forms, key=lambda f: (here.get(f, 0.0) - there.get(f, 0.0), here.get(f, 0.0)))
-            return best if here.get(best, 0.0) >= there.get(best, 0.0) else None
-        return token if here.get(token, 0.0) > there.get(token, 0.0) else None
+        if not forms:
+            return self._commonest(lang, [(token,)])
+        # A group is named after its English word (ceo, chairman, vehicle): that name, when it is one.
+        named = (token,) in [(f,) for f in forms] and " " not in token and "_" not in token
+        if lang == "en" and named and self._lead(lang, (token,)) >= 0:
+            return token
+        return self._commonest(lang, [(f,) for f in forms])
+
+    def _question_word(self, lang: str, kind: str) -> str | None:
+        """How `lang` asks `kind` (who, when...): "qui", "how many"; a kind added to the lexicon, its commonest form."""
+        if kind in QUESTION_WORDS:
+            return QUESTION_WORDS[kind][LANGS.index(lang)]
+        return self._commonest(lang, [form for form, k in self.lexicon.kinds.items() if k == kind and form])
+
+    def _lead(self, lang: str, form: tuple[str, ...]) -> float:
+        """How much commoner (Zipf) the form's words are in `lang` than in the other language, on average."""
+        here, there = (self.lexicon.frequencies.get(x, {}) for x in (lang, "en" if lang == "fr" else "fr"))
+        return sum(here.get(w, 0.0) - there.get(w, 0.0) for w in form) / len(form)
+
+    def _commonest(self, lang: str, forms: Sequence[tuple[str, ...]]) -> str | None:
+        """The form most of `lang` and common there among those clearly of it (FREQUENCY_LEAD ahead), else among
+        words common to both ("alliance"), else the one most of `lang`; None when all are of the other language."""
+        here = self.lexicon.frequencies.get(lang, {})
+
+        def common(form: tuple[str, ...]) -> float:
+            return min(here.get(w, 0.0) for w in form)
+
+        def rank(form: tuple[str, ...]) -> tuple[bool, float]:  # one word before a phrase, then the commonest
+            return len(form) == 1, common(form)
+
+        clear = [f for f in forms if self._lead(lang, f) >= FREQUENCY_LEAD]
+        shared = [f for f in forms if self._lead(lang, f) > -FREQUENCY_LEAD and common(f) >= SHARED_ZIPF]
+        if clear or shared:
+            return " ".join(max(clear or shared, key=rank))
+        best = max(forms, key=lambda f: self._lead(lang, f), default=None)
+        return " ".join(best) if best is not None and self._lead(lang, best) > 0 else None
 
     def variants(self, questions: Sequence[str], passage: Passage | None = None) -> dict[str, list[str]]:
         """The questions in their own language, then keyword queries of their concepts in both languages
@@ -356,7 +397,12 @@ class Drafter:
             analyses.append(self._analyse(question))
         for lang in LANGS:
             for analysis in analyses:
-                add(lang, self.keywords_in(lang, analysis.tokens))
+                keywords = self.keywords_in(lang, analysis.tokens)
+                add(lang, keywords)
+                for kind in sorted(analysis.kinds):  # "qui remplace bollore", "who replaced bollore"
+                    word = self._question_word(lang, kind)
+                    if word and keywords:
+                        add(lang, f"{word} {keywords}")
             if passage is not None:  # a skeleton's proposal: the passage's rarest concepts
                 tokens = self.lexicon.analyse(passage.text).tokens
                 rare = sorted(filter(_telling, tokens), key=lambda t: -self._weight(t))[:4]
