@@ -159,3 +159,11 @@ def test_a_huge_source_is_read_up_to_a_bound():
     text = "Une phrase de plus sur l'Alliance. " * (MAX_PASSAGES * 3)
     source = Source("huge", "t", "2019-12", "fr", None, "sources/huge.txt", text)
     assert len(passages(source)) == MAX_PASSAGES
+
+
+def test_variants_are_proposed_in_both_languages(snapshot):
+    drafted = draft(snapshot, ["combien de voitures l'alliance a vendu en 2018"])
+    (fact,) = yaml.safe_load("facts:\n" + drafted.yaml)["facts"]
+    assert fact["questions"]["fr"][0] == "combien de voitures l'alliance a vendu en 2018"  # as asked, first
+    assert "how many vehicle alliance sell 2018" in fact["questions"]["en"]  # its kind and concepts, in English
+    assert "voiture alliance vente 2018" in fact["questions"]["fr"]  # and as keywords
