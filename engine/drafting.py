@@ -537,9 +537,14 @@ def prefilled(passage: Passage, source_lang: str) -> dict[str, str]:
     }
 
 
+#: What a YAML stream may not hold raw (PyYAML's own test), and line separators YAML would fold.
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+
+
 def yaml_text(text: str) -> str:
-    """Text as a YAML double-quoted scalar (JSON's string syntax is valid YAML), on one line."""
-    return json.dumps(text, ensure_ascii=False)
+    """Text as a YAML double-quoted scalar on one line (JSON's string syntax is valid YAML; anything YAML
+    would refuse or fold is written as an escape, so the text reads back exactly)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _forms(lexicon: Lexicon) -> dict[str, tuple[str, ...]]:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from engine.answering import Engine, Snapshot
-from engine.drafting import COVERED, MAX_PASSAGES, MAX_QUESTIONS, Drafter, draft, passages
+from engine.drafting import COVERED, MAX_PASSAGES, MAX_QUESTIONS, Drafter, draft, passages, yaml_text
 from engine.loader import KnowledgeError
 from engine.model import Source
 from engine.review import REVIEW_MARK
@@ -167,3 +167,10 @@ def test_variants_are_proposed_in_both_languages(snapshot):
     assert fact["questions"]["fr"][0] == "combien de voitures l'alliance a vendu en 2018"  # as asked, first
     assert "how many vehicle alliance sell 2018" in fact["questions"]["en"]  # its kind and concepts, in English
     assert "voiture alliance vente 2018" in fact["questions"]["fr"]  # and as keywords
+
+
+@pytest.mark.parametrize(
+    "text", ["\"l'état d'esprit plus ouvert, plus transparent \"", "a\u2028b\x85c", "tab\tnul\x00 \ufffe", "🚗 « » \\"]
+)
+def test_drafted_text_reads_back_exactly(text):
+    assert yaml.safe_load(f"quote: {yaml_text(text)}")["quote"] == text
