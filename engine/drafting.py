@@ -43,6 +43,20 @@ MAX_QUESTION_WORDS = 32
 LEXICAL_WEIGHT = 0.95
 #: How much a word of the passage's context (the sentence before, the heading above) counts.
 CONTEXT_WEIGHT = 0.5
+#: A question asking how many, when or how old keeps this share of its score on a sentence with no number or date.
+NO_NUMBER = 0.5
+_NUMERIC_KINDS = frozenset({"how_many", "when", "how_old"})
+#: Number and date words (folded) of both languages: "une fois par mois", "the first", "début" (not "un",
+#: "one", "may": articles and verbs too).
+_NUMBER_WORDS = frozenset(
+    tokenize(
+        "deux trois quatre cinq six sept huit neuf dix cent mille million millions milliard premier première dernier "
+        "moitié fois mois ans année années semaine jour début janvier février mars avril juin juillet août septembre "
+        "octobre novembre décembre two three four five seven eight nine ten hundred thousand billion first last half "
+        "once twice month months year years week early january february march april june july august september "
+        "october november december"
+    )
+)
 #: A line shorter than this without a final stop is a heading.
 HEADING_CHARS = 100
 #: Below this score no passage answers the question: the sources do not cover it (figures in knowledge/README.md).
@@ -148,6 +162,14 @@ class _Index:
             before = i - 1
             near = before >= 0 and (self.passages[before].line == passage.line or self.heading[before])
             self.context.append(self.tokens[before] - self.tokens[i] if near else frozenset())
+        #: Whether the passage (or its context) holds a number or a date, for "how many", "when", "how old".
+        self.numeric = np.array(
+            [
+                _holds_number(p.text) or (bool(self.context[i]) and _holds_number(self.passages[i - 1].text))
+                for i, p in enumerate(self.passages)
+            ],
+            dtype=bool,
+        )
         #: Every passage's content words, flattened, with their unit vectors: a question's word meets its nearest.
         self.words = [_content_words(lexicon, a.words) for a in self.analyses]
         self.starts = np.concatenate(([0], np.cumsum([len(w) for w in self.words])[:-1])).astype(np.int64)
@@ -157,6 +179,11 @@ class _Index:
         self.vectors = np.zeros((0, 0), np.float32)
         if embedder is not None and vocabulary:
             self.vectors = embedder.encode_bags([[w] for w in vocabulary], _weigher(lexicon))
+
+
+def _holds_number(text: str) -> bool:
+    """Whether a text states a number, a year or a date: digits, or a number or month word."""
+    return any(c.isdigit() for c in text) or any(w in _NUMBER_WORDS for w in tokenize(text))
 
 
 def _content_words(lexicon: Lexicon, words: Sequence[str]) -> list[str]:
@@ -246,7 +273,13 @@ class Drafter:
             )
             semantic = np.array([self._soft_overlap(a, index) for a in analyses])
             lex, sem = lexical.mean(axis=0), semantic.mean(axis=0)
-            total = np.where(index.heading, -1.0, LEXICAL_WEIGHT * lex + (1 - LEXICAL_WEIGHT) * sem)
+            total = LEXICAL_WEIGHT * lex + (1 - LEXICAL_WEIGHT) * sem
+            # A question asking for a number or a date is not answered by a sentence that holds none.
+            wants = [bool(a.kinds & _NUMERIC_KINDS) for a in analyses]
+            if any(wants):
+                share = sum(wants) / len(wants)
+                total = total * np.where(index.numeric, 1.0, 1.0 - share * (1.0 - NO_NUMBER))
+            total = np.where(index.heading, -1.0, total)
             for i in np.argsort(-total, kind="stable")[:limit]:
                 if index.heading[i]:
                     break

@@ -174,3 +174,12 @@ def test_variants_are_proposed_in_both_languages(snapshot):
 )
 def test_drafted_text_reads_back_exactly(text):
     assert yaml.safe_load(f"quote: {yaml_text(text)}")["quote"] == text
+
+
+def test_a_question_for_a_date_or_a_number_is_not_covered_by_a_sentence_without_one(snapshot):
+    drafter = Drafter(snapshot)
+    plain = drafter.search(["nomination du secrétaire général"])[0]
+    when = drafter.search(["quand sera nommé le secrétaire général"])[0]
+    assert plain.passage == when.passage and "nomination" in plain.passage.text  # it names no date
+    assert plain.score >= COVERED > drafter.search(["quel âge a le secrétaire général"])[0].score
+    assert when.score == pytest.approx(plain.score * 0.5, abs=0.05)
