@@ -138,3 +138,12 @@ def test_cli_add_source_then_draft_finds_the_new_article(monkeypatch, knowledge_
     out = io.StringIO()
     assert cli.main(["draft", "Quel est le prix d'une Clio neuve ?"], stdout=out) == 1
     assert "add-source" in out.getvalue()
+
+
+def test_a_listing_that_cannot_take_the_entry_is_restored(knowledge_copy, article):
+    listing = knowledge_copy / "sources.yaml"
+    listing.write_bytes(listing.read_bytes() + b"notes: the list above is the sources\n")  # not the last key
+    before = {p: p.read_bytes() for p in knowledge_copy.rglob("*") if p.is_file()}
+    with pytest.raises(SourceError, match="did not take the new entry"):
+        add(knowledge_copy, article)
+    assert {p: p.read_bytes() for p in knowledge_copy.rglob("*") if p.is_file()} == before
