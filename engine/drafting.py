@@ -26,6 +26,7 @@ from engine.lexicon import Analysis, Lexicon
 from engine.matching.semantic import Embedder, informativeness
 from engine.model import LANGS, KnowledgeBase, Source
 from engine.review import REVIEW_MARK
+from engine.schema import OUT_OF_SCOPE_FILE
 from engine.textnorm import MAX_CHARS, fold, quote_form, tokenize
 
 #: A sentence ends at . ! ? or … followed by space and what starts a sentence.
@@ -241,7 +242,7 @@ class Drafter:
         self._indexes: dict[str, _Index] = {}
         self._forms: dict[str, tuple[str, ...]] | None = None
         self._words: set[str] | None = None
-        self._taken: set[str] | None = None
+        self._taken: dict[str, str] | None = None
 
     def _index(self, source: Source) -> _Index:
         index = self._indexes.get(source.id)
@@ -445,12 +446,19 @@ class Drafter:
                 out[lang].append(f"{REVIEW_MARK}: a question in {'French' if lang == 'fr' else 'English'}")
         return out
 
-    def _claimed(self) -> set[str]:
-        """Every question's folded words that a fact or out_of_scope.yaml holds (as the loader compares them)."""
+    def _claimed(self) -> dict[str, str]:
+        """Who holds each question (its folded words, as the loader compares them): a fact id or out_of_scope.yaml."""
         if self._taken is None:
-            keys = {" ".join(tokenize(q)) for f in self.kb.facts for qs in f.questions.values() for q in qs}
-            self._taken = keys | {" ".join(tokenize(q)) for q in self.kb.out_of_scope}
+            taken = {" ".join(tokenize(q)): OUT_OF_SCOPE_FILE for q in self.kb.out_of_scope}
+            for fact in self.kb.facts:
+                taken.update((" ".join(tokenize(q)), fact.id) for qs in fact.questions.values() for q in qs)
+            self._taken = taken
         return self._taken
+
+    def held(self, questions: Sequence[str]) -> list[tuple[str, str]]:
+        """The given questions that a fact or out_of_scope.yaml already holds, with who holds them."""
+        taken = self._claimed()
+        return [(q, taken[key]) for q in questions if (key := " ".join(tokenize(q))) in taken]
 
     def entities(self, text: str) -> tuple[list[str], list[str]]:
         """The names in the text the lexicon knows, and capitalised words it does not (candidates to add)."""
@@ -476,7 +484,7 @@ class Drafter:
         matches = tuple(self.search(questions))
         best = matches[0] if matches else None
         covered = best is not None and best.score >= COVERED
-        header = _header(questions, matches, covered)
+        header = _header(questions, matches, covered, self.held(questions))
         if not covered or best is None:
             return Draft(questions, matches, False, "", "", header)
         topic = self.guess_topic(best.passage)
@@ -588,9 +596,14 @@ def _forms(lexicon: Lexicon) -> dict[str, tuple[str, ...]]:
     return {group: tuple(forms) for group, forms in groups.items()}
 
 
-def _header(questions: Sequence[str], matches: Sequence[Match], covered: bool) -> str:
+def _header(
+    questions: Sequence[str], matches: Sequence[Match], covered: bool, held: Sequence[tuple[str, str]] = ()
+) -> str:
     """The YAML comments above a draft: the questions, the passages found with their place, what to do."""
     lines = ["# Draft for: " + " / ".join(f"« {q} »" for q in questions)]
+    for question, owner in held:
+        where = "listed in out_of_scope.yaml" if owner == OUT_OF_SCOPE_FILE else f"a question of fact {owner}"
+        lines.append(f"# « {question} » is already {where}: left out (check refuses a question held twice).")
     if matches:
         lines.append("# Passages of the sources that match best (score = words shared + meaning):")
     for n, m in enumerate(matches, 1):

@@ -131,6 +131,7 @@ def test_variants_never_claim_another_facts_question(snapshot):
     data = yaml.safe_load("facts:\n" + drafted.yaml)
     (fact,) = data["facts"]
     assert taken not in fact["questions"]["fr"]  # check would refuse a question two facts claim
+    assert f"« {taken} » is already a question of fact leader-uchida" in drafted.yaml  # and the moderator is told
     assert "quel âge a le patron de nissan" in fact["questions"]["fr"]
 
 
