@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from engine import schema
 from engine.answering import Snapshot
 from engine.language import FREQUENCY_LEAD
 from engine.lexicon import Analysis, Lexicon
@@ -62,6 +63,9 @@ _NUMBER_WORDS = frozenset(
 HEADING_CHARS = 100
 #: Below this score no passage answers the question: the sources do not cover it (figures in knowledge/README.md).
 COVERED = 0.4
+#: Questions a fact needs in each language, when check asks for a minimum (engine/schema.py): a draft proposes
+#: that many, placeholders marked for review filling what it cannot propose honestly.
+MIN_QUESTIONS: int = getattr(schema, "MIN_QUESTIONS", 1)
 #: Proposed question variants per language at most, and keywords.
 MAX_VARIANTS = 6
 MAX_KEYWORDS = 6
@@ -411,9 +415,12 @@ class Drafter:
         best = max(forms, key=lambda f: self._lead(lang, f), default=None)
         return " ".join(best) if best is not None and self._lead(lang, best) > 0 else None
 
-    def variants(self, questions: Sequence[str], passage: Passage | None = None) -> dict[str, list[str]]:
-        """The questions in their own language, then keyword queries of their concepts in both languages
-        (and of the passage's, when given); none that another fact claims or that out_of_scope.yaml lists."""
+    def variants(
+        self, questions: Sequence[str], passage: Passage | None = None, minimum: int = 1
+    ) -> dict[str, list[str]]:
+        """The questions in their own language, then keyword queries of their concepts in both languages; with
+        a passage, keyword queries of its rarest concepts (a draft's only to reach `minimum`); then placeholders
+        marked for review up to `minimum`. None that another fact or out_of_scope.yaml holds."""
         taken = self._claimed()
         out: dict[str, list[str]] = {lang: [] for lang in LANGS}
         seen: set[str] = set()
@@ -429,21 +436,25 @@ class Drafter:
             words = self.matcher.words(question[:MAX_CHARS])
             add(self.matcher.language.guess(question, words), question[:MAX_CHARS])
             analyses.append(self._analyse(question))
+        rare: list[str] = []
+        if passage is not None:
+            tokens = [t for t in self.lexicon.analyse(passage.text).tokens if _telling(t)]
+            rare = sorted(tokens, key=lambda t: -self._weight(t))
         for lang in LANGS:
             for analysis in analyses:
                 keywords = self.keywords_in(lang, analysis.tokens)
                 add(lang, keywords)
                 for kind in sorted(analysis.kinds):  # "qui remplace bollore", "who replaced bollore"
                     word = self._question_word(lang, kind)
-                    if word and keywords:
+                    if word and keywords and not set(tokenize(word)) & set(tokenize(keywords)):
                         add(lang, f"{word} {keywords}")
-            if passage is not None:  # a skeleton's proposal: the passage's rarest concepts
-                tokens = self.lexicon.analyse(passage.text).tokens
-                rare = sorted(filter(_telling, tokens), key=lambda t: -self._weight(t))[:4]
-                add(lang, self.keywords_in(lang, [t for t in tokens if t in rare]))
-        for lang in LANGS:
-            if not out[lang]:
-                out[lang].append(f"{REVIEW_MARK}: a question in {'French' if lang == 'fr' else 'English'}")
+            for size in (4, 3, 2):  # "depart bollore saikawa nissan", then shorter
+                if rare and (not questions or len(out[lang]) < minimum):
+                    add(lang, self.keywords_in(lang, [t for t in dict.fromkeys(rare) if t in rare[:size]]))
+            name = {"fr": "French", "en": "English"}[lang]
+            while len(out[lang]) < minimum:
+                n = len(out[lang]) + 1
+                out[lang].append(f"{REVIEW_MARK}: question {n} in {name}, as members would ask it")
         return out
 
     def _claimed(self) -> dict[str, str]:
@@ -492,7 +503,8 @@ class Drafter:
         passage = self.tighten(best.passage, set(shared))
         fact_id = self.propose_id(topic, shared or self.lexicon.analyse(passage.text).tokens)
         source = self.kb.sources[passage.source]
-        body = self.fact_yaml(fact_id, topic, passage, self.variants(questions), prefilled(passage, source.lang))
+        variants = self.variants(questions, passage, MIN_QUESTIONS)
+        body = self.fact_yaml(fact_id, topic, passage, variants, prefilled(passage, source.lang))
         return Draft(questions, matches, True, fact_id, topic, header + body)
 
     def _vocabulary(self) -> set[str]:

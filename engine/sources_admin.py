@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.answering import Snapshot
-from engine.drafting import Drafter, informative, prefilled, yaml_text
+from engine.drafting import MIN_QUESTIONS, Drafter, informative, prefilled, yaml_text
 from engine.model import LANGS, Source
 from engine.review import REVIEW_MARK
 from engine.schema import Problem, load_sources
@@ -127,7 +127,7 @@ def skeleton_sheet(drafter: Drafter, source: Source) -> tuple[str, int]:
         topic = drafter.guess_topic(passage)
         fact_id = drafter.propose_id(source.id, drafter.lexicon.analyse(passage.text).tokens, taken)
         taken.add(fact_id)
-        proposed = drafter.variants((), passage)
+        proposed = drafter.variants((), passage, MIN_QUESTIONS - 1)
         questions = {
             lang: [f"{REVIEW_MARK}: a question members ask that this passage answers", *proposed[lang]]
             for lang in LANGS

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from engine import drafting
 from engine.answering import Engine, Snapshot
 from engine.drafting import COVERED, MAX_PASSAGES, MAX_QUESTIONS, Drafter, draft, passages, yaml_text
 from engine.loader import KnowledgeError
 from engine.model import Source
 from engine.review import REVIEW_MARK
-from engine.textnorm import quote_form
+from engine.textnorm import quote_form, tokenize
 
 #: The fact removed from the copy, so that the article holds a passage no fact covers.
 REMOVED = "board-frequency"
@@ -80,9 +81,24 @@ def test_a_draft_pasted_unchanged_fails_check_only_on_the_answers_marked_for_rev
     assert {t.id for t in snapshot.kb.topics} >= {drafted.topic}
     (knowledge_copy / "facts" / "drafted.yaml").write_text("facts:\n" + drafted.yaml, encoding="utf-8")
     found = problems(knowledge_copy)
-    assert len(found) == 2, found
-    assert all(f"[{drafted.fact_id}]" in p and "marked for review" in p for p in found)
-    assert any("answer.fr" in p for p in found) and any("answer.en" in p for p in found)
+    assert all(f"[{drafted.fact_id}]" in p and "marked for review" in p for p in found), found
+    assert any("answer.fr is marked" in p for p in found) and any("answer.en is marked" in p for p in found)
+    (fact,) = yaml.safe_load("facts:\n" + drafted.yaml)["facts"]
+    placeholders = [lang for lang, qs in fact["questions"].items() if any(REVIEW_MARK in q for q in qs)]
+    assert len(found) == 2 + len(placeholders)  # questions it could not propose are marked too
+
+
+def test_a_draft_proposes_as_many_questions_as_check_asks(monkeypatch, snapshot):
+    monkeypatch.setattr(drafting, "MIN_QUESTIONS", 3)
+    for question in ("qui a remplacé Thierry Bolloré ?", "Quel âge a Makoto Uchida ?"):
+        (fact,) = yaml.safe_load("facts:\n" + draft(snapshot, [question]).yaml)["facts"]
+        for lang in ("fr", "en"):
+            listed = fact["questions"][lang]
+            assert len(listed) >= 3, (question, lang, listed)
+            assert len({" ".join(tokenize(q)) for q in listed}) == len(listed)  # no two alike
+    # Proposed from the passage when the question's own words run out; placeholders, marked, only then.
+    (fact,) = yaml.safe_load("facts:\n" + draft(snapshot, ["qui a remplacé Thierry Bolloré ?"]).yaml)["facts"]
+    assert not any(REVIEW_MARK in q for qs in fact["questions"].values() for q in qs)
 
 
 def test_the_loop_from_a_question_to_an_answer(knowledge_copy):
@@ -94,11 +110,18 @@ def test_the_loop_from_a_question_to_an_answer(knowledge_copy):
     assert drafted.covered
     sheet = knowledge_copy / "facts" / "drafted.yaml"
     sheet.write_text("facts:\n" + drafted.yaml, encoding="utf-8")
-    assert len(problems(knowledge_copy)) == 2  # only the answers left to write
+    assert all("marked for review" in p for p in problems(knowledge_copy))  # only what is left to write
 
-    # The moderator writes the answers (the quote and questions stay as drafted).
+    # The moderator writes the answers (the quote and the proposed questions stay as drafted), and a
+    # question of their own where the draft left a placeholder.
     data = yaml.safe_load(sheet.read_text(encoding="utf-8"))
     (fact,) = data["facts"]
+    own = {
+        "fr": iter(["le conseil se voit à quel rythme", "réunions du conseil : fréquence"]),
+        "en": iter(["operating board meeting rhythm", "how regularly is the board convened"]),
+    }
+    for lang, listed in fact["questions"].items():
+        listed[:] = [next(own[lang]) if REVIEW_MARK in q else q for q in listed]
     assert "mensuelle" in fact["quote"]  # the passage that answers: "leur réunion mensuelle du conseil"
     assert QUESTION in fact["questions"]["fr"] and fact["questions"]["en"]
     assert REVIEW_MARK in fact["answer"]["fr"]
