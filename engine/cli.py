@@ -1,4 +1,4 @@
-"""The terminal front ends: `ask`, `ask --json`, `console`, `check`, `eval`, `draft` and `add-source`.
+"""The terminal front ends: `ask`, `ask --json`, `console`, `check` and `eval`.
 
 Everything here drives the same Engine as the Discord cogs. Answers go to stdout, logs
 and errors to stderr, so `ask --json` prints nothing but its JSON lines.
@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.drafting import draft
 from engine.evaluation import compare, evaluate, format_reliability, format_table
 from engine.loader import KnowledgeError, Loader
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.render import render_text, reply_json
 from engine.schema import DECISION_FILE, Problem, load_eval
 from engine.settings import Settings, SettingsError
-from engine.sources_admin import SourceError, add_source
 
 log = logging.getLogger("alliance.cli")
 
@@ -216,6 +214,8 @@ def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per
 
 def cmd_draft(snapshot: Snapshot, questions: list[str], out: TextIO) -> int:
     """Print the passages that best match the questions and a fact drafted from the best; 1 when none matches."""
+    from engine.drafting import draft  # the drafting commands' imports stay with them (engine/drafting.py)
+
     found = draft(snapshot, list(_questions(questions, sys.stdin, keep_blank=False)))
     out.write(found.yaml)
     return 0 if found.covered else 1
@@ -223,6 +223,8 @@ def cmd_draft(snapshot: Snapshot, questions: list[str], out: TextIO) -> int:
 
 def cmd_add_source(snapshot: Snapshot, settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """Register an article in sources.yaml, copy its text, write its draft sheet of fact skeletons."""
+    from engine.sources_admin import SourceError, add_source
+
     try:
         added = add_source(
             snapshot,
@@ -245,6 +247,19 @@ def cmd_add_source(snapshot: Snapshot, settings: Settings, args: argparse.Namesp
     return 0
 
 
+def add_drafting_commands(sub) -> None:
+    """`draft` and `add-source`: the moderators' drafting of facts and sources."""
+    draft = sub.add_parser("draft", help="draft a fact from questions members asked: the best passages, and YAML")
+    draft.add_argument("questions", nargs="+", metavar="QUESTION", help="alike questions, drafted as one fact")
+    source = sub.add_parser("add-source", help="register an article, copy its text, draft a sheet of fact skeletons")
+    source.add_argument("file", metavar="FILE", help="the article's text (UTF-8), copied verbatim")
+    source.add_argument("--id", dest="source_id", required=True, help="a stable id, e.g. renault-2020-01")
+    source.add_argument("--title", required=True)
+    source.add_argument("--date", required=True, help="YYYY-MM or YYYY-MM-DD")
+    source.add_argument("--lang", default="fr", help="the article's language: fr or en (default fr)")
+    source.add_argument("--outlet", help="the publication, when known")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bot.py", description="Alliance Renault-Nissan-Mitsubishi Q&A bot.")
     sub = p.add_subparsers(dest="command")
@@ -261,16 +276,8 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--questions-per-fact", type=int, metavar="N", help="cut every fact to its first N questions a language"
     )
+    add_drafting_commands(sub)
     sub.add_parser("calibrate", help="refit the decision on the evaluation questions (writes knowledge/decision.yaml)")
-    draft = sub.add_parser("draft", help="draft a fact from questions members asked: the best passages, and YAML")
-    draft.add_argument("questions", nargs="+", metavar="QUESTION", help="alike questions, drafted as one fact")
-    source = sub.add_parser("add-source", help="register an article, copy its text, draft a sheet of fact skeletons")
-    source.add_argument("file", metavar="FILE", help="the article's text (UTF-8), copied verbatim")
-    source.add_argument("--id", dest="source_id", required=True, help="a stable id, e.g. renault-2020-01")
-    source.add_argument("--title", required=True)
-    source.add_argument("--date", required=True, help="YYYY-MM or YYYY-MM-DD")
-    source.add_argument("--lang", default="fr", help="the article's language: fr or en (default fr)")
-    source.add_argument("--outlet", help="the publication, when known")
     return p
 
 
