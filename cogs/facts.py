@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs import drafts, limits, reports
+from cogs import limits, reports
 from cogs.checks import ensure_moderator_ctx
 from cogs.embeds import fact_embed
 from cogs.strings import lang_of, text
@@ -159,6 +159,25 @@ class Facts(commands.Cog):
         ids = complete_fact_id(self.bot.engine.snapshot, current)
         return [app_commands.Choice(name=i[: limits.CHOICE], value=i[: limits.CHOICE]) for i in ids]
 
+    @facts.command(name="draft", description="Draft a fact from a question: the article's best passage, as YAML")
+    @app_commands.describe(question="The question as members asked it")
+    async def facts_draft(self, ctx: commands.Context[Any], *, question: str) -> None:
+        """The passages of the sources that best answer the question, and a fact drafted from the best (a file)."""
+        from cogs.drafts import draft_lines  # imported here: this command's one addition to the cog's imports
+
+        lang = lang_for(ctx)
+        await ctx.defer(ephemeral=True)
+        found = await asyncio.to_thread(drafting.draft, self.bot.engine.snapshot, [question])
+        log.info("facts draft by %s: %s", _who(ctx), found.fact_id or "not covered")
+        lines = draft_lines(lang, found)
+        if not found.covered:
+            await send_lines(ctx, lines)
+            return
+        attachment = discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=f"{found.fact_id}.yaml")
+        await ctx.send(
+            limits.clip("\n".join(lines), limits.CONTENT), file=attachment, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
     async def _journal_for(self, ctx: commands.Context[Any], lang: str) -> Journal | None:
         """The journal, after deferring (its thread may be busy with a locked file: answer Discord
         within 3 s first); None, the moderator told, when the journal is turned off."""
@@ -194,23 +213,6 @@ class Facts(commands.Cog):
         shown = [g.text for g in groups[: reports.UNANSWERED_SHOWN]]
         offers = await asyncio.to_thread(drafting.offers, self.bot.engine.snapshot, shown) if shown else {}
         await send_lines(ctx, reports.unanswered_lines(lang, groups, UNANSWERED_DAYS, offers=offers))
-
-    @facts.command(name="draft", description="Draft a fact from a question: the article's best passage, as YAML")
-    @app_commands.describe(question="The question as members asked it")
-    async def facts_draft(self, ctx: commands.Context[Any], *, question: str) -> None:
-        """The passages of the sources that best answer the question, and a fact drafted from the best (a file)."""
-        lang = lang_for(ctx)
-        await ctx.defer(ephemeral=True)
-        found = await asyncio.to_thread(drafting.draft, self.bot.engine.snapshot, [question])
-        log.info("facts draft by %s: %s", _who(ctx), found.fact_id or "not covered")
-        lines = drafts.draft_lines(lang, found)
-        if not found.covered:
-            await send_lines(ctx, lines)
-            return
-        attachment = discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=f"{found.fact_id}.yaml")
-        await ctx.send(
-            limits.clip("\n".join(lines), limits.CONTENT), file=attachment, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
 
 
 async def setup(bot: AllianceBot) -> None:
