@@ -297,12 +297,12 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
             report.add(line_of(node, "answer"), f"answer.{lang} must be non-empty text", fact_id)
         else:
             answers[lang] = text.strip()
-    # Drafts (engine/review.py): text still marked for review is a problem, so no draft goes live unread.
-    for field in review.marked(questions, answers):
-        report.add(line_of(node, field.partition(".")[0]), review.message(field), fact_id)
     keywords = node.get("keywords", [])
     if not _string_list(keywords):
         report.add(line_of(node, "keywords"), "keywords must be a list of words", fact_id)
+    # Drafts (engine/review.py): text still marked for review is a problem, so no draft goes live unread.
+    for field in review.marked(questions, answers):
+        report.add(line_of(node, field.partition(".")[0]), review.message(field), fact_id)
     mentions = node.get("mentions", [])
     if not _string_list(mentions):
         report.add(
