@@ -150,7 +150,7 @@ def passages(source: Source) -> tuple[Passage, ...]:
 
 
 class _Index:
-    """One source's passages analysed and embedded once (two views, as the matcher does).
+    """One source's passages analysed once: their concepts, context, numbers, and their words' vectors.
 
     A passage's context is the sentence before it in its paragraph, or the heading above
     it: "Ce représentant reportera..." is about the secretary general named just before.
@@ -205,7 +205,7 @@ def _is_heading(found: Sequence[Passage], i: int) -> bool:
     )
 
 
-#: The last sources analysed, by (id, text, lexicon, embedder): a reload that keeps them keeps their work.
+#: The sources analysed, by (id, text, lexicon, embedder): a reload that keeps them keeps their work.
 _INDEXES: dict[tuple[str, int, int, int], tuple[Source, Lexicon, Embedder | None, _Index]] = {}
 _INDEXES_LOCK = threading.Lock()
 KEPT_INDEXES = 8
@@ -214,7 +214,8 @@ KEPT_INDEXES = 8
 def _index_of(source: Source, lexicon: Lexicon, embedder: Embedder | None) -> _Index:
     """A source's passages analysed and embedded, built once while the source, lexicon and model stay the same.
 
-    Only the index and what it was built from are kept (never a snapshot), at most KEPT_INDEXES.
+    Only the index and what it was built from are kept (never a snapshot), at most KEPT_INDEXES,
+    and only for the latest lexicon and model: an edited lexicon drops the indexes of the old one.
     """
     key = (source.id, hash(source.text), id(lexicon), id(embedder))
     with _INDEXES_LOCK:
@@ -223,6 +224,8 @@ def _index_of(source: Source, lexicon: Lexicon, embedder: Embedder | None) -> _I
         return kept[3]
     index = _Index(source, lexicon, embedder)
     with _INDEXES_LOCK:
+        for stale in [k for k, v in _INDEXES.items() if v[1] is not lexicon or v[2] is not embedder]:
+            del _INDEXES[stale]
         while len(_INDEXES) >= KEPT_INDEXES:
             del _INDEXES[next(iter(_INDEXES))]
         _INDEXES[key] = (source, lexicon, embedder, index)

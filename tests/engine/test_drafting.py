@@ -207,3 +207,13 @@ def test_a_question_for_a_date_or_a_number_is_not_covered_by_a_sentence_without_
     assert plain.passage == when.passage and "nomination" in plain.passage.text  # it names no date
     assert plain.score >= COVERED > drafter.search(["quel âge a le secrétaire général"])[0].score
     assert when.score == pytest.approx(plain.score * 0.5, abs=0.05)
+
+
+def test_an_edited_lexicon_drops_the_passages_analysed_with_the_old_one(knowledge_copy, snapshot):
+    Drafter(snapshot).search([QUESTION])
+    lexicon = knowledge_copy / "lexicon.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    edited = Snapshot.load(knowledge_copy)
+    assert edited.kb.lexicon is not snapshot.kb.lexicon
+    Drafter(edited).search([QUESTION])
+    assert all(kept[1] is edited.kb.lexicon for kept in drafting._INDEXES.values())  # the old one is not held
