@@ -1,4 +1,4 @@
-"""Moderators and the facts: reload, check, list, show, stats and unanswered questions.
+"""Moderators and the facts: reload, check, list, show, stats, unanswered questions and drafts.
 
 Each command is hybrid (`/facts reload` and `!facts reload`), and the whole cog is
 behind one server-side check (`cog_check`, moderators and the bot's owner), which
@@ -10,6 +10,7 @@ Replies are ephemeral for slash commands; prefix replies go to the channel typed
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from cogs import limits, reports
 from cogs.checks import admin_only, ensure_moderator_ctx, guild_id_of
 from cogs.embeds import fact_embed
 from cogs.strings import lang_of, text
+from engine import drafting
 from engine.answering import Snapshot
 from engine.changes import compare
 from engine.completion import complete_fact_id
@@ -163,6 +165,25 @@ class Facts(commands.Cog):
         ids = complete_fact_id(self.bot.engine.snapshot, current)
         return [app_commands.Choice(name=i[: limits.CHOICE], value=i[: limits.CHOICE]) for i in ids]
 
+    @facts.command(name="draft", description="Draft a fact from a question: the article's best passage, as YAML")
+    @app_commands.describe(question="The question as members asked it")
+    async def facts_draft(self, ctx: commands.Context[Any], *, question: str) -> None:
+        """The passages of the sources that best answer the question, and a fact drafted from the best (a file)."""
+        from cogs.drafts import draft_lines  # imported here: this command's one addition to the cog's imports
+
+        lang = lang_for(ctx)
+        await ctx.defer(ephemeral=True)
+        found = await asyncio.to_thread(drafting.draft, self.bot.engine.snapshot, [question])
+        log.info("facts draft by %s: %s", _who(ctx), found.fact_id or "not covered")
+        lines = draft_lines(lang, found)
+        if not found.covered:
+            await send_lines(ctx, lines)
+            return
+        attachment = discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=f"{found.fact_id}.yaml")
+        await ctx.send(
+            limits.clip("\n".join(lines), limits.CONTENT), file=attachment, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
     async def _journal_for(self, ctx: commands.Context[Any], lang: str) -> Journal | None:
         """The journal, after deferring (its thread may be busy with a locked file: answer Discord
         within 3 s first); None, the moderator told, when the journal is turned off."""
@@ -199,8 +220,12 @@ class Facts(commands.Cog):
         if groups is None:
             await send_lines(ctx, [text(lang, "journal_unavailable")])
             return
+        # The drafting offer: each shown group's best passage of the article (engine/drafting.py, off the loop).
+        shown = [g.text for g in groups[: reports.UNANSWERED_SHOWN]]
+        offers = await asyncio.to_thread(drafting.offers, self.bot.engine.snapshot, shown) if shown else {}
         await send_lines(
-            ctx, reports.scope_lines(lang, scope) + reports.unanswered_lines(lang, groups, UNANSWERED_DAYS)
+            ctx,
+            reports.scope_lines(lang, scope) + reports.unanswered_lines(lang, groups, UNANSWERED_DAYS, offers=offers),
         )
 
 

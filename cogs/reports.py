@@ -5,17 +5,21 @@ The facts cog cuts these lines into messages that fit Discord (`limits.chunks`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
+from cogs import drafts
 from cogs.embeds import escape
 from cogs.strings import text
 from engine.changes import KINDS, ChangeReport
+from engine.drafting import Draft
 from engine.journal_reports import JournalStats, UnansweredGroup
 from engine.loader import Problem
 from engine.model import KnowledgeBase
 
 #: Width of one line of ids, so a long list still splits between messages.
 LINE = 1500
+#: Groups `/facts unanswered` shows at most.
+UNANSWERED_SHOWN = 15
 ICONS = {"lost": "🔴", "moved": "🟠", "edited": "🔵", "gained": "🟢"}
 
 
@@ -126,8 +130,15 @@ def stats_lines(lang: str, stats: JournalStats) -> list[str]:
     return lines
 
 
-def unanswered_lines(lang: str, groups: Sequence[UnansweredGroup], days: int, shown: int = 15) -> list[str]:
-    """Unanswered questions, alike ones grouped, biggest groups first, each with a few wordings."""
+def unanswered_lines(
+    lang: str,
+    groups: Sequence[UnansweredGroup],
+    days: int,
+    shown: int = UNANSWERED_SHOWN,
+    offers: Mapping[str, Draft] | None = None,
+) -> list[str]:
+    """Unanswered questions, alike ones grouped, biggest groups first, each with a few wordings
+    (and, given `offers`, the article's best passage and the command that drafts the fact)."""
     if not groups:
         return [text(lang, "unanswered_none", days=days)]
     lines = [text(lang, "unanswered_header", days=days, groups=len(groups))]
@@ -135,4 +146,7 @@ def unanswered_lines(lang: str, groups: Sequence[UnansweredGroup], days: int, sh
         others = [e for e in group.examples if e != group.text]
         also = f" — {' / '.join(f'« {escape(e)} »' for e in others)}" if others else ""
         lines.append(f"• **×{group.count}** « {escape(group.text)} »{also}")
+        offer = drafts.offer_line(lang, group.text, offers.get(group.text)) if offers is not None else None
+        if offer:
+            lines.append(offer)
     return lines

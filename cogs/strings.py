@@ -27,7 +27,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "de décembre 2019. Mentionnez-moi, écrivez-moi en privé ou utilisez `/ask`. Exemples par sujet :",
         "topics_footer": "Source : {source}",
         # moderators
-        "facts_usage": "Sous-commandes : `reload`, `check`, `list [sujet]`, `show <id>`, `stats`, `unanswered`.",
+        "facts_usage": "Sous-commandes : `reload`, `check`, `list [sujet]`, `show <id>`, `stats`, `unanswered`, "
+        "`draft <question>`.",
         "reloaded": "✅ Faits rechargés : {facts} faits ({added} ajoutés, {changed} modifiés, {removed} supprimés).",
         "checked": "✅ Vérification réussie, rien n'a été remplacé : {facts} faits "
         "({added} ajoutés, {changed} modifiés, {removed} supprimés par rapport à l'ensemble en service).",
@@ -89,7 +90,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "topics_intro": "I answer questions about the Renault-Nissan-Mitsubishi Alliance from a December 2019 "
         "article. Mention me, send me a direct message or use `/ask`. Examples by topic:",
         "topics_footer": "Source: {source}",
-        "facts_usage": "Subcommands: `reload`, `check`, `list [topic]`, `show <id>`, `stats`, `unanswered`.",
+        "facts_usage": "Subcommands: `reload`, `check`, `list [topic]`, `show <id>`, `stats`, `unanswered`, "
+        "`draft <question>`.",
         "reloaded": "✅ Facts reloaded: {facts} facts ({added} added, {changed} changed, {removed} removed).",
         "checked": "✅ Check passed, nothing was swapped: {facts} facts "
         "({added} added, {changed} changed, {removed} removed compared with the set serving now).",

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from engine import review
 from engine.lexicon import Lexicon
 from engine.matching.decision import DecisionError, DecisionModel
 from engine.model import LANGS, EvalQuestion, Exchange, Fact, Source, Topic
@@ -302,6 +303,9 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
     keywords = node.get("keywords", [])
     if not _string_list(keywords):
         report.add(line_of(node, "keywords"), "keywords must be a list of words", fact_id)
+    # Drafts (engine/review.py): text still marked for review is a problem, so no draft goes live unread.
+    for field in review.marked(questions, answers):
+        report.add(line_of(node, field.partition(".")[0]), review.message(field), fact_id)
     mentions = node.get("mentions", [])
     if not _string_list(mentions):
         report.add(
