@@ -284,7 +284,7 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
                 if not isinstance(word, str):
                     line = words.item_lines[index] if isinstance(words, LineList) else line_of(data, section)
                     hint = " (quote it: YAML reads on, off, yes, no as true/false)" if isinstance(word, bool) else ""
-                    report.add(line, f"{section}.{shown(name, 40)}: {shown(word)} is not a word{hint}")
+                    report.add(line, f"{section}.{str(name)[:40]}: {shown(word)} is not a word{hint}")
                     ok = False
     if not ok:
         return None
@@ -326,10 +326,11 @@ def _quote_problem(quote: str, source: Source) -> str:
     if found is None:
         return message + ": no passage of the source is close to it; copy the quote from the article"
     passage, offset = found
+    word = passage.rfind(" ", 0, offset) + 1  # show the two from the start of the word that differs
     return (
         f"{message}; closest passage: {shown(passage, 120)}; they first differ at character {offset + 1}: "
-        f"the quote has {shown(quote_form(quote)[offset : offset + 20], 40)}, the source "
-        f"{shown(passage[offset : offset + 20], 40)}"
+        f"the quote has {shown(quote_form(quote)[word : word + 20], 40)}, the source "
+        f"{shown(passage[word : word + 20], 40)}"
     )
 
 

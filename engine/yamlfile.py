@@ -23,8 +23,8 @@ from engine.yamlhints import explain
 MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Deeper nesting than this is refused before the parser recurses into it.
 MAX_DEPTH = 20
-#: Scalars, lists and mappings one document may hold (the largest file of knowledge/ holds about 30,000).
-MAX_NODES = 500_000
+#: Values, lists and mappings one file may hold (the largest file of knowledge/ holds about 4,400).
+MAX_NODES = 100_000
 #: Values echoed in a message are clipped to this many characters.
 ECHO = 80
 

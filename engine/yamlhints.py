@@ -68,6 +68,26 @@ def _misindented(lines: list[str], first: int, last: int) -> tuple[int, int] | N
     return None
 
 
+_VALUE = re.compile(r"^ *(?:- +)?(?:[^\s:#'\"][^:#]*?: +)?(['\"])")
+
+
+def _unclosed_quote(lines: list[str], first: int, last: int) -> tuple[int, int] | None:
+    """The first line in [first, last] whose value opens a quote it does not close, with the quote's column
+    (a quote left open swallows the next lines, and the parser fails further down)."""
+    for index in range(max(first, 0), min(last, len(lines) - 1) + 1):
+        found = _VALUE.match(lines[index])
+        if found is None:
+            continue
+        mark = found.group(1)
+        column = found.end() - 1
+        rest = lines[index][column + 1 :]
+        # Escaped quotes do not close: \" inside double quotes, '' inside single ones.
+        rest = rest.replace("\\\\", "").replace('\\"', "") if mark == '"' else rest.replace("''", "")
+        if mark not in rest:
+            return index, column
+    return None
+
+
 def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str, str | None]:
     """(1-based line, message, excerpt) for a PyYAML error in `text`."""
     mark = exc.problem_mark or exc.context_mark
@@ -85,6 +105,14 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str, str 
             if "\t" in lines[index][: _indent(lines[index]) + 1] or (index == row and "\t" in lines[index]):
                 column = lines[index].index("\t")
                 return index + 1, "a tab character: YAML indents with spaces only", excerpt(lines[index], column)
+    unclosed = _unclosed_quote(lines, min(start, row - 1), row)
+    if unclosed is not None:
+        index, column = unclosed
+        return (
+            index + 1,
+            "this quote is never closed: end the text with the same quote mark",
+            excerpt(lines[index], column),
+        )
     if "quoted scalar" in context and exc.context_mark is not None:
         index, column = exc.context_mark.line, exc.context_mark.column
         return (
@@ -119,7 +147,11 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str, str 
                 f"{usual}: indent it like its neighbours",
                 excerpt(lines[index], _indent(lines[index])),
             )
-        if "mapping values are not allowed" in problem and at[: mark.column + 1].count(": ") + at.endswith(":") >= 2:
+        if (
+            "mapping values are not allowed" in problem
+            and ": " in at[: mark.column]
+            and at[mark.column : mark.column + 1] == ":"
+        ):
             return (
                 row + 1,
                 "a second ': ' on this line: text holding a colon must be in quotes (key: \"text: more\"), "
