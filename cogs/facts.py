@@ -75,6 +75,7 @@ class Facts(commands.Cog):
         self._lock = asyncio.Lock()
         # The load's thread: a daemon, so neither an abandoned load nor shutdown waits on it.
         self._worker = OffLoop("knowledge-load")
+        self.load_seconds = LOAD_SECONDS
 
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
         return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)
@@ -99,15 +100,17 @@ class Facts(commands.Cog):
             return None
 
         def work() -> tuple[Snapshot, ChangeReport]:
-            new = engine.load_next(root, timeout=LOAD_SECONDS)
+            new = engine.load_next(root, timeout=seconds)
             return new, compare(engine, old, new)
 
         action = "reload" if applied else "check"
+        seconds = self.load_seconds
+        log.info("facts %s by %s: reading knowledge/", action, _who(ctx))
         try:
-            new, report = await self._worker.run(work, LOAD_SECONDS)
+            new, report = await self._worker.run(work, seconds)
         except (TimeoutError, LoadTimeout):
-            log.warning("facts %s by %s: abandoned after %g s", action, _who(ctx), LOAD_SECONDS)
-            await send_lines(ctx, [text(lang, "load_timeout", seconds=f"{LOAD_SECONDS:g}")])
+            log.warning("facts %s by %s: abandoned after %g s", action, _who(ctx), seconds)
+            await send_lines(ctx, [text(lang, "load_timeout", seconds=f"{seconds:g}")])
             return None
         except KnowledgeError as exc:
             log.warning("facts %s by %s: refused, %d problem(s)", action, _who(ctx), exc.total)

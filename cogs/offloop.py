@@ -18,15 +18,15 @@ T = TypeVar("T")
 
 
 class OffLoop:
-    """One background job at a time; `busy` while the last one (even one given up on) still runs."""
+    """Background jobs; `busy` while one that was given up on still runs (start no other until it ends)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._thread: threading.Thread | None = None
+        self._abandoned: threading.Thread | None = None
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._abandoned is not None and self._abandoned.is_alive()
 
     async def run(self, work: Callable[[], T], timeout: float) -> T:  # noqa: ASYNC109 - the timeout is the point
         """`work()`'s result, computed in a daemon thread; TimeoutError after `timeout` seconds (the
@@ -49,6 +49,12 @@ class OffLoop:
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(settle, lambda: future.set_result(result))
 
-        self._thread = threading.Thread(target=target, name=self.name, daemon=True)
-        self._thread.start()
-        return await asyncio.wait_for(asyncio.shield(future), timeout)
+        thread = threading.Thread(target=target, name=self.name, daemon=True)
+        thread.start()
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            self._abandoned = thread
+            # Nobody awaits the result any more: take its exception, so it is not logged as never retrieved.
+            future.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise

@@ -259,6 +259,7 @@ def _accented(value: Any, report: Report, data: LineDict) -> dict[str, str]:
 def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     report = Report(problems, "lexicon.yaml")
     data = _read(root, "lexicon.yaml", problems)
+    frequencies = _load_frequencies(root, problems)  # read whatever lexicon.yaml holds: every problem at once
     if data is None:
         return None
     if not isinstance(data, dict):
@@ -289,7 +290,7 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     if not ok:
         return None
     return Lexicon.build(
-        frequencies=_load_frequencies(root, problems),
+        frequencies=frequencies,
         accented=_accented(data.get("accented"), report, data),
         stopwords=[w for words in data["stopwords"].values() for w in words],
         synonyms=data["synonyms"],
