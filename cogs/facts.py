@@ -105,7 +105,7 @@ class Facts(commands.Cog):
 
         action = "reload" if applied else "check"
         seconds = self.load_seconds
-        log.info("facts %s by %s: reading knowledge/", action, _who(ctx))
+        log.info("facts %s started by %s: reading knowledge/", action, _who(ctx))
         try:
             new, report = await self._worker.run(work, seconds)
         except (TimeoutError, LoadTimeout):

@@ -223,7 +223,7 @@ async def test_shutdown_does_not_wait_for_a_reload_under_way(
             lines = "".join(f"  - {{id: slow-{number}-{i}}}\n" for i in range(33_000))
             (knowledge_copy / "facts" / f"zz_slow{number:02}.yaml").write_text("facts:\n" + lines, encoding="utf-8")
         await fake_discord.push_message("!facts reload", author=cast.moderator)
-        await bot.wait_for_line("facts reload by", timeout=SECONDS)
+        await bot.wait_for_line("facts reload started by", timeout=SECONDS)
         await asyncio.sleep(1.0)  # well inside the load: 30 sheets of 33,000 facts
         bot.process.send_signal(signal.SIGTERM)
         start = time.monotonic()
