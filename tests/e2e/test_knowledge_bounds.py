@@ -198,7 +198,8 @@ async def test_a_reload_past_its_time_is_abandoned_and_releases_its_lock(
                 break
             await asyncio.sleep(0.1)
         cog.load_seconds = 60.0  # type: ignore[union-attr]
-        check = await slash(fake_discord, "facts check", user=cast.moderator)
+        checking = await fake_discord.push_slash_command("facts check", user=cast.moderator)
+        (check,) = await answered(fake_discord, checking, timeout=SECONDS)  # a whole load and preview
         assert bot.engine.snapshot is serving
 
     assert member < 1.0
