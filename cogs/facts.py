@@ -91,7 +91,7 @@ class Facts(commands.Cog):
         self, ctx: commands.Context[Any], lang: str, *, applied: bool
     ) -> tuple[Snapshot, Snapshot, ChangeReport] | None:
         """(serving, new, preview): knowledge/ read, validated and compared off the event loop within
-        LOAD_SECONDS; None once the moderator has been told why not (problems, time, a load still stopping)."""
+        `load_seconds`; None once the moderator has been told why not (problems, time, a load still stopping)."""
         engine = self.bot.engine
         old = engine.snapshot
         root = self.bot.settings.knowledge_dir
@@ -99,12 +99,13 @@ class Facts(commands.Cog):
             await send_lines(ctx, [text(lang, "load_busy")])
             return None
 
+        action = "reload" if applied else "check"
+        seconds = self.load_seconds
+
         def work() -> tuple[Snapshot, ChangeReport]:
             new = engine.load_next(root, timeout=seconds)
             return new, compare(engine, old, new)
 
-        action = "reload" if applied else "check"
-        seconds = self.load_seconds
         log.info("facts %s started by %s: reading knowledge/", action, _who(ctx))
         try:
             new, report = await self._worker.run(work, seconds)
