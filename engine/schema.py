@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +39,8 @@ _LEXICON_NAMES = {"stopwords": set(LANGS), "language_markers": set(LANGS), "smal
 MIN_QUESTIONS = 3
 #: A load keeps this many problems in full (the list a moderator is sent); the rest are only counted.
 MAX_PROBLEMS_KEPT = 1000
+#: Quotes of one file for which the closest passage of the source is looked for (a few ms each).
+MAX_PASSAGES = 50
 DECISION_FILE = "decision.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 _LEXICON_FIELDS = ("stopwords", "question_words", "synonyms", "entities", "smalltalk", "language_markers")
@@ -82,7 +84,7 @@ class Problems(list):
         if len(self) < self.limit:
             super().append(problem)
 
-    def extend(self, problems) -> None:  # type: ignore[override]
+    def extend(self, problems: Iterable[Problem]) -> None:  # type: ignore[override]
         for problem in problems:
             self.append(problem)
 
@@ -107,6 +109,7 @@ class Report:
 
     def __init__(self, problems: list[Problem], file: str) -> None:
         self.problems, self.file = problems, file
+        self.passages = MAX_PASSAGES  # closest passages still to look for in this file
 
     def add(self, line: int | None, message: str, fact_id: str | None = None) -> None:
         self.problems.append(Problem(self.file, line, fact_id, message))
@@ -320,9 +323,13 @@ def _quotable(source: Source) -> str:
     return quote_form(source.text)
 
 
-def _quote_problem(quote: str, source: Source) -> str:
-    """'Not found verbatim', with the closest passage of the source and where the two first differ."""
+def _quote_problem(quote: str, source: Source, report: Report) -> str:
+    """'Not found verbatim', with the closest passage of the source and where the two first differ
+    (for the first MAX_PASSAGES quotes of a file)."""
     message = f"quote not found verbatim in source '{source.id}'"
+    if report.passages <= 0:
+        return message
+    report.passages -= 1
     found = closest_passage(quote_form(quote), _quotable(source))
     if found is None:
         return message + ": no passage of the source is close to it; copy the quote from the article"
@@ -351,7 +358,7 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
         report.add(line_of(node, "source"), f"unknown source {shown(source_id)} (see sources.yaml)", fact_id)
     quote = _text(node, "quote", report, fact_id)
     if quote and source_id in sources and quote_form(quote) not in _quotable(sources[source_id]):
-        report.add(line_of(node, "quote"), _quote_problem(quote, sources[source_id]), fact_id)
+        report.add(line_of(node, "quote"), _quote_problem(quote, sources[source_id], report), fact_id)
     questions: dict[str, tuple[str, ...]] = {}
     answers: dict[str, str] = {}
     raw_questions, raw_answer = node.get("questions"), node.get("answer")

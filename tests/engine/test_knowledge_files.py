@@ -6,14 +6,16 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from engine import cli, yamlfile
 from engine.loader import KnowledgeError, Loader, LoadTimeout, load_knowledge
-from engine.schema import MAX_PROBLEMS_KEPT
+from engine.schema import MAX_PASSAGES, MAX_PROBLEMS_KEPT
 from engine.settings import Settings
 from tests.sheets import edit_fact
 
@@ -185,8 +187,6 @@ def test_a_load_past_its_time_budget_stops_and_says_so(knowledge_copy):
 
 
 def test_check_refuses_a_knowledge_base_without_facts_unless_forced(knowledge_copy):
-    import shutil
-
     for sheet in (knowledge_copy / "facts").glob("*.yaml"):
         sheet.write_text("facts: []\n", encoding="utf-8")
     shutil.rmtree(knowledge_copy / "eval")
@@ -369,3 +369,25 @@ def test_the_readme_example_fact_passes_check(knowledge_copy):
     out = io.StringIO()
     assert cli.cmd_check(Settings(knowledge_dir=knowledge_copy, journal_enabled=False), out) == 0, out.getvalue()
     assert "meeting-example" in out.getvalue()  # the note: no evaluation question yet (advice, not a rule)
+
+
+def test_closest_passages_are_looked_for_a_bounded_number_of_times_a_file(knowledge_copy):
+    model = load_knowledge(knowledge_copy).fact("sales-2018")
+    facts = [
+        {
+            "id": f"wrong-quote-{i}",
+            "topic": model.topic,
+            "source": model.source,
+            "quote": model.quote.replace("véhicules", "voitures"),
+            "questions": {
+                "fr": [f"zorglub {i} a", f"zorglub {i} b", f"zorglub {i} c"],
+                "en": [f"x {i}", f"y {i}", "z"],
+            },
+            "answer": {"fr": "Réponse.", "en": "Answer."},
+        }
+        for i in range(MAX_PASSAGES + 10)
+    ]
+    (knowledge_copy / "facts" / "zz_quotes.yaml").write_text(yaml.safe_dump({"facts": facts}), encoding="utf-8")
+    found = [p for p in messages(refused(knowledge_copy)) if "quote not found" in p]
+    assert len(found) == MAX_PASSAGES + 10
+    assert sum("closest passage" in p for p in found) == MAX_PASSAGES
