@@ -31,7 +31,8 @@ _SOURCE_FIELDS = {"id", "title", "date", "lang", "outlet", "file"}
 _TOPIC_FIELDS = {"id", *LANGS}
 _EVAL_FIELDS = {"q", "expect", "lang"}
 _OUT_OF_SCOPE_FIELDS = {"q", "lang"}
-_LEXICON_OPTIONAL = ("accented", "open_questions", "now")
+#: Optional lexicon sections (people, follow_up_starts and pronouns are the follow-up questions' words).
+_LEXICON_OPTIONAL = ("accented", "open_questions", "now", "people", "follow_up_starts", "pronouns")
 #: Lexicon sections whose names are fixed (the others' names are the moderator's: synonym groups, kinds).
 _LEXICON_NAMES = {"stopwords": set(LANGS), "language_markers": set(LANGS), "smalltalk": {"greeting", "thanks", "help"}}
 #: Questions each fact needs in each language: the decision is fitted with facts cut to this many
