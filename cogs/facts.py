@@ -18,15 +18,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs import limits, reports
+from cogs import confirm, limits, reports
 from cogs.checks import admin_only, ensure_moderator_ctx, guild_id_of
+from cogs.confirm import ConfirmRemoval
 from cogs.embeds import fact_embed
+from cogs.offloop import OffLoop
+from cogs.problem_report import FILENAME, problem_report
 from cogs.strings import lang_of, text
 from engine import drafting
 from engine.answering import Snapshot
-from engine.changes import compare
+from engine.changes import ChangeReport, compare
 from engine.completion import complete_fact_id
-from engine.loader import KnowledgeError
+from engine.loader import KnowledgeError, LoadTimeout
 
 if TYPE_CHECKING:
     from bot import AllianceBot
@@ -37,6 +40,8 @@ log = logging.getLogger("alliance.facts")
 NO_MENTIONS = discord.AllowedMentions.none()
 #: How far back `/facts unanswered` looks.
 UNANSWERED_DAYS = 30
+#: Seconds a reload or check may take before it is abandoned (the real knowledge takes a few).
+LOAD_SECONDS = 60.0
 
 
 def lang_for(ctx: commands.Context[Any]) -> str:
@@ -51,6 +56,15 @@ async def send_lines(ctx: commands.Context[Any], lines: list[str]) -> None:
         await ctx.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+async def send_problems(ctx: commands.Context[Any], lang: str, error: KnowledgeError, *, applied: bool) -> None:
+    """A refused load's problems in at most a few messages, the full list attached when it is longer."""
+    report = problem_report(lang, error, applied=applied)
+    for number, chunk in enumerate(report.messages, 1):
+        attach = report.attachment if number == len(report.messages) else None
+        file = discord.File(io.BytesIO(attach.encode()), filename=FILENAME) if attach else None
+        await ctx.send(chunk, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)  # type: ignore[arg-type]
+
+
 def _who(ctx: commands.Context[Any]) -> str:
     return f"{ctx.author} ({ctx.author.id}) in guild {ctx.guild.id if ctx.guild else '-'}"
 
@@ -62,6 +76,9 @@ class Facts(commands.Cog):
         self.bot = bot
         # One load at a time (reload or check): the engine's Loader keeps what it read to skip it next time.
         self._lock = asyncio.Lock()
+        # The load's thread: a daemon, so neither an abandoned load nor shutdown waits on it.
+        self._worker = OffLoop("knowledge-load")
+        self.load_seconds = LOAD_SECONDS
 
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
         if await self.bot.is_owner(ctx.author):
@@ -75,30 +92,43 @@ class Facts(commands.Cog):
         """Moderator commands over the facts."""
         await ctx.send(text(lang_for(ctx), "facts_usage"), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    async def _load(self) -> Snapshot:
-        """Read and validate knowledge/ off the event loop, re-reading only the sheets that changed."""
-        return await asyncio.to_thread(self.bot.engine.load_next, self.bot.settings.knowledge_dir)
-
-    @facts.command(name="reload", description="Re-read knowledge/, preview the changes and swap them in")
-    @admin_only()
-    async def facts_reload(self, ctx: commands.Context[Any]) -> None:
-        """Re-read knowledge/, validate it, preview the answers that change, then swap it in."""
-        await ctx.defer(ephemeral=True)
-        lang = lang_for(ctx)
+    async def _prepare(
+        self, ctx: commands.Context[Any], lang: str, *, applied: bool
+    ) -> tuple[Snapshot, Snapshot, ChangeReport] | None:
+        """(serving, new, preview): knowledge/ read, validated and compared off the event loop within
+        `load_seconds`; None once the moderator has been told why not (problems, time, a load still stopping)."""
         engine = self.bot.engine
-        async with self._lock:
-            old = engine.snapshot
-            try:
-                new = await self._load()
-                report = await asyncio.to_thread(compare, engine, old, new)
-            except KnowledgeError as exc:
-                log.warning("facts reload by %s: refused, %d problem(s)", _who(ctx), len(exc.problems))
-                await send_lines(ctx, reports.problem_lines(lang, exc.problems, applied=True))
-                return
-            except Exception:
-                log.error("facts reload by %s: failed, nothing swapped", _who(ctx))
-                raise  # the error handler logs the traceback and answers
-            engine.swap(new)
+        old = engine.snapshot
+        root = self.bot.settings.knowledge_dir
+        if self._worker.busy:
+            await send_lines(ctx, [text(lang, "load_busy")])
+            return None
+
+        action = "reload" if applied else "check"
+        seconds = self.load_seconds
+
+        def work() -> tuple[Snapshot, ChangeReport]:
+            new = engine.load_next(root, timeout=seconds)
+            return new, compare(engine, old, new)
+
+        log.info("facts %s started by %s: reading knowledge/", action, _who(ctx))
+        try:
+            new, report = await self._worker.run(work, seconds)
+        except (TimeoutError, LoadTimeout):
+            log.warning("facts %s by %s: abandoned after %g s", action, _who(ctx), seconds)
+            await send_lines(ctx, [text(lang, "load_timeout", seconds=f"{seconds:g}")])
+            return None
+        except KnowledgeError as exc:
+            log.warning("facts %s by %s: refused, %d problem(s)", action, _who(ctx), exc.total)
+            await send_problems(ctx, lang, exc, applied=applied)
+            return None
+        except Exception:
+            log.error("facts %s by %s: failed, nothing swapped", action, _who(ctx))
+            raise  # the error handler logs the traceback and answers
+        return old, new, report
+
+    def _swapped(self, ctx: commands.Context[Any], new: Snapshot, report: ChangeReport) -> None:
+        self.bot.engine.swap(new)
         diff = report.diff
         log.info(
             "facts reload by %s: swapped, %d facts (%d added, %d changed, %d removed), %d answer change(s)",
@@ -109,7 +139,51 @@ class Facts(commands.Cog):
             len(diff.removed),
             len(report.changes),
         )
+
+    @facts.command(name="reload", description="Re-read knowledge/, preview the changes and swap them in")
+    @admin_only()
+    async def facts_reload(self, ctx: commands.Context[Any]) -> None:
+        """Re-read knowledge/, validate it, preview the answers that change, then swap it in (after a
+        confirmation when it would remove most of the facts)."""
+        await ctx.defer(ephemeral=True)
+        lang = lang_for(ctx)
+        async with self._lock:
+            prepared = await self._prepare(ctx, lang, applied=True)
+            if prepared is None:
+                return
+            old, new, report = prepared
+            if not report.removes_most:
+                self._swapped(ctx, new, report)
+        if report.removes_most:
+            await self._confirm_removal(ctx, lang, old, new, report)
+            return
         await send_lines(ctx, reports.reload_lines(lang, report, applied=True))
+
+    async def _confirm_removal(
+        self, ctx: commands.Context[Any], lang: str, old: Snapshot, new: Snapshot, report: ChangeReport
+    ) -> None:
+        """Ask the moderator to confirm a reload that removes most facts; swap only on their click."""
+        removed, before = len(report.diff.removed), report.facts_before
+        log.warning("facts reload by %s: would remove %d of %d facts, confirmation asked", _who(ctx), removed, before)
+
+        async def swap() -> list[str]:
+            async with self._lock:
+                if self.bot.engine.snapshot is not old:
+                    return [text(lang, "removal_stale")]
+                self._swapped(ctx, new, report)
+            return reports.reload_lines(lang, report, applied=True)
+
+        view = ConfirmRemoval(lang=lang, moderator_id=ctx.author.id, swap=swap)
+        warning = text(
+            lang,
+            "removal_warning",
+            removed=removed,
+            before=before,
+            after=report.facts,
+            button=text(lang, "removal_confirm"),
+            minutes=round(confirm.TIMEOUT / 60),
+        )
+        view.message = await ctx.send(warning, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @facts.command(name="check", description="Validate knowledge/ and preview a reload, without swapping")
     @admin_only()
@@ -118,13 +192,15 @@ class Facts(commands.Cog):
         await ctx.defer(ephemeral=True)
         lang = lang_for(ctx)
         async with self._lock:
-            try:
-                new = await self._load()
-            except KnowledgeError as exc:
-                await send_lines(ctx, reports.problem_lines(lang, exc.problems, applied=False))
-                return
-            report = await asyncio.to_thread(compare, self.bot.engine, self.bot.engine.snapshot, new)
-        await send_lines(ctx, reports.reload_lines(lang, report, applied=False))
+            prepared = await self._prepare(ctx, lang, applied=False)
+        if prepared is None:
+            return
+        _, _, report = prepared
+        lines = reports.reload_lines(lang, report, applied=False)
+        if report.removes_most:
+            removal = {"removed": len(report.diff.removed), "before": report.facts_before, "after": report.facts}
+            lines.insert(1, text(lang, "removal_check", **removal))
+        await send_lines(ctx, lines)
 
     @facts.command(name="list", description="List the facts, optionally of one topic")
     @app_commands.describe(topic="A topic id (see the autocomplete)")

@@ -35,6 +35,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "reload_refused": "❌ Rechargement refusé : {count} problème(s). Rien n'a été remplacé ; "
         "les membres gardent les réponses actuelles.",
         "check_failed": "❌ {count} problème(s) ; l'ensemble en service ne changerait pas.",
+        "problems_more": "… et {more} autre(s) problème(s) : la liste complète est jointe (`{file}`).",
+        "problems_unlisted": "… et {more} autre(s) problème(s), non listés : corrigez les {kept} premiers, "
+        "puis vérifiez.",
+        "load_timeout": "⏱️ Abandonné : la lecture de knowledge/ a pris plus de {seconds} s. Rien n'a été remplacé ; "
+        "les membres gardent les réponses actuelles. Cherchez un fichier très gros ou inhabituel "
+        "(`python bot.py check` le signale).",
+        "load_busy": "⏳ Le rechargement abandonné est encore en train de s'arrêter ; réessayez dans une minute.",
+        "removal_warning": "⚠️ Ce rechargement supprimerait {removed} des {before} faits en service (il en resterait "
+        "{after}) : les membres perdraient ces réponses. Rien n'est remplacé sans « {button} » (d'ici {minutes} min).",
+        "removal_check": "⚠️ Un rechargement supprimerait {removed} des {before} faits en service (il en resterait "
+        "{after}) et demanderait une confirmation.",
+        "removal_confirm": "Recharger quand même",
+        "removal_cancel": "Annuler",
+        "removal_cancelled": "Rechargement annulé : rien n'a été remplacé.",
+        "removal_expired": "Pas de confirmation : rien n'a été remplacé.",
+        "removal_stale": "Les faits en service ont changé depuis cet aperçu : rien n'a été remplacé ; relancez "
+        "`/facts reload`.",
+        "removal_not_yours": "Seul le modérateur qui a lancé le rechargement peut le confirmer.",
         "added": "Ajoutés",
         "changed": "Modifiés",
         "removed": "Supprimés",
@@ -98,6 +116,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "reload_refused": "❌ Reload refused: {count} problem(s). Nothing was swapped; "
         "members keep the current answers.",
         "check_failed": "❌ {count} problem(s); the set serving now would stay.",
+        "problems_more": "… and {more} more problem(s): the full list is attached (`{file}`).",
+        "problems_unlisted": "… and {more} more problem(s), not listed: fix the first {kept}, then check again.",
+        "load_timeout": "⏱️ Abandoned: reading knowledge/ took longer than {seconds} s. Nothing was swapped; "
+        "members keep the current answers. Look for a very large or unusual file (`python bot.py check` names it).",
+        "load_busy": "⏳ The abandoned reload is still stopping; try again in a minute.",
+        "removal_warning": "⚠️ This reload would remove {removed} of the {before} facts serving now ({after} left): "
+        "members would lose those answers. Nothing is swapped unless you press “{button}” (within {minutes} min).",
+        "removal_check": "⚠️ A reload would remove {removed} of the {before} facts serving now ({after} left) and "
+        "would ask for a confirmation.",
+        "removal_confirm": "Reload anyway",
+        "removal_cancel": "Cancel",
+        "removal_cancelled": "Reload cancelled: nothing was swapped.",
+        "removal_expired": "Not confirmed: nothing was swapped.",
+        "removal_stale": "The facts serving changed since this preview: nothing was swapped; "
+        "run `/facts reload` again.",
+        "removal_not_yours": "Only the moderator who ran the reload can confirm it.",
         "added": "Added",
         "changed": "Changed",
         "removed": "Removed",

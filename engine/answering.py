@@ -84,8 +84,15 @@ class Snapshot:
         return round(decision.answer_threshold * 100), round(decision.suggest_threshold * 100)
 
     @classmethod
-    def load(cls, root: Path | str, *, loader: Loader | None = None, previous: Snapshot | None = None) -> Snapshot:
-        """Load, validate and index knowledge/; raises KnowledgeError.
+    def load(
+        cls,
+        root: Path | str,
+        *,
+        loader: Loader | None = None,
+        previous: Snapshot | None = None,
+        timeout: float | None = None,
+    ) -> Snapshot:
+        """Load, validate and index knowledge/; raises KnowledgeError (LoadTimeout past `timeout` seconds).
 
         Pass the Loader of the previous load and the snapshot being served, and only the
         sheets and facts that changed are read and analysed again (a reload's fast path).
@@ -94,7 +101,7 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        return cls.build(loader.load(), previous)
+        return cls.build(loader.load(timeout), previous)
 
 
 class Engine:
@@ -126,7 +133,7 @@ class Engine:
         # One setting given, the other fitted: a suggestion never needs more confidence than an answer.
         return answer, min(suggest, answer)
 
-    def load_next(self, root: Path | str) -> Snapshot:
+    def load_next(self, root: Path | str, timeout: float | None = None) -> Snapshot:
         """Build (not serve) the snapshot a reload of `root` would swap in; raises KnowledgeError.
 
         The engine keeps the Loader that built what it serves, so only the sheets and facts
@@ -134,7 +141,7 @@ class Engine:
         """
         if self._loader is None or self._loader.root != Path(root):
             self._loader = Loader(root)
-        return Snapshot.load(root, loader=self._loader, previous=self._snapshot)
+        return Snapshot.load(root, loader=self._loader, previous=self._snapshot, timeout=timeout)
 
     def swap(self, snapshot: Snapshot) -> Snapshot:
         """Serve `snapshot` from now on; returns the one it replaces."""

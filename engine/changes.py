@@ -15,6 +15,8 @@ from engine.model import KnowledgeBase
 
 #: Kinds of answer change, in the order a report lists them (most worrying first).
 KINDS = ("lost", "moved", "edited", "gained")
+#: A reload that would remove more than this share of the facts serving needs a moderator's confirmation.
+REMOVAL_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,17 @@ class ChangeReport:
     changes: tuple[AnswerChange, ...]
     before: EvalReport
     after: EvalReport
+
+    @property
+    def facts_before(self) -> int:
+        """How many facts the set serving now holds."""
+        return self.facts - len(self.diff.added) + len(self.diff.removed)
+
+    @property
+    def removes_most(self) -> bool:
+        """Whether the new set would drop most of the facts serving (an emptied sheet, a lost folder)."""
+        before = self.facts_before
+        return before > 0 and (self.facts == 0 or len(self.diff.removed) > REMOVAL_SHARE * before)
 
     def of_kind(self, kind: str) -> list[AnswerChange]:
         return [c for c in self.changes if c.kind == kind]

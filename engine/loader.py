@@ -13,6 +13,7 @@ editing one sheet costs one sheet, plus the checks that span all sheets.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +25,7 @@ from engine.schema import (
     OUT_OF_SCOPE_FILE,
     KnowledgeError,
     Problem,
+    Problems,
     Report,
     check_fact,
     inside,
@@ -37,9 +39,19 @@ from engine.schema import (
     load_topics,
 )
 from engine.textnorm import tokenize
-from engine.yamlfile import YamlError, decode, parse_yaml, read_limited
+from engine.yamlfile import YamlError, decode, parse_yaml, read_inside, shown
 
-__all__ = ["KnowledgeError", "Loader", "Problem", "load_knowledge"]
+__all__ = ["KnowledgeError", "LoadTimeout", "Loader", "Problem", "load_knowledge"]
+
+
+class LoadTimeout(KnowledgeError):
+    """A load ran past its time budget and stopped; nothing was loaded."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            [Problem("knowledge/", None, None, f"the load took longer than {seconds:g} s and was abandoned")]
+        )
+        self.seconds = seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +64,22 @@ class _Sheet:
     #: (id, line, questions line) of every fact node with a text id, valid or not, in order.
     declared: tuple[tuple[str, int, int | None], ...]
     problems: tuple[Problem, ...]
+    #: Problems found beyond those kept in `problems` (counted only).
+    more: int
     readable: bool
     #: For each valid fact, its questions as (lang, text, normalised key).
     keys: tuple[tuple[tuple[str, str, str], ...], ...]
 
 
-def _digest(*paths: Path) -> str:
-    """A fingerprint of the files' bytes; a file that cannot be read fingerprints as its error,
-    so the next load reads it again and reports the problem."""
+def _digest(root: Path, *relatives: str) -> str:
+    """A fingerprint of the files' bytes, each read with every check of a knowledge file; a file
+    that cannot be read fingerprints as its error, so the next load reads it again and reports it."""
     sha = hashlib.sha1(usedforsecurity=False)
-    for path in paths:
+    for relative in relatives:
         try:
-            sha.update(path.read_bytes())
-        except OSError as exc:
-            sha.update(repr(exc).encode())
+            sha.update(read_inside(root, relative))
+        except YamlError as exc:
+            sha.update(f"{time.monotonic()} {exc.message}".encode())  # never equal: read again next time
         sha.update(b"\0")
     return sha.hexdigest()
 
@@ -79,22 +93,30 @@ class Loader:
         self._with_decision = decision
         self._sheets: dict[str, _Sheet] = {}
         self._lexicon: tuple[str, Lexicon | None, tuple[Problem, ...]] | None = None
+        self._deadline: float | None = None
+        self._timeout = 0.0
 
-    def load(self) -> KnowledgeBase:
-        """Load and validate the whole folder; raises KnowledgeError listing every problem."""
+    def load(self, timeout: float | None = None) -> KnowledgeBase:
+        """Load and validate the whole folder; raises KnowledgeError listing the problems (the first
+        MAX_PROBLEMS_KEPT, with the total), or LoadTimeout past `timeout` seconds (checked between files
+        and between facts)."""
         root = self.root
         if not root.is_dir():
             raise KnowledgeError([Problem(str(root), None, None, "knowledge folder not found")])
-        problems: list[Problem] = []
+        self._timeout = timeout or 0.0
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        problems = Problems()
         lexicon = self.load_lexicon(problems)
+        self._on_time()
         sources = load_sources(root, problems)
         topics = load_topics(root, problems)
         facts, declared_ids, claimed = self._load_facts(problems, sources, {t.id for t in topics})
+        self._on_time()
         eval_questions = load_eval(root, problems, declared_ids)
         decision = load_decision(root, problems) if self._with_decision else None
-        before = len(problems)
+        before = problems.total
         out_of_scope = self._out_of_scope(claimed, problems)
-        listed_well = len(problems) == before  # a broken file is reported as such, not as missing
+        listed_well = problems.total == before  # a broken file is reported as such, not as missing
         if decision is not None and decision.fitted_with.get("out_of_scope") and not out_of_scope and listed_well:
             problems.append(
                 Problem(
@@ -105,7 +127,7 @@ class Loader:
                     "question would be answered; restore it, or refit with `python bot.py calibrate`",
                 )
             )
-        if problems or lexicon is None:
+        if problems.total or lexicon is None:
             raise KnowledgeError(problems)
         return KnowledgeBase(
             sources=MappingProxyType(sources),
@@ -117,9 +139,14 @@ class Loader:
             out_of_scope=out_of_scope,
         )
 
+    def _on_time(self) -> None:
+        """Raise LoadTimeout once the load's deadline has passed."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise LoadTimeout(self._timeout)
+
     def load_lexicon(self, problems: list[Problem]) -> Lexicon | None:
         root = self.root
-        digest = _digest(root / "lexicon.yaml", *(root / "words" / f"{lang}.tsv" for lang in ("en", "fr")))
+        digest = _digest(root, "lexicon.yaml", *(f"words/{lang}.tsv" for lang in ("en", "fr")))
         if self._lexicon is None or self._lexicon[0] != digest:
             found: list[Problem] = []
             self._lexicon = (digest, load_lexicon(root, found), tuple(found))
@@ -127,18 +154,17 @@ class Loader:
         return self._lexicon[1]
 
     def _sheet(self, relative: str, sources: dict[str, Source], topics: set[str]) -> _Sheet:
-        path = self.root / relative
         try:
-            data_bytes = read_limited(path)
+            data_bytes = read_inside(self.root, relative)
         except YamlError as exc:
             # Not cached: the file is read again at the next load, when it may be fixed.
-            return _Sheet("", (), (), (), (Problem(relative, exc.line, None, exc.message),), False, ())
+            return _Sheet("", (), (), (), (Problem(relative, exc.line, None, exc.message),), 0, False, ())
         digest = hashlib.sha1(data_bytes, usedforsecurity=False).hexdigest()
         context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
         cached = self._sheets.get(relative)
         if cached is not None and cached.digest == digest and cached.context == context:
             return cached
-        problems: list[Problem] = []
+        problems = Problems()
         report = Report(problems, relative)
         facts: list[Fact] = []
         declared: list[tuple[str, int, int | None]] = []
@@ -146,10 +172,12 @@ class Loader:
         try:
             data = parse_yaml(decode(data_bytes))  # the bytes just hashed: one read, one version
         except YamlError as exc:
-            problems.append(Problem(relative, exc.line, None, exc.message))
-            sheet = _Sheet(digest, context, (), (), tuple(problems), False, ())
+            problems.append(Problem(relative, exc.line, None, exc.message, exc.excerpt))
+            sheet = _Sheet(digest, context, (), (), tuple(problems), 0, False, ())
         else:
-            for node in items(data, "facts", report):
+            for number, node in enumerate(items(data, "facts", report)):
+                if number % 256 == 0:
+                    self._on_time()
                 fact_id = node.get("id") if isinstance(node.get("id"), str) else None
                 if fact_id:
                     declared.append((fact_id, node.line, line_of(node, "questions")))
@@ -161,7 +189,8 @@ class Loader:
                             (lang, q, " ".join(tokenize(q))) for lang, listed in fact.questions.items() for q in listed
                         )
                     )
-            sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), True, tuple(keys))
+            more = problems.total - len(problems)
+            sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, tuple(keys))
         self._sheets[relative] = sheet
         return sheet
 
@@ -185,15 +214,23 @@ class Loader:
             if inside(root, relative) is None:
                 problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
                 continue
+            self._on_time()
             wanted.add(relative)
             sheet = self._sheet(relative, sources, topics)
             problems.extend(sheet.problems)
+            problems.count_more(sheet.more)
             readable &= sheet.readable
             for fact_id, line, _ in sheet.declared:
                 first = first_seen.setdefault(fact_id, (relative, line))
                 if first != (relative, line):
                     problems.append(
-                        Problem(relative, line, fact_id, f"duplicate id, first defined at {first[0]}:{first[1]}")
+                        Problem(
+                            relative,
+                            line,
+                            fact_id,
+                            f"duplicate id: the original is at {first[0]}:{first[1]} (sheets load in name order, "
+                            "the first one kept); rename this copy or remove one of the two",
+                        )
                     )
             questions_line = {fact_id: q_line for fact_id, _, q_line in sheet.declared}
             for fact, keys in zip(sheet.facts, sheet.keys, strict=True):
@@ -207,7 +244,7 @@ class Loader:
                                 relative,
                                 questions_line[fact.id],
                                 fact.id,
-                                f"question {question!r} ({lang}) is also claimed by fact '{owner}'",
+                                f"question {shown(question)} ({lang}) is also claimed by fact '{owner}'",
                             )
                         )
                 facts.append(fact)
@@ -226,7 +263,7 @@ class Loader:
                         OUT_OF_SCOPE_FILE,
                         line,
                         owner,
-                        f"{question!r} is a question of fact '{owner}': remove it from one of the two",
+                        f"{shown(question)} is a question of fact '{owner}': remove it from one of the two",
                     )
                 )
             else:

@@ -1,33 +1,51 @@
-"""Reading one YAML file with safe_load semantics, line numbers and size limits.
+"""Reading one file of knowledge/ with bounded work, and YAML with safe_load semantics and line numbers.
 
-The loader only knows YAML's plain types (no `!!python/...` tags), refuses huge or deeply
-nested files before building them, and remembers the line of every mapping and list so a
-problem can be reported where a moderator will find it.
+Every file is checked before it is opened (inside the folder once symlinks are resolved, a
+regular file, under a size limit) and read with a bounded read, so a FIFO, a device or a
+growing file is refused at once instead of hanging or filling memory. YAML is parsed with
+plain types only (no `!!python/...` tags), no anchors or aliases (moderators have no use for
+them, and they multiply a small file into a huge structure), a bounded number of nodes and a
+bounded depth. A syntax error is explained in plain words at the line of the mistake.
 """
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-#: Larger fact sheets are refused: a moderator's file is never this big by accident.
+from engine.yamlhints import explain
+
+#: Larger files are refused: a moderator's file is never this big by accident.
 MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Deeper nesting than this is refused before the parser recurses into it.
 MAX_DEPTH = 20
-#: Aliases can multiply a small file into a huge structure ("billion laughs").
-MAX_ALIASES = 100
+#: Values, lists and mappings one file may hold (the largest file of knowledge/ holds about 4,400).
+MAX_NODES = 100_000
+#: Values echoed in a message are clipped to this many characters.
+ECHO = 80
 
 
 class YamlError(Exception):
-    """A file that cannot be read, or not as plain YAML; `line` is 1-based when known."""
+    """A file that cannot be read, or not as plain YAML; `line` is 1-based when known.
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    `excerpt` is the line of the mistake with a caret under it, when there is one to show.
+    """
+
+    def __init__(self, message: str, line: int | None = None, excerpt: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.excerpt = excerpt
+
+
+def shown(value: Any, limit: int = ECHO) -> str:
+    """`value` as it is echoed in a message: its repr, clipped to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class LineDict(dict):
@@ -63,7 +81,7 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise YamlError("a mapping key must be plain text", key_node.start_mark.line + 1)
         if key in data:
-            raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            raise YamlError(f"duplicate key {shown(key)}", key_node.start_mark.line + 1)
         data[key] = loader.construct_object(value_node, deep=True)
         data.key_lines[str(key)] = key_node.start_mark.line + 1
 
@@ -79,21 +97,30 @@ def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode):
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
+_NO_ALIASES = "anchors and aliases (&name, *name) are not allowed in knowledge files: write the value out"
+
 
 def _check_shape(text: str) -> None:
-    """Walk the parser's events (which do not recurse) to refuse deep nesting and alias bombs."""
-    depth = aliases = 0
+    """Walk the parser's events (which do not recurse and expand nothing) before building anything:
+    refuse anchors and aliases, deep nesting and documents of more than MAX_NODES nodes."""
+    depth = nodes = 0
     for event in yaml.parse(text, Loader=_BASE):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YamlError(_NO_ALIASES, event.start_mark.line + 1)
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
                 raise YamlError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise YamlError(f"more than {MAX_ALIASES} aliases (*name)", event.start_mark.line + 1)
+            continue
+        elif not isinstance(event, yaml.ScalarEvent):
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise YamlError(
+                f"more than {MAX_NODES:,} values, lists and mappings in one file", event.start_mark.line + 1
+            )
 
 
 def parse_yaml(text: str) -> Any:
@@ -104,25 +131,60 @@ def parse_yaml(text: str) -> Any:
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = " ".join(part for part in (exc.context, exc.problem) if part)
-        raise YamlError(f"YAML error: {reason}", mark.line + 1 if mark else None) from None
+        line, message, excerpt = explain(exc, text)
+        raise YamlError(f"YAML error: {message}", line, excerpt) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}") from None
 
 
+def inside(root: Path, relative: str) -> Path | None:
+    """The path of `relative` under root once symlinks are resolved, or None when it would leave root."""
+    if Path(relative).is_absolute():
+        return None
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root.resolve()) else None
+
+
+_NOT_REGULAR = "not a regular file (a folder, FIFO or device is never read)"
+
+
 def read_limited(path: Path, limit: int | None = None) -> bytes:
-    """A regular file's bytes, refused before reading when larger than `limit` (MAX_FILE_BYTES)."""
+    """A regular file's bytes, refused before reading when it is not one or is larger than `limit`.
+
+    The file is opened without blocking (a FIFO swapped in after the check cannot hang the
+    read), checked again once open, and read at most `limit` + 1 bytes.
+    """
     limit = MAX_FILE_BYTES if limit is None else limit
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise YamlError("not a regular file")
-        if info.st_size > limit:
-            raise YamlError(f"file is {info.st_size:,} bytes, more than the {limit:,} allowed")
-        return path.read_bytes()
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise YamlError(_NOT_REGULAR)
+        if before.st_size > limit:
+            raise YamlError(f"file is {before.st_size:,} bytes, more than the {limit:,} allowed")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino):
+                raise YamlError(_NOT_REGULAR)
+            parts, size = [], 0
+            while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
+                parts.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise YamlError(f"file grew past the {limit:,} bytes allowed while it was read")
+            return b"".join(parts)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror or exc}") from None
+
+
+def read_inside(root: Path, relative: str, limit: int | None = None) -> bytes:
+    """The bytes of knowledge file `relative`, after every check (inside root, regular, size)."""
+    path = inside(root, relative)
+    if path is None:
+        raise YamlError("links outside knowledge/; not read")
+    return read_limited(path, limit)
 
 
 def decode(data: bytes) -> str:

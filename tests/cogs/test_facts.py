@@ -55,7 +55,10 @@ def add_fact(root: Path, kb, fact_id: str = "test-extra") -> None:
         "topic": model.topic,
         "source": model.source,
         "quote": model.quote,
-        "questions": {"fr": ["question de test zorglub"], "en": ["zorglub test question"]},
+        "questions": {
+            "fr": ["question de test zorglub", "zorglub quoi", "que dit zorglub"],
+            "en": ["zorglub test question", "what about zorglub", "zorglub says what"],
+        },
         "answer": {"fr": "Réponse zorglub.", "en": "Zorglub answer."},
     }
     (root / "facts" / "extra.yaml").write_text(yaml.safe_dump({"facts": [fact]}, allow_unicode=True), "utf-8")
@@ -178,9 +181,12 @@ async def test_reload_reports_questions_no_longer_answered(cog, bot, settings):
     edit_fact(
         settings.knowledge_dir,
         "leader-uchida",
-        questions={"fr": ["zorglub frobnique"], "en": ["zorglub frobnicate"]},
+        questions={
+            "fr": ["zorglub frobnique", "frobnique zorglub", "le zorglub"],
+            "en": ["zorglub frobnicate", "frobnicate zorglub", "the zorglub"],
+        },
         keywords=[],
-        answer={"fr": "Zorglub.", "en": "Zorglub."},
+        answer={"fr": "Zorglub (fr).", "en": "Zorglub (en)."},
     )
     ctx = slash_ctx(bot, locale=discord.Locale.british_english)
     await cog.facts_reload.callback(cog, ctx)
@@ -236,15 +242,24 @@ async def test_unexpected_reload_failure_swaps_nothing_and_is_logged(cog, bot, m
     assert "failed, nothing swapped" in caplog.text and str(ctx.author.id) in caplog.text
 
 
-async def test_broken_reload_with_many_problems_is_chunked(cog, bot, settings):
+async def test_broken_reload_with_many_problems_takes_a_few_messages_and_attaches_the_list(cog, bot, settings):
     old = bot.engine.snapshot
     broken = [{"id": f"broken-{i}", "topic": "nope"} for i in range(80)]
     (settings.knowledge_dir / "facts" / "zz_broken.yaml").write_text(yaml.safe_dump({"facts": broken}), "utf-8")
     ctx = slash_ctx(bot)
     await cog.facts_reload.callback(cog, ctx)
     texts = sent_texts(ctx)
-    assert len(texts) > 1 and all(len(t) <= 2000 for t in texts)
-    assert "broken-79" in "\n".join(texts)
+    assert 1 < len(texts) <= 3 and all(len(t) <= 2000 for t in texts)
+    assert texts[0].startswith("❌ Rechargement refusé : 560 problème(s).")  # 7 a fact, all counted
+    assert "broken-79" not in "\n".join(texts)
+    more = int(texts[-1].rsplit("… et ", 1)[1].split()[0])
+    shown = sum(t.count("\n• ") + t.startswith("• ") for t in texts)
+    assert shown + more == 560
+    files = [call.kwargs["file"] for call in ctx.send.await_args_list if call.kwargs.get("file")]
+    (attached,) = files
+    assert attached.filename == "knowledge-problems.txt"
+    listing = attached.fp.read().decode()
+    assert len(listing.splitlines()) == 560 and "[broken-79]: unknown topic 'nope'" in listing
     assert bot.engine.snapshot is old
 
 

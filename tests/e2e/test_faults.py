@@ -113,7 +113,7 @@ async def test_slow_reload_is_deferred_in_time_and_its_answer_not_lost(
             asked = await ask(fake_discord, ANSWERED_EN)  # members are answered meanwhile
         finally:
             release.set()
-        (report,) = await answered(fake_discord, interaction)
+        (report,) = await answered(fake_discord, interaction, timeout=30)  # a whole reload: CPU work
 
     assert asked.embeds
     assert report.content.startswith("✅ Facts reloaded: ")
@@ -308,7 +308,7 @@ async def test_reload_during_a_burst_of_hundreds_of_questions(
         await burst(50)
         reload = await fake_discord.push_slash_command("facts reload", user=cast.moderator)
         await burst(100)
-        await answered(fake_discord, reload, timeout=10)
+        await answered(fake_discord, reload, timeout=30)
         await burst(50)
         await fake_discord.wait_until(lambda: all(replies.of(a) for a in asked), timeout=10, what="every answer")
         await journaled(fake_discord, bot.journal, len(asked))

@@ -179,7 +179,7 @@ async def test_fact_text_with_mention_syntax_is_shown_not_pinging(
 ) -> None:
     role, alice = cast.helper_role["id"], cast.member["id"]
     nasty = f"@everyone <@&{role}> <@{alice}> **Makoto Uchida** dirige Nissan ||spoiler|| `code`"
-    edit_fact(knowledge_copy, "leader-uchida", answer={"fr": nasty, "en": nasty})
+    edit_fact(knowledge_copy, "leader-uchida", answer={"fr": nasty, "en": nasty + " (en)"})  # translated: a rule
     async with launch(load=True):  # the bot loads the edited copy itself
         reply = await ask(fake_discord, ANSWERED_FR)
         shown = await typed(fake_discord, "!facts show leader-uchida", author=cast.moderator)

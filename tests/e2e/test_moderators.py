@@ -26,6 +26,8 @@ from .support import (
     typed,
 )
 
+#: A whole reload (every sheet, then the preview on both sets) is CPU work: seconds on a busy 2-core machine.
+RELOAD_WAIT = 30.0
 NEW_EN = "Makoto Uchida runs Nissan (answer reworded for the reload test)."
 NEW_FR = "Makoto Uchida dirige Nissan (réponse modifiée pour le test de rechargement)."
 
@@ -39,7 +41,7 @@ async def test_reload_with_a_good_sheet_swaps_and_members_get_the_new_answer(
         edit_fact(knowledge_copy, "leader-uchida", answer={"fr": NEW_FR, "en": NEW_EN})
 
         interaction = await fake_discord.push_slash_command("facts reload", user=cast.moderator)
-        (report,) = await answered(fake_discord, interaction)
+        (report,) = await answered(fake_discord, interaction, timeout=RELOAD_WAIT)
         after = await ask(fake_discord, ANSWERED_EN)
 
     assert interaction.response_type == 5 and interaction.response_data["flags"] == FLAG_EPHEMERAL  # deferred
@@ -77,7 +79,8 @@ async def test_check_previews_without_swapping(fake_discord: FakeDiscord, launch
     async with launch() as bot:
         serving = bot.engine.snapshot
         edit_fact(knowledge_copy, "leader-uchida", answer={"fr": NEW_FR, "en": NEW_EN})
-        report = await slash(fake_discord, "facts check", user=cast.helper)
+        checking = await fake_discord.push_slash_command("facts check", user=cast.helper)
+        (report,) = await answered(fake_discord, checking, timeout=RELOAD_WAIT)
         after = await ask(fake_discord, ANSWERED_EN)
         assert bot.engine.snapshot is serving
 

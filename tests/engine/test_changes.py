@@ -53,9 +53,12 @@ def test_emptied_fact_loses_or_moves_its_questions(engine, snapshot, knowledge_c
     edit_fact(
         knowledge_copy,
         "leader-uchida",
-        questions={"fr": ["zorglub frobnique"], "en": ["zorglub frobnicate"]},
+        questions={
+            "fr": ["zorglub frobnique", "frobnique zorglub", "le zorglub"],
+            "en": ["zorglub frobnicate", "frobnicate zorglub", "the zorglub"],
+        },
         keywords=[],
-        answer={"fr": "Zorglub.", "en": "Zorglub."},
+        answer={"fr": "Zorglub (fr).", "en": "Zorglub (en)."},
     )
     new = Snapshot.load(knowledge_copy)
     report = compare(engine, snapshot, new)

@@ -1,29 +1,23 @@
-"""The data itself: every sheet parses, every fact validates, every quote is in its source."""
+"""The data itself: the real knowledge/ passes `python bot.py check`, the one set of rules (knowledge/README.md).
+
+No rule of its own here: what a fact must satisfy is checked by the loader, so a moderator who
+follows the README and gets "OK" from `check` gets a green `make test` too.
+"""
 
 from __future__ import annotations
 
+import io
+
+from engine import cli
 from engine.loader import load_knowledge
-from engine.textnorm import quote_form, tokenize
+from engine.settings import Settings
 from tests.conftest import KNOWLEDGE
 
 
-def test_every_fact_is_complete_and_quoted():
-    kb = load_knowledge(KNOWLEDGE)
-    article = quote_form(kb.sources["alliance-2019-12"].text)
-    for fact in kb.facts:
-        assert quote_form(fact.quote) in article, fact.id
-        assert len(fact.questions["fr"]) >= 5 and len(fact.questions["en"]) >= 5, fact.id
-        assert fact.answer["fr"] != fact.answer["en"], fact.id
-
-
-def test_no_question_belongs_to_two_facts():
-    kb = load_knowledge(KNOWLEDGE)
-    owner: dict[str, str] = {}
-    for fact in kb.facts:
-        for questions in fact.questions.values():
-            for q in questions:
-                key = " ".join(tokenize(q))
-                assert owner.setdefault(key, fact.id) == fact.id, q
+def test_the_real_knowledge_passes_check():
+    out = io.StringIO()
+    assert cli.cmd_check(Settings(knowledge_dir=KNOWLEDGE, journal_enabled=False), out) == 0, out.getvalue()
+    assert out.getvalue().startswith("OK: ")
 
 
 def test_source_is_the_article_verbatim():
@@ -33,10 +27,8 @@ def test_source_is_the_article_verbatim():
 
 
 def test_evaluation_set_is_large_and_mixed():
-    kb = load_knowledge(KNOWLEDGE)
-    cases = kb.eval_questions
+    """The project's own evaluation set stays big enough for reload previews to mean something."""
+    cases = load_knowledge(KNOWLEDGE).eval_questions
     assert len(cases) >= 150
-    covered = {c.expect for c in cases if c.expect}
-    assert covered == {f.id for f in kb.facts}
     assert sum(c.expect is None for c in cases) >= 50
     assert {c.lang for c in cases} == {"fr", "en"}

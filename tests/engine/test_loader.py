@@ -85,7 +85,7 @@ def test_duplicate_id_points_to_the_first(knowledge_copy):
     sheet = knowledge_copy / "facts" / "sales.yaml"
     edit(sheet, "- id: rank-2019", "- id: rank-2018")
     found = problems_of(knowledge_copy)
-    assert any("[rank-2018]: duplicate id, first defined at facts/sales.yaml:" in p for p in found)
+    assert any("[rank-2018]: duplicate id: the original is at facts/sales.yaml:" in p for p in found)
 
 
 def test_question_claimed_by_two_facts(knowledge_copy):
@@ -94,7 +94,7 @@ def test_question_claimed_by_two_facts(knowledge_copy):
         out.write(
             "  - id: leader-copy\n    topic: leaders\n    source: alliance-2019-12\n"
             "    quote: Makoto Uchida, directeur général de Nissan Motor Co\n"
-            "    questions:\n      fr: ['QUI est le directeur général de Nissan ?']\n      en: [x]\n"
+            "    questions:\n      fr: ['QUI est le directeur général de Nissan ?', y, z]\n      en: [x, y, z]\n"
             "    answer: {fr: a, en: b}\n"
         )
     found = "\n".join(problems_of(knowledge_copy))
