@@ -65,8 +65,7 @@ class AllianceBotBase(commands.bot.BotBase):
         self.settings = settings
         self.engine = engine if engine is not None else cli.build_engine(settings)
         if journal is None:
-            path = settings.journal_path if settings.journal_enabled else None
-            journal = open_journal(path, settings.journal_retention_days)
+            journal = open_journal(settings.journal_target, settings.journal_retention_days)
         self.journal = journal
         self.initial_extensions = tuple(extensions)
         self._busy: set[asyncio.Task[Any]] = set()
