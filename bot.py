@@ -31,7 +31,7 @@ from engine.settings import Settings
 log = logging.getLogger("alliance.bot")
 
 #: The cogs, loaded in this order by `setup_hook`.
-EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync")
+EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync", "cogs.shards")
 #: Seconds `close` lets the replies under way finish (and be journaled) before the connection goes.
 DRAIN_SECONDS = 5.0
 

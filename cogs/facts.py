@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs import limits, reports
+from cogs import limits, reports, shards
 from cogs.checks import ensure_moderator_ctx
 from cogs.embeds import fact_embed
 from cogs.strings import lang_of, text
@@ -102,7 +102,9 @@ class Facts(commands.Cog):
             len(diff.removed),
             len(report.changes),
         )
-        await send_lines(ctx, reports.reload_lines(lang, report, applied=True))
+        lines = reports.reload_lines(lang, report, applied=True)
+        lines += await shards.announce(self.bot, lang)  # the other processes (issue 13), none without JOURNAL_URL
+        await send_lines(ctx, lines)
 
     @facts.command(name="check", description="Validate knowledge/ and preview a reload, without swapping")
     async def facts_check(self, ctx: commands.Context[Any]) -> None:
