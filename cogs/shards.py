@@ -167,8 +167,9 @@ class Shards(commands.Cog):
 
 async def announce(bot: AllianceBot, lang: str) -> list[str]:
     """The lines `/facts reload` adds about the other processes (none without a shared database)."""
+    # Not isinstance: load_extension executes this module afresh, so its class is not the one imported here.
     cog = bot.get_cog("Shards")
-    return await cog.announce(lang) if isinstance(cog, Shards) else []
+    return await cog.announce(lang) if cog is not None else []  # type: ignore[attr-defined]
 
 
 async def setup(bot: AllianceBot) -> None:
