@@ -18,10 +18,10 @@ from discord.ext import commands
 
 from cogs.embeds import escape
 from engine.loader import KnowledgeError
-from engine.reload_sync import ReloadSync, ShardState, answered_all, knowledge_digest, tally
 
 if TYPE_CHECKING:
     from bot import AllianceBot
+    from engine.reload_sync import ReloadSync, ShardState
 
 log = logging.getLogger("alliance.reload")
 
@@ -61,8 +61,11 @@ class Shards(commands.Cog):
         self.bot = bot
         settings = bot.settings
         shard_ids = settings.shard_ids or (tuple(range(settings.shard_count)) if settings.shard_count else None)
-        shared = settings.journal_enabled and settings.journal_url
-        self.sync = ReloadSync(settings.journal_url, shard_ids) if shared else None
+        self.sync: ReloadSync | None = None
+        if settings.journal_enabled and settings.journal_url:
+            from engine.reload_sync import ReloadSync  # psycopg only for a bot that uses PostgreSQL
+
+            self.sync = ReloadSync(settings.journal_url, shard_ids)
         #: The digest of the knowledge this process serves (None until known).
         self.serving: str | None = None
         self._thread: threading.Thread | None = None
@@ -72,6 +75,8 @@ class Shards(commands.Cog):
     async def cog_load(self) -> None:
         if self.sync is None:
             return
+        from engine.reload_sync import knowledge_digest
+
         self.serving = await asyncio.to_thread(knowledge_digest, self.bot.settings.knowledge_dir)
         try:
             await asyncio.to_thread(self.sync.record, self.serving)
@@ -108,6 +113,8 @@ class Shards(commands.Cog):
     async def follow(self, digest: str) -> None:
         """Another process reloaded to `digest`: reload our files, swap them in only when they are the same
         knowledge and valid, and record what we did."""
+        from engine.reload_sync import knowledge_digest
+
         assert self.sync is not None
         settings = self.bot.settings
         state, detail = "serving", ""
@@ -141,6 +148,8 @@ class Shards(commands.Cog):
         how many shards serve the new knowledge and who refused it, with why."""
         if self.sync is None:
             return []
+        from engine.reload_sync import answered_all, knowledge_digest, tally
+
         sync = self.sync
         settings = self.bot.settings
         digest = await asyncio.to_thread(knowledge_digest, settings.knowledge_dir)
@@ -167,9 +176,11 @@ class Shards(commands.Cog):
 
 async def announce(bot: AllianceBot, lang: str) -> list[str]:
     """The lines `/facts reload` adds about the other processes (none without a shared database)."""
-    # Not isinstance: load_extension executes this module afresh, so its class is not the one imported here.
+    # By name, not isinstance: load_extension executes this module afresh, so its class is not the one seen here.
     cog = bot.get_cog("Shards")
-    return await cog.announce(lang) if cog is not None else []  # type: ignore[attr-defined]
+    if not isinstance(cog, commands.Cog) or type(cog).__name__ != "Shards":
+        return []
+    return await cog.announce(lang)  # type: ignore[attr-defined]
 
 
 async def setup(bot: AllianceBot) -> None:

@@ -106,9 +106,7 @@ class Journal:
         self.timeout = timeout
         self.clock = clock
         self.queue_limit = queue_limit
-        self.backend: Backend | None = open_backend(path, timeout) if path is not None else None
-        #: Where the journal is, for the logs (a URL without its password).
-        self.where = self.backend.where if self.backend is not None else "-"
+        self._backend: tuple[str, Backend] | None = None
         self._salt: bytes = b""
         self._writer = _Link("write")
         # Two connections to ":memory:" would be two databases: there, reads share the writer's.
@@ -132,6 +130,21 @@ class Journal:
     @property
     def enabled(self) -> bool:
         return self.path is not None
+
+    @property
+    def backend(self) -> Backend | None:
+        """The database beneath, for the path (a file) or URL (PostgreSQL) the journal has now."""
+        if self.path is None:
+            return None
+        if self._backend is None or self._backend[0] != self.path:
+            self._backend = (self.path, open_backend(self.path, self.timeout))
+        return self._backend[1]
+
+    @property
+    def where(self) -> str:
+        """Where the journal is, for the logs (a URL without its password)."""
+        backend = self.backend
+        return "-" if backend is None else backend.where
 
     @property
     def failing(self) -> bool:
