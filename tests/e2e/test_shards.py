@@ -16,6 +16,7 @@ import pytest
 
 from cogs.embeds import escape
 from engine.journal import Journal
+from engine.reload_sync import knowledge_digest
 from tests.pgserver import PgServer
 
 from .botprocess import BotProcess, bot_process
@@ -64,6 +65,9 @@ async def test_a_reload_on_one_shard_changes_the_answers_on_both_and_one_journal
     fake = fake_discord
     guilds = [fake.add_guild(f"Shard {n}", shard=(n, 2)) for n in (0, 1)]
     async with two_shards(fake, pg_url, knowledge_copy) as processes:
+        with psycopg.connect(pg_url) as conn:  # each process recorded, as it started, the knowledge it serves
+            started = conn.execute("SELECT process, digest, state FROM shards ORDER BY process").fetchall()
+        served = knowledge_digest(knowledge_copy)
         before = [await ask_in(fake, g) for g in guilds]
         edit_fact(knowledge_copy, "leader-uchida", answer={"fr": NEW_FR, "en": NEW_EN})
         mark = fake.mark()
@@ -74,6 +78,7 @@ async def test_a_reload_on_one_shard_changes_the_answers_on_both_and_one_journal
             shard.process.terminate()
             assert await shard.exit_code(timeout=30) == 0, shard.stderr
 
+    assert started == [("shards 0", served, "serving"), ("shards 1", served, "serving")]
     assert all(answer != escape(NEW_EN) for answer in before)
     assert "Shards: 2 of 2 serve these facts" in report.content, report.content
     assert after == [escape(NEW_EN)] * 2
