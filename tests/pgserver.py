@@ -69,7 +69,11 @@ class PgServer:
             entry = pwd.getpwnam(self.user)
             for path in (self.folder, self.socket):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        self._run(str(self.initdb), "-D", str(self.data), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--no-sync")
+        try:
+            self._run(str(self.initdb), "-D", str(self.data), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--no-sync")
+        except PgUnavailable:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         if self.user is not None:
