@@ -10,6 +10,7 @@ moderator's reply. Without JOURNAL_URL the cog does nothing and `announce` adds 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -85,7 +86,8 @@ class Shards(commands.Cog):
         loop = asyncio.get_running_loop()
 
         def heard(digest: str) -> None:
-            loop.call_soon_threadsafe(self._follow_soon, digest)
+            with contextlib.suppress(RuntimeError):  # the loop closed under the listener: the bot is stopping
+                loop.call_soon_threadsafe(self._follow_soon, digest)
 
         self._thread = threading.Thread(target=self.sync.listen, args=(heard,), name="reload-listen", daemon=True)
         self._thread.start()
