@@ -34,7 +34,7 @@ from engine.settings import Settings
 log = logging.getLogger("alliance.bot")
 
 #: The cogs, loaded in this order by `setup_hook`.
-EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync")
+EXTENSIONS: tuple[str, ...] = ("cogs.errors", "cogs.asking", "cogs.facts", "cogs.sync", "cogs.shards")
 #: Seconds `close` lets the replies under way finish (and be journaled) before the connection goes.
 DRAIN_SECONDS = 5.0
 #: A Discord token's shape: base64url segments joined by dots. Anything else could never log in, and a
@@ -92,8 +92,7 @@ class AllianceBotBase(commands.bot.BotBase):
         self.settings = settings
         self.engine = engine if engine is not None else cli.build_engine(settings)
         if journal is None:
-            path = settings.journal_path if settings.journal_enabled else None
-            journal = open_journal(path, settings.journal_retention_days)
+            journal = open_journal(settings.journal_target, settings.journal_retention_days)
         self.journal = journal
         self.initial_extensions = tuple(extensions)
         self._busy: set[asyncio.Task[Any]] = set()

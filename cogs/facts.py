@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs import confirm, limits, reports
+from cogs import confirm, limits, reports, shards
 from cogs.checks import admin_only, ensure_moderator_ctx, guild_id_of
 from cogs.confirm import ConfirmRemoval
 from cogs.embeds import fact_embed
@@ -157,7 +157,9 @@ class Facts(commands.Cog):
         if report.removes_most:
             await self._confirm_removal(ctx, lang, old, new, report)
             return
-        await send_lines(ctx, reports.reload_lines(lang, report, applied=True))
+        lines = reports.reload_lines(lang, report, applied=True)
+        lines += await shards.announce(self.bot, lang)  # the other processes (issue 13), none without JOURNAL_URL
+        await send_lines(ctx, lines)
 
     async def _confirm_removal(
         self, ctx: commands.Context[Any], lang: str, old: Snapshot, new: Snapshot, report: ChangeReport
@@ -171,7 +173,7 @@ class Facts(commands.Cog):
                 if self.bot.engine.snapshot is not old:
                     return [text(lang, "removal_stale")]
                 self._swapped(ctx, new, report)
-            return reports.reload_lines(lang, report, applied=True)
+            return reports.reload_lines(lang, report, applied=True) + await shards.announce(self.bot, lang)
 
         view = ConfirmRemoval(lang=lang, moderator_id=ctx.author.id, swap=swap)
         warning = text(

@@ -101,7 +101,7 @@ def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, 
 def cmd_journal_backup(settings: Settings, dest: str, out: TextIO) -> int:
     """A consistent copy of the live journal (SQLite's backup API); restore it by renaming it onto JOURNAL_PATH."""
     try:
-        questions = backup(settings.journal_path, dest)
+        questions = backup(settings.journal_url or settings.journal_path, dest)
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.answering import Reply
+from engine.journal_backend import Backend, is_url, open_backend
 from engine.journal_reports import JournalStats, UnansweredGroup, group_alike, read_stats, read_unanswered
-from engine.journal_schema import migrate, read_salt
 
 log = logging.getLogger("alliance.journal")
 
@@ -46,6 +46,8 @@ DAY = 86_400.0
 MAX_QUESTION = 500
 #: Writes waiting for the file at most; past it the oldest is dropped (and counted).
 WRITE_QUEUE = 100
+#: Seconds between two tries of a write waiting for the database to come back (PostgreSQL), the first and the most.
+RETRY_FIRST, RETRY_MOST = 0.2, 2.0
 #: What a write can raise besides sqlite3.Error: a value SQLite cannot take (an int past 64 bits, a NUL in SQL).
 VALUE_ERRORS = (ValueError, TypeError, OverflowError)
 
@@ -76,21 +78,25 @@ class _Link:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.conn: sqlite3.Connection | None = None
+        self.conn: Any = None  # sqlite3.Connection, or journal_pg.PgConnection
         self.identity: tuple[int, int] | None = None
         self.lock = threading.Lock()
 
-    def drop(self) -> None:
+    def drop(self, backend: Backend | None = None, *, last: bool = False) -> None:
         """Close the connection (the last one to a file checkpoints it and removes its -wal and -shm)."""
         if self.conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.close()
+            if backend is not None:
+                backend.close(self.conn, last=last)
+            else:
+                with contextlib.suppress(Exception):
+                    self.conn.close()
             self.conn = None
             self.identity = None
 
 
 class Journal:
-    """The SQLite journal; `path=None` makes a journal that records nothing."""
+    """The journal in an SQLite file, or in PostgreSQL when `path` is a postgresql:// URL; `path=None` makes a
+    journal that records nothing."""
 
     def __init__(
         self,
@@ -106,6 +112,7 @@ class Journal:
         self.timeout = timeout
         self.clock = clock
         self.queue_limit = queue_limit
+        self._backend: tuple[str, Backend] | None = None
         self._salt: bytes = b""
         self._writer = _Link("write")
         # Two connections to ":memory:" would be two databases: there, reads share the writer's.
@@ -122,11 +129,29 @@ class Journal:
         self._queue_changed = threading.Condition()
         self._dropping = 0  # dropped since the queue last emptied; logged once when it starts
         self._write_thread: threading.Thread | None = None
+        #: Set by a write that failed for want of the database, which the writing thread then tries again.
+        self._wait_for_database = False
+        self._retry_delay = RETRY_FIRST
         self._read_executor: ThreadPoolExecutor | None = None
 
     @property
     def enabled(self) -> bool:
         return self.path is not None
+
+    @property
+    def backend(self) -> Backend | None:
+        """The database beneath, for the path (a file) or URL (PostgreSQL) the journal has now."""
+        if self.path is None:
+            return None
+        if self._backend is None or self._backend[0] != self.path:
+            self._backend = (self.path, open_backend(self.path, self.timeout))
+        return self._backend[1]
+
+    @property
+    def where(self) -> str:
+        """Where the journal is, for the logs (a URL without its password)."""
+        backend = self.backend
+        return "-" if backend is None else backend.where
 
     @property
     def failing(self) -> bool:
@@ -139,24 +164,9 @@ class Journal:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        assert self.path is not None
-        conn = sqlite3.connect(
-            self.path,
-            timeout=self.timeout,
-            isolation_level=None,
-            check_same_thread=False,
-            uri=self.path.startswith("file:"),
-        )
-        try:
-            if not self._in_memory and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            migrate(conn)
-            self._salt = read_salt(conn)
-        except BaseException:
-            conn.close()
-            raise
+    def _connect(self) -> Any:
+        assert self.backend is not None
+        conn, self._salt = self.backend.connect()
         return conn
 
     def _file_identity(self) -> tuple[int, int] | None:
@@ -170,7 +180,7 @@ class Journal:
 
     def _watches_file(self) -> bool:
         """Whether the path names a plain file whose replacement can be noticed (not memory, not a URI)."""
-        return not (self._in_memory or (self.path or "").startswith("file:"))
+        return not (self._in_memory or (self.path or "").startswith("file:") or is_url(self.path))
 
     def _stale(self, current: tuple[int, int] | None) -> bool:
         """Whether a connection is open on a file that is no longer at the path (replaced or removed)."""
@@ -210,9 +220,10 @@ class Journal:
                 with contextlib.suppress(OSError):
                     os.unlink(f"{self.path}{suffix}")
 
-    def _call(self, what: str, work: Callable[[sqlite3.Connection], T], default: T) -> T:
-        if self.path is None:
+    def _call(self, what: str, work: Callable[[Any], T], default: T) -> T:
+        if self.path is None or self.backend is None:
             return default
+        backend = self.backend
         kind = "read" if what == "read" else "write"
         link = self._reader if kind == "read" else self._writer
         if self._watches_file():
@@ -229,11 +240,12 @@ class Journal:
                     link.conn = self._connect()
                     link.identity = self._file_identity() if self._watches_file() else None
                 result = work(link.conn)
-            except (sqlite3.Error, *VALUE_ERRORS) as exc:
-                if link.conn is not None and link.conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        link.conn.execute("ROLLBACK")
+            except (*backend.errors, *VALUE_ERRORS) as exc:
+                if link.conn is not None:
+                    backend.rollback(link.conn)
                 with self._status:
+                    if kind == "write" and backend.waits(exc, link.conn):
+                        self._wait_for_database = True
                     if not self._failing:
                         log.error(
                             "journal %s failed (%s: %s) at %s; answers go on without it. "
@@ -241,11 +253,11 @@ class Journal:
                             what,
                             type(exc).__name__,
                             exc,
-                            self.path,
+                            self.where,
                         )
                     self._failing.add(kind)
-                if isinstance(exc, sqlite3.Error):
-                    link.drop()  # a bad value says nothing about the connection; SQLite errors may (file gone)
+                if link.conn is not None and backend.drops(exc, link.conn):
+                    link.drop(backend)
                 return default
             if self._failing:
                 with self._status:
@@ -253,7 +265,7 @@ class Journal:
                     failing = bool(self._failing)
                     self._failing.difference_update(("read", "write") if kind == "write" else (kind,))
                     if failing and not self._failing:
-                        log.info("journal works again (%s)", self.path)
+                        log.info("journal works again (%s)", self.where)
             return result
 
     def user_hash(self, user_id: int) -> str:
@@ -278,11 +290,12 @@ class Journal:
     ) -> bool:
         """Record one question and what the bot replied; `ref` is its Discord message or interaction id."""
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Any) -> bool:
             now = self.clock()
             conn.execute(
-                "INSERT OR IGNORE INTO questions (ref, at, guild_id, channel_id, user_hash, via, lang, question, "
-                "kind, fact_id, score, answered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO questions (ref, at, guild_id, channel_id, user_hash, via, lang, question, "
+                "kind, fact_id, score, answered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (ref) DO NOTHING",
                 (
                     ref,
                     now,
@@ -307,7 +320,7 @@ class Journal:
     def record_feedback(self, *, ref: int, fact_id: str, user_id: int, helpful: bool) -> bool:
         """Record a 👍 or 👎 on the answer `ref` gave with `fact_id`; a member's later vote replaces theirs."""
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Any) -> bool:
             conn.execute(
                 "INSERT INTO feedback (ref, at, fact_id, user_hash, helpful) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (ref, user_hash) DO UPDATE SET at = excluded.at, fact_id = excluded.fact_id, "
@@ -324,7 +337,7 @@ class Journal:
                 self.unwritten += 1
         return written
 
-    def _purge(self, conn: sqlite3.Connection, now: float) -> int:
+    def _purge(self, conn: Any, now: float) -> int:
         cutoff = now - self.retention_days * DAY
         removed = conn.execute("DELETE FROM questions WHERE at < ?", (cutoff,)).rowcount
         removed += conn.execute("DELETE FROM feedback WHERE at < ?", (cutoff,)).rowcount
@@ -389,7 +402,7 @@ class Journal:
                         "journal write queue full (%d writes waiting for %s): dropping the oldest; "
                         "counted in /facts stats, logged again once the queue empties",
                         self.queue_limit,
-                        self.path,
+                        self.where,
                     )
             self._queue.append((call, future))
             if self._write_thread is None:
@@ -412,16 +425,40 @@ class Journal:
                     self._abandon_queue()
                     return
                 call, future = self._queue.popleft()
+            self._wait_for_database = False
             try:
                 result = call()
             except Exception:  # a bug must not reach the member's reply: log it, answer False
                 log.exception("journal write failed unexpectedly")
                 result = False
+            if result is False and self._wait_for_database and self._requeue(call, future):
+                continue
+            if result is not False:
+                self._retry_delay = RETRY_FIRST
             _settle(future, result)
             with self._queue_changed:
                 if not self._queue and self._dropping:
                     log.warning("journal write queue empty again; %d write(s) were dropped", self._dropping)
                     self._dropping = 0
+
+    def _requeue(self, call: Callable[[], Any], future: Future[Any]) -> bool:
+        """Put back first in the queue a write that failed for want of the database (PostgreSQL down or out of
+        reach), and wait a little before it is tried again: it is not lost while the bounded queue keeps it. False
+        when it is given up instead (closing, or the queue full: it is the oldest), counted as not journaled."""
+        with self._queue_changed:
+            if self._closing:
+                return False
+            if len(self._queue) >= self.queue_limit:
+                self._dropping += 1
+                return False
+            with self._status:
+                self.unwritten -= 1  # counted when it failed; it is waiting, not lost
+            self._queue.appendleft((call, future))
+            deadline = time.monotonic() + self._retry_delay
+            self._retry_delay = min(RETRY_MOST, self._retry_delay * 2)
+            while not self._closing and (left := deadline - time.monotonic()) > 0:
+                self._queue_changed.wait(left)  # a new write wakes it too: it waits on
+        return True
 
     def _abandon_queue(self) -> None:
         """At close with the file failing: give up the writes still waiting (each would wait out the timeout)."""
@@ -446,12 +483,9 @@ class Journal:
             executor.shutdown(wait=True)
         with self._writer.lock:
             self._closed = True
-            if self._writer.conn is not None:
-                with contextlib.suppress(sqlite3.Error):
-                    self._writer.conn.execute("PRAGMA optimize")
-            self._writer.drop()
+            self._writer.drop(self.backend, last=True)
         with self._reader.lock:
-            self._reader.drop()
+            self._reader.drop(self.backend)
 
     async def aclose(self) -> None:
         """`close` without blocking the event loop; no new call is accepted from now on."""
@@ -477,6 +511,8 @@ def backup(source: str, dest: str | Path) -> int:
 
     The copy is written beside `dest` and renamed into place once checked, so `dest` is either the old file or a
     whole, consistent journal. Returns the number of questions in the copy."""
+    if is_url(source):
+        raise BackupError("the journal is in PostgreSQL (JOURNAL_URL): back it up with pg_dump")
     if source == ":memory:" or "mode=memory" in source:
         raise BackupError("the journal is in memory only (JOURNAL_PATH=:memory:): there is nothing to back up")
     src_path = Path(source.removeprefix("file:").split("?", 1)[0])

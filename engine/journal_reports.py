@@ -93,7 +93,7 @@ def read_stats(conn: sqlite3.Connection, top: int, guild_id: int | None) -> Jour
     disputed = conn.execute(
         "WITH scoped AS (SELECT f.* FROM feedback f JOIN questions q ON q.ref = f.ref WHERE q.guild_id IS ?) "
         "SELECT fact_id, SUM(helpful), SUM(1 - helpful) AS wrong FROM scoped GROUP BY fact_id "
-        "HAVING wrong > 0 ORDER BY wrong DESC, fact_id LIMIT ?",
+        "HAVING SUM(1 - helpful) > 0 ORDER BY wrong DESC, fact_id LIMIT ?",
         (*scope, top),
     ).fetchall()
     answered = kinds.get("answer", 0)

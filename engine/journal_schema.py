@@ -1,5 +1,7 @@
 """The journal's SQLite schema: the migrations that build it and the salt it keeps for pseudonyms.
 
+PostgreSQL's is the same, step for step, in `journal_pg.MIGRATIONS`.
+
 PRAGMA user_version counts the migrations applied, so a file is brought up to date in
 place and a file from a newer bot is refused rather than misread.
 """
@@ -49,6 +51,19 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Reports are read one server at a time.
     "CREATE INDEX questions_guild ON questions (guild_id, at);",
+    # Which knowledge (digest) each bot process serves; written on start and on reload (`reload_sync`).
+    """
+    CREATE TABLE shards (
+        process TEXT PRIMARY KEY,
+        shard_ids TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 )
 
 

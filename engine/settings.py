@@ -59,6 +59,8 @@ class Settings:
     knowledge_dir: Path = ROOT / "knowledge"
     journal_path: str = str(ROOT / "journal.sqlite3")
     journal_enabled: bool = True
+    #: postgresql://... : the journal in PostgreSQL instead of JOURNAL_PATH (shards in several processes).
+    journal_url: str = field(default="", repr=False)  # may hold a password
     journal_retention_days: int = 90
     #: None: the fitted decision's own thresholds (knowledge/decision.yaml).
     answer_threshold: int | None = None
@@ -71,6 +73,13 @@ class Settings:
     sharded: bool = False
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+
+    @property
+    def journal_target(self) -> str | None:
+        """What the journal opens: JOURNAL_URL, else JOURNAL_PATH; None when the journal is off."""
+        if not self.journal_enabled:
+            return None
+        return self.journal_url or self.journal_path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +99,9 @@ class Settings:
         suggest = _int(env, "SUGGEST_THRESHOLD", 0, 0, 100) if env.get("SUGGEST_THRESHOLD", "").strip() else None
         if answer is not None and suggest is not None and suggest > answer:
             raise SettingsError("SUGGEST_THRESHOLD must not be above ANSWER_THRESHOLD")
+        journal_url = env.get("JOURNAL_URL", "").strip()
+        if journal_url and not journal_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError("JOURNAL_URL must be a postgresql://user:password@host/database URL")
         return cls(
             token=env.get("DISCORD_TOKEN", "").strip(),
             prefix=env.get("COMMAND_PREFIX", "!").strip() or "!",
@@ -99,6 +111,7 @@ class Settings:
             knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or ROOT / "knowledge"),
             journal_path=env.get("JOURNAL_PATH", "").strip() or str(ROOT / "journal.sqlite3"),
             journal_enabled=_bool(env, "JOURNAL_ENABLED", True),
+            journal_url=journal_url,
             journal_retention_days=_int(env, "JOURNAL_RETENTION_DAYS", 90, 0, 36500),
             answer_threshold=answer,
             suggest_threshold=suggest,

@@ -79,7 +79,7 @@ def test_settings_from_env_for_the_new_settings():
 async def test_setup_hook_loads_every_cog_and_command(engine, journal, caplog):
     bot = AllianceBot(settings(), engine=engine, journal=journal)
     await bot.setup_hook()
-    assert set(bot.cogs) == {"Errors", "Asking", "Facts", "Sync"}
+    assert set(bot.cogs) == {"Errors", "Asking", "Facts", "Sync", "Shards"}
     assert {c.name for c in bot.tree.get_commands()} == {"ask", "topics", "help", "facts"}
     assert {"facts", "topics", "help", "sync"} <= set(bot.all_commands)
     facts = bot.tree.get_command("facts")
