@@ -21,12 +21,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs import limits
-from cogs.embeds import answer_embed, topics_embed, unsure_embed
+from cogs.embeds import answer_embed, escape, topics_embed, unsure_embed
 from cogs.strings import lang_of, text
 from cogs.views import FeedbackView, ReplyView, SuggestionView
 from engine.answering import Reply
 from engine.completion import complete_question
+from engine.conversation import Conversations
 from engine.flood import RateLimiter, SeenIds
+from engine.messages import message
 from engine.textnorm import clean
 from engine.triggers import looks_like_question, worth_answering_unasked
 
@@ -84,6 +86,8 @@ class Asking(commands.Cog):
         self.limiter = RateLimiter(settings.cooldown_questions, settings.cooldown_seconds)
         self.seen = SeenIds()
         self._threads = ThreadPoolExecutor(ENGINE_THREADS, thread_name_prefix="alliance-ask")
+        # Each member's last question in each channel, so "et renault ?" is read with it.
+        self.conversations = Conversations()
 
     async def cog_unload(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
@@ -133,7 +137,10 @@ class Asking(commands.Cog):
         if reply.kind == "unsure" and reply.suggestions:
             view = SuggestionView(self.bot, reply, asker_id=asker_id, ref=ref)
             return Outgoing(embed=unsure_embed(reply), view=view)
-        return Outgoing(content=limits.clip(reply.text, limits.CONTENT))
+        content = reply.text
+        if reply.understood:  # a follow-up read with the previous question: say how, even for "not covered"
+            content = f"*{escape(message(reply.lang, 'understood'))} « {escape(reply.understood)} »*\n{content}"
+        return Outgoing(content=limits.clip(content, limits.CONTENT))
 
     async def record(self, reply: Reply, **where: Any) -> None:
         """Journal the question; the journal swallows and logs its own failures."""
@@ -143,15 +150,19 @@ class Asking(commands.Cog):
     def cooldown(self, user_id: int) -> float:
         return self.limiter.hit(user_id)
 
-    async def think(self, question: str) -> Reply | None:
-        """The engine's reply; a long question's is worked out in a worker thread so the event loop keeps
-        serving everyone else, and is None when it took longer than ASK_BUDGET (logged)."""
+    async def think(self, question: str, conversation: tuple[int, int | None]) -> Reply | None:
+        """The engine's reply, in the context of the member's previous question in that channel
+        (`conversation`: member and channel ids, None for DMs); a long question's is worked out in a
+        worker thread so the event loop keeps serving everyone else, and is None when it took longer
+        than ASK_BUDGET (logged)."""
+        engine = self.bot.engine
         if len(question) <= LONG_QUESTION:
-            return self.bot.engine.ask(question)
+            return engine.ask_in(self.conversations, conversation, question)
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(
-                loop.run_in_executor(self._threads, self.bot.engine.ask, question), ASK_BUDGET
+                loop.run_in_executor(self._threads, engine.ask_in, self.conversations, conversation, question),
+                ASK_BUDGET,
             )
         except TimeoutError:
             log.warning("a question of %d characters took over %ss: apologised instead", len(question), ASK_BUDGET)
@@ -180,7 +191,7 @@ class Asking(commands.Cog):
                 lang = self.bot.engine.language_of(question)
                 await self._reply(message, Outgoing(content=text(lang, "cooldown", seconds=math.ceil(retry))))
             return
-        reply = await self.think(question)
+        reply = await self.think(question, (author, message.channel.id if message.guild else None))
         if reply is None:
             await self._reply(message, Outgoing(content=text(self.bot.engine.language_of(question), "error")))
             return
@@ -229,7 +240,7 @@ class Asking(commands.Cog):
                 text(lang, "cooldown", seconds=math.ceil(retry)), ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
-        reply = await self.think(question)
+        reply = await self.think(question, (user.id, interaction.channel_id if interaction.guild_id else None))
         if reply is None:
             lang = self.bot.engine.language_of(question)
             await interaction.response.send_message(text(lang, "error"), ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -83,14 +83,23 @@ def answer_embed(reply: Reply) -> discord.Embed:
         inline=False,
     )
     embed.add_field(name=message(lang, "confidence"), value=f"{reply.score}%", inline=True)
-    return fit(embed)
+    return fit(_with_understood(embed, reply))
+
+
+def _with_understood(embed: discord.Embed, reply: Reply) -> discord.Embed:
+    """A follow-up's reading of the question ("Read as « qui preside renault »"), so a wrong guess shows."""
+    if reply.understood:
+        label = f"{message(reply.lang, 'understood')} « {reply.understood} »"
+        embed.set_author(name=limits.clip(label, limits.EMBED_AUTHOR))
+    return embed
 
 
 def unsure_embed(reply: Reply) -> discord.Embed:
     """ "Did you mean": the best guesses, numbered like the buttons under it."""
     lines = [reply.text, ""]
     lines += [f"**{i}.** {escape(s.question)}" for i, s in enumerate(reply.suggestions, 1)]
-    return discord.Embed(description=limits.clip("\n".join(lines), limits.EMBED_DESCRIPTION), colour=GOLD)
+    embed = discord.Embed(description=limits.clip("\n".join(lines), limits.EMBED_DESCRIPTION), colour=GOLD)
+    return _with_understood(embed, reply)
 
 
 def topics_embed(kb: KnowledgeBase, lang: str, examples: int = 3) -> discord.Embed:

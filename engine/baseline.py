@@ -12,6 +12,7 @@ import logging
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger("alliance.baseline")
@@ -55,3 +56,27 @@ def committed_copy(root: Path, target: Path) -> Path | None:
         # Regular files and folders only, and the "data" filter refuses any path leaving `out`.
         tar.extractall(out, members=members, filter="data")
     return out
+
+
+def since_commit(root: Path) -> str:
+    """What the working tree's knowledge/ changes against HEAD: facts, and the evaluation answers that move.
+
+    The same report as a `/facts reload` preview, with the committed state as "before".
+    """
+    # Imported here: the answering engine is heavy, and the git helpers above need none of it.
+    from engine.answering import Engine, Snapshot
+    from engine.changes import compare
+    from engine.schema import KnowledgeError
+
+    if unchanged_since_commit(root):
+        return "since the last commit: knowledge/ is unchanged (edit a sheet, then eval shows what moves)"
+    with tempfile.TemporaryDirectory(prefix="alliance-baseline-") as folder:
+        committed = committed_copy(root, Path(folder))
+        if committed is None:
+            return "since the last commit: no committed knowledge/ to compare with (not a git checkout)"
+        try:
+            old = Snapshot.load(committed)
+        except KnowledgeError as exc:
+            return f"since the last commit: the committed knowledge/ does not load ({len(exc.problems)} problem(s))"
+        new = Snapshot.load(root)
+    return "since the last commit: " + compare(Engine(new), old, new).format()

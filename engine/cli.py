@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Snapshot
+from engine.baseline import since_commit
 from engine.console import isatty, run_console
+from engine.conversation import Conversations
 from engine.evaluation import compare, evaluate, format_reliability, format_table
+from engine.followup_eval import followup_section
 from engine.journal import BackupError, backup
 from engine.loader import KnowledgeError, Loader
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
@@ -68,8 +71,26 @@ def _questions(args: list[str], stdin: TextIO, *, keep_blank: bool) -> Iterable[
             yield line
 
 
-def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, out: TextIO) -> int:
+def _session_line(line: str, session: str | None) -> tuple[str, str | None]:
+    """A stdin line's question and session: `{"session": ..., "question": ...}` or plain text."""
+    if line.startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return line, session
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            named = data.get("session")
+            return data["question"], str(named) if isinstance(named, (str, int)) else session
+    return line, session
+
+
+def cmd_ask(
+    engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, out: TextIO, session: str | None = None
+) -> int:
     """Answer each question; with --json exactly one object per input line, blank lines included.
+
+    A question asked in a session (`--session ID`, or a `{"session": ..., "question": ...}` line)
+    is read with that session's previous question ("et renault ?"); without one, each stands alone.
 
     With no question given on a terminal, say on stderr (stdout stays the answers only) that the
     questions are read one a line until Ctrl+D; Ctrl+C then ends it as quietly.
@@ -82,8 +103,10 @@ def cmd_ask(engine: Engine, questions: list[str], as_json: bool, stdin: TextIO, 
             file=sys.stderr,
         )
     try:
-        for question in _questions(questions, stdin, keep_blank=as_json):
-            reply = engine.ask(question)
+        conversations = Conversations()
+        for line in _questions(questions, stdin, keep_blank=as_json):
+            question, key = _session_line(line, session)
+            reply = engine.ask(question) if key is None else engine.ask_in(conversations, key, question)
             if as_json:
                 out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
                 out.flush()
@@ -195,6 +218,10 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
         "(in-sample). held out: never fitted on, its misses never read for tuning. "
         "Misses of one set: `python bot.py eval --questions knowledge/eval/FILE`.\n"
     )
+    followups = followup_section(Path(settings.knowledge_dir), kb)
+    if followups:
+        out.write(followups + "\n")
+    out.write(since_commit(Path(settings.knowledge_dir)) + "\n")
     return 0
 
 
@@ -327,6 +354,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one JSON object a question (the stable contract); from stdin, every line gets one, blank ones too",
     )
+    ask.add_argument(
+        "--session",
+        metavar="ID",
+        help="read each question with the previous one of this session (follow-ups such as 'et renault ?'); "
+        'a stdin line {"session": ID, "question": ...} names its own',
+    )
     sub.add_parser("console", help="interactive chat in the terminal (/help lists its commands)")
     check = sub.add_parser("check", help="validate knowledge/ and list every problem")
     check.add_argument("--force", action="store_true", help="accept a knowledge base with no facts")
@@ -401,7 +434,7 @@ def _main(
     if command == "add-source":
         return cmd_add_source(engine.snapshot, settings, args, stdout)
     if command == "ask":
-        return cmd_ask(engine, args.questions, args.json, stdin, stdout)
+        return cmd_ask(engine, args.questions, args.json, stdin, stdout, args.session)
     if command == "eval":
         return cmd_eval(engine, stdout, args.questions, args.questions_per_fact)
     banner = ""

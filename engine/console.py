@@ -20,6 +20,7 @@ from typing import TextIO
 
 from engine.answering import MAX_SUGGESTIONS, Engine, Reply
 from engine.changes import compare
+from engine.conversation import Conversations
 from engine.loader import KnowledgeError
 from engine.render import render_text
 
@@ -32,6 +33,8 @@ HISTORY_MAX_BYTES = 256 * 1024
 QUIT_WORDS = frozenset({"quit", "exit", "q", ":q", "bye"})
 #: A bare number of at most two digits is a pick, never a question ("2019" still is one).
 PICK = re.compile(r"[0-9]{1,2}")
+#: The console is one conversation: its key in the conversations memory.
+CONVERSATION = "console"
 
 BANNER = (
     "Posez votre question (/help pour les commandes, /quit pour sortir). "
@@ -153,6 +156,7 @@ class Console:
         self.reader = reader
         self.out = out
         self.pending: Reply | None = None  # the last "did you mean", whose suggestions a number picks
+        self.conversation = Conversations(capacity=1)  # "et renault ?" is read with the question before
         self.lang: str | None = None  # the last reply's language, for the console's own sentences
         self.commands: dict[str, tuple[str, Callable[[], bool]]] = {
             "/help": ("cmd_help", self.show_help),
@@ -197,7 +201,7 @@ class Console:
         return True
 
     def ask(self, question: str) -> None:
-        reply = self.engine.ask(question)
+        reply = self.engine.ask_in(self.conversation, CONVERSATION, question)
         self.lang = reply.lang
         self.write(render_text(reply))
         # Only the numbered guesses of an "unsure" reply are shown, so only they can be picked.

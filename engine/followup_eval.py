@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from engine.answering import Engine, Reply
-from engine.model import Exchange
+from engine.answering import Engine, Reply, Snapshot
+from engine.model import Exchange, KnowledgeBase
+from engine.schema import KnowledgeError, Problem, load_exchanges
 
 
 def _got(reply: Reply) -> str | None:
@@ -87,3 +89,14 @@ def evaluate_exchanges(engine: Engine, exchanges: Sequence[Exchange]) -> FollowU
         then = engine.ask(case.then, previous=first.turn)
         outcomes.append(ExchangeOutcome(case, first, then, engine.ask(case.then)))
     return FollowUpReport(tuple(outcomes))
+
+
+def followup_section(root: Path, kb: KnowledgeBase) -> str:
+    """The follow-up set's scores for `eval` (empty when the set is absent); raises KnowledgeError on a bad file."""
+    problems: list[Problem] = []
+    exchanges = load_exchanges(root, problems, set(kb.facts_by_id))
+    if problems:
+        raise KnowledgeError(problems)
+    if not exchanges:
+        return ""
+    return evaluate_exchanges(Engine(Snapshot.build(kb)), exchanges).format(misses=False)

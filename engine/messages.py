@@ -16,6 +16,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source": "Source",
         "confidence": "Confiance",
         "quote": "Citation",
+        "understood": "Compris comme",
     },
     "en": {
         "greeting": "Hello! I answer questions about the Renault-Nissan-Mitsubishi Alliance, "
@@ -29,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source": "Source",
         "confidence": "Confidence",
         "quote": "Quote",
+        "understood": "Read as",
     },
 }
 

@@ -20,6 +20,9 @@ def source_line(reply: Reply) -> str:
 def render_text(reply: Reply, *, confidence: bool = True) -> str:
     """The reply as a person reads it in a terminal; `confidence=False` for an answer the person picked."""
     lines = [reply.text]
+    if reply.understood:
+        # A follow-up read with the previous question: say how, so a wrong guess is visible.
+        lines.insert(0, f"({message(reply.lang, 'understood')} « {reply.understood} »)")
     if reply.answered and reply.fact is not None:
         lines += [
             "",
@@ -34,7 +37,11 @@ def render_text(reply: Reply, *, confidence: bool = True) -> str:
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    """The stable JSON contract of `bot.py ask --json` (one object per question)."""
+    """The stable JSON contract of `bot.py ask --json` (one object per question).
+
+    `kind` and `understood` were added after the first consumers: readers that ignore them see
+    the same objects as before.
+    """
     source = None
     if reply.answered and reply.source is not None and reply.fact is not None:
         source = {
@@ -46,6 +53,8 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         }
     return {
         "question": reply.question,
+        "kind": reply.kind,
+        "understood": reply.understood,
         "answered": reply.answered,
         "lang": reply.lang,
         "fact_id": reply.fact.id if reply.answered and reply.fact else None,

@@ -219,7 +219,7 @@ async def test_a_member_over_the_cooldown_costs_no_engine_call(bot):
     bot.settings = bot.settings.__class__(cooldown_questions=2, cooldown_seconds=3600)
     cog = Asking(bot)
     asked, ask = [], bot.engine.ask
-    bot.engine.ask = lambda question, *args: asked.append(question) or ask(question, *args)
+    bot.engine.ask = lambda question, *args, **kwargs: asked.append(question) or ask(question, *args, **kwargs)
     author = MockUser()
     for _ in range(6):
         await cog.on_message(MockMessage(guild=None, channel=MockDMChannel(), author=author, content=QUESTION))
@@ -232,7 +232,7 @@ async def test_a_question_past_its_time_budget_gets_an_apology(bot, monkeypatch,
     monkeypatch.setattr("cogs.asking.ASK_BUDGET", 0.05)
     monkeypatch.setattr("cogs.asking.LONG_QUESTION", 0)  # every question goes to the worker thread
     release = threading.Event()
-    bot.engine.ask = lambda question, *args: release.wait(10)
+    bot.engine.ask = lambda question, *args, **kwargs: release.wait(10)
     cog = Asking(bot)
     message = MockMessage(guild=None, channel=MockDMChannel(), content=QUESTION)
     interaction = MockInteraction()

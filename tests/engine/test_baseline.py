@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.baseline import committed_copy, unchanged_since_commit
+from engine.baseline import committed_copy, since_commit, unchanged_since_commit
 from tests.conftest import KNOWLEDGE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -55,3 +55,17 @@ def test_outside_a_checkout_there_is_no_baseline(tmp_path: Path):
     shutil.copytree(KNOWLEDGE, folder)
     assert committed_copy(folder, tmp_path / "baseline") is None
     assert not unchanged_since_commit(folder)
+
+
+def test_since_commit_lists_the_changed_fact_and_the_answers_it_moves(repo: Path):
+    knowledge = repo / "knowledge"
+    assert "unchanged" in since_commit(knowledge)
+    sheet = knowledge / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(
+        text.replace("In 2018 the Renault-Nissan-Mitsubishi Alliance sold", "In 2018 the Alliance sold"), "utf-8"
+    )
+    report = since_commit(knowledge)
+    assert "changed: sales-2018" in report
+    assert "evaluation: accuracy " in report and " -> " in report
+    assert "edited: " in report  # the evaluation questions answered with the reworded fact

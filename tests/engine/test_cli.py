@@ -12,7 +12,7 @@ from pathlib import Path
 from engine import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = {"question", "answered", "lang", "fact_id", "score", "answer", "source", "suggestions"}
+KEYS = {"question", "kind", "understood", "answered", "lang", "fact_id", "score", "answer", "source", "suggestions"}
 
 
 def run_bot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -207,3 +207,37 @@ def test_readme_command_table_lists_every_command():
     assert table.startswith("| Command |")
     for name in [*commands.group(1).split(","), "--version"]:
         assert f"`python bot.py {name}" in table, f"README's command table lacks {name}"
+
+
+def test_ask_json_sessions_read_a_follow_up_with_the_previous_question_of_the_same_session():
+    lines = [
+        json.dumps({"session": "a", "question": "qui preside mitsubishi"}),
+        json.dumps({"session": "b", "question": "who runs nissan"}),
+        json.dumps({"session": "a", "question": "et renault alors ?"}),
+        json.dumps({"session": "b", "question": "and mitsubishi?"}),
+        "et renault alors ?",  # no session: read alone
+    ]
+    result = run_bot("ask", "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["question"] for o in objects][2:] == ["et renault alors ?", "and mitsubishi?", "et renault alors ?"]
+    assert (objects[2]["understood"], objects[2]["fact_id"]) == ("qui preside renault", "leader-senard")
+    assert (objects[3]["understood"], objects[3]["fact_id"]) == ("who runs mitsubishi", "leader-kato")
+    assert objects[4]["understood"] is None and objects[4]["fact_id"] != "leader-senard"
+
+
+def test_ask_session_flag_makes_the_arguments_one_conversation():
+    result = run_bot("ask", "--json", "--session", "s1", "toyota sales", "et nissan ?")
+    assert result.returncode == 0, result.stderr
+    first, then = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["understood"] is None and then["understood"] == "nissan sales"
+    assert then["fact_id"] != "leader-uchida"
+
+
+def test_every_json_object_says_its_kind():
+    questions = ["qui dirige nissan", "", "merci !", "quelle est la capitale du Pérou", "ventes"]
+    result = run_bot("ask", "--json", stdin="\n".join(questions) + "\n")
+    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+    assert kinds[:4] == ["answer", "empty", "smalltalk", "unknown"]
+    assert kinds[4] in ("unsure", "answer", "unknown")
+    assert all(k in {"answer", "unsure", "unknown", "smalltalk", "empty"} for k in kinds)

@@ -252,3 +252,19 @@ def test_the_history_in_memory_is_bounded_too():
         assert readline.get_history_item(HISTORY_LINES) == f"question {HISTORY_LINES + 49}"
     finally:
         readline.clear_history()
+
+
+def test_a_follow_up_is_read_with_the_previous_question_and_says_how():
+    result = subprocess.run(
+        [sys.executable, "bot.py", "console"],
+        cwd=ROOT,
+        input="qui preside mitsubishi\net renault alors ?\n",
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"},
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = result.stdout.split("(Compris comme « qui preside renault »)", 1)
+    assert len(answer) == 2, result.stdout
+    assert answer[1].lstrip().startswith("Jean-Dominique Senard")
