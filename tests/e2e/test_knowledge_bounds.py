@@ -217,6 +217,7 @@ async def test_shutdown_does_not_wait_for_a_reload_under_way(
         "KNOWLEDGE_DIR": str(knowledge_copy),
         "JOURNAL_PATH": str(journal_path),
         "MESSAGE_CONTENT_INTENT": "true",
+        "ADMIN_GUILD_IDS": str(fake_discord.guild.id),  # its moderators may reload
     }
     async with bot_process(fake_discord, env) as bot:
         await bot.wait_for_line("connected as", timeout=SECONDS)
