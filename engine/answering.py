@@ -93,7 +93,7 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        return cls.build(loader.load(), previous)
+        return cls.build(loader.load(), previous, cache=loader.cache)
 
 
 class Engine:
@@ -132,7 +132,7 @@ class Engine:
         changed since are read and analysed again. Call it from one thread at a time.
         """
         if self._loader is None or self._loader.root != Path(root):
-            self._loader = Loader(root)
+            self._loader = Loader(root, cache=self._loader.cache if self._loader is not None else None)
         return Snapshot.load(root, loader=self._loader, previous=self._snapshot)
 
     def swap(self, snapshot: Snapshot) -> Snapshot:

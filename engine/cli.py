@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Reply, Snapshot
+from engine.cache import KnowledgeCache
 from engine.evaluation import compare, evaluate, format_reliability, format_table
 from engine.loader import KnowledgeError, Loader
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
@@ -30,7 +31,8 @@ EVAL_FLOORS = (0.95, 0.95, 0.98)
 
 def build_engine(settings: Settings) -> Engine:
     """Load knowledge/ and build the engine; raises KnowledgeError."""
-    loader = Loader(settings.knowledge_dir)
+    cache = KnowledgeCache(settings.cache_dir) if settings.cache_dir is not None else None
+    loader = Loader(settings.knowledge_dir, cache=cache)
     return Engine(
         Snapshot.load(settings.knowledge_dir, loader=loader),
         answer_threshold=settings.answer_threshold,
