@@ -14,6 +14,7 @@ from typing import Literal
 
 from engine.conversation import Conversations
 from engine.followup import Turn, referent_of, resolve
+from engine.gcpause import paused as paused_gc
 from engine.lexicon import Analysis
 from engine.loader import Loader
 from engine.matching.matcher import Candidate, Matcher
@@ -72,7 +73,8 @@ class Snapshot:
     @classmethod
     def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options) -> Snapshot:
         """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
-        return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
+        with paused_gc():  # a bulk build: see engine/gcpause.py
+            return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
 
     @property
     def thresholds(self) -> tuple[int, int]:

@@ -45,7 +45,7 @@ CACHE_VERSION = 1
 #: A cache file larger than this is not read (a sheet's is far smaller, even with its vectors).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 #: The modules whose code decides what the files hold: any change to them is a new cache.
-_CODE = ("model.py", "schema.py", "lexicon.py", "textnorm.py", "matching/index.py", "matching/semantic.py")
+_CODE = ("cache.py", "model.py", "schema.py", "lexicon.py", "textnorm.py", "matching/index.py", "matching/semantic.py")
 #: matcher.py holds the texts each view encodes (Matcher._texts); digested too.
 _CODE_MATCHER = "matching/matcher.py"
 
@@ -66,10 +66,10 @@ class BadFile(ValueError):
     """A cache file that cannot be trusted (corrupt, foreign, of another version)."""
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def _strings(value: Any, *, intern: bool = False) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadFile("a list of strings was expected")
-    return tuple(sys.intern(v) for v in value)
+    return tuple(map(sys.intern, value)) if intern else tuple(value)
 
 
 def _string(value: Any) -> str:
@@ -123,45 +123,77 @@ def fact_from(data: Any, file: str) -> Fact:
     )
 
 
-def entry_data(entry: FactEntry) -> list[Any]:
-    """A FactEntry as plain JSON data, field by field."""
-    return [
-        [[sorted(tokens), words] for tokens, words in entry.variants],
-        sorted(entry.question_bag),
-        sorted(entry.answer_bag),
-        sorted(entry.entities),
-        sorted(entry.answer_entities),
-        sorted(entry.kinds),
-        sorted(entry.words),
-        [[lang, sorted(words)] for lang, words in entry.own_words],
-        entry.yes_no,
-        sorted(entry.mentions),
-    ]
+#: The word sets of a FactEntry, in the order they are stored; then one per language, then one per variant.
+_SETS = ("question_bag", "answer_bag", "entities", "answer_entities", "kinds", "words", "mentions")
 
 
-def _set(value: Any) -> frozenset[str]:
-    return frozenset(_strings(value))
+def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """FactEntries as plain data: one table of the words they use, and every word set as indices into it.
+
+    (JSON for the table and the shapes, int32 arrays for the sets: a 200-fact sheet holds some
+    100,000 words, read back with one array conversion instead of a type check per word.)
+    """
+    table: dict[str, int] = {}
+    lengths: list[int] = []
+    tokens: list[int] = []
+
+    def put(words: Iterable[str]) -> None:
+        ids = [table.setdefault(w, len(table)) for w in words]
+        lengths.append(len(ids))
+        tokens.extend(ids)
+
+    shapes = []
+    for entry in entries:
+        for name in _SETS:
+            put(getattr(entry, name))
+        for _, words in entry.own_words:
+            put(words)
+        for variant, _ in entry.variants:
+            put(variant)
+        shapes.append([[lang for lang, _ in entry.own_words], [joined for _, joined in entry.variants], entry.yes_no])
+    meta = {"words": list(table), "shapes": shapes}
+    arrays = {"set_lengths": np.array(lengths, dtype=np.int32), "set_tokens": np.array(tokens, dtype=np.int32)}
+    return meta, arrays
 
 
-def entry_from(data: Any) -> FactEntry:
-    """The FactEntry `entry_data` wrote (its words interned: facts share most of them)."""
-    if not isinstance(data, list) or len(data) != 10 or not isinstance(data[8], bool):
-        raise BadFile("an analysed fact was expected")
-    variants, question_bag, answer_bag, entities, answer_entities, kinds, words, own, yes_no, mentions = data
-    if not isinstance(variants, list) or not isinstance(own, list):
-        raise BadFile("an analysed fact was expected")
-    return FactEntry(
-        variants=tuple((_set(v[0]), sys.intern(_string(v[1]))) for v in variants),
-        question_bag=_set(question_bag),
-        answer_bag=_set(answer_bag),
-        entities=_set(entities),
-        answer_entities=_set(answer_entities),
-        kinds=_set(kinds),
-        words=_set(words),
-        own_words=tuple((sys.intern(_string(lang)), _set(ws)) for lang, ws in own),
-        yes_no=yes_no,
-        mentions=_set(mentions),
-    )
+def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], count: int) -> list[FactEntry]:
+    """The FactEntries `encode_entries` wrote (their words interned: facts share most of them); raises BadFile."""
+    table = _strings(meta["words"], intern=True)
+    shapes = meta["shapes"]
+    lengths, tokens = arrays["set_lengths"], arrays["set_tokens"]
+    if not isinstance(shapes, list) or len(shapes) != count:
+        raise BadFile("one shape per fact was expected")
+    for array in (lengths, tokens):
+        if array.dtype != np.int32 or array.ndim != 1:
+            raise BadFile("word sets of another type")
+    if len(tokens) and (tokens.min() < 0 or tokens.max() >= len(table)):
+        raise BadFile("a word outside the table")
+    if (lengths < 0).any() or int(lengths.sum()) != len(tokens):
+        raise BadFile("word set lengths do not add up")
+    words = [table[i] for i in tokens.tolist()]
+    ends = np.cumsum(lengths).tolist()
+    position = 0
+
+    def take() -> frozenset[str]:
+        nonlocal position
+        if position >= len(ends):
+            raise BadFile("fewer word sets than the shapes say")
+        start = ends[position - 1] if position else 0
+        position += 1
+        return frozenset(words[start : ends[position - 1]])
+
+    entries = []
+    for shape in shapes:
+        if not isinstance(shape, list) or len(shape) != 3 or not isinstance(shape[2], bool):
+            raise BadFile("an analysed fact was expected")
+        langs, joined = _strings(shape[0], intern=True), _strings(shape[1])
+        fields = {name: take() for name in _SETS}
+        own = tuple((lang, take()) for lang in langs)
+        variants = tuple((take(), words_joined) for words_joined in joined)
+        entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **fields))
+    if position != len(ends):
+        raise BadFile("more word sets than the shapes say")
+    return entries
 
 
 def _digest(*parts: str) -> str:
@@ -310,7 +342,7 @@ class KnowledgeCache:
                 raise BadFile("written for another version or key")
             if meta.get("ids") != [f.id for f in facts]:
                 raise BadFile("written for other facts")
-            entries = [entry_from(e) for e in meta["entries"]]
+            entries = decode_entries(meta, arrays, len(facts))
             texts: list[Texts] = [None] * len(facts)
             if vectors:
                 texts = self._split_views(arrays, len(facts), dim)
@@ -338,15 +370,9 @@ class KnowledgeCache:
         return [tuple(FactTexts(q[n], c[n]) for q, c in views) for n in range(count)]
 
     def _write_analyses(self, relative: str, key: str, facts: Sequence[Fact], analysed: Sequence[Analysed]) -> None:
-        meta = {
-            "version": CACHE_VERSION,
-            "key": key,
-            "ids": [f.id for f in facts],
-            "entries": [entry_data(e) for e, _ in analysed],
-        }
-        arrays: dict[str, np.ndarray] = {
-            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-        }
+        entries, arrays = encode_entries([e for e, _ in analysed])
+        meta = {"version": CACHE_VERSION, "key": key, "ids": [f.id for f in facts], **entries}
+        arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         texts = [t for _, t in analysed]
         if texts and all(t is not None for t in texts):
             views = len(texts[0])  # type: ignore[arg-type]

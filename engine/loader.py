@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from engine.cache import KnowledgeCache
+from engine.gcpause import without_gc
 from engine.lexicon import Lexicon
 from engine.model import Fact, KnowledgeBase, Source
 from engine.schema import (
@@ -83,6 +84,7 @@ class Loader:
         self._sheets: dict[str, _Sheet] = {}
         self._lexicon: tuple[str, Lexicon | None, tuple[Problem, ...]] | None = None
 
+    @without_gc
     def load(self) -> KnowledgeBase:
         """Load and validate the whole folder; raises KnowledgeError listing every problem."""
         root = self.root
