@@ -174,13 +174,16 @@ def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], co
     ends = np.cumsum(lengths).tolist()
     position = 0
 
-    def take() -> frozenset[str]:
+    def take_tuple() -> tuple[str, ...]:
         nonlocal position
         if position >= len(ends):
             raise BadFile("fewer word sets than the shapes say")
         start = ends[position - 1] if position else 0
         position += 1
-        return frozenset(words[start : ends[position - 1]])
+        return tuple(words[start : ends[position - 1]])
+
+    def take() -> frozenset[str]:
+        return frozenset(take_tuple())
 
     entries = []
     for shape in shapes:
@@ -189,7 +192,7 @@ def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], co
         langs, joined = _strings(shape[0], intern=True), _strings(shape[1])
         fields = {name: take() for name in _SETS}
         own = tuple((lang, take()) for lang in langs)
-        variants = tuple((take(), words_joined) for words_joined in joined)
+        variants = tuple((take_tuple(), words_joined) for words_joined in joined)
         entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **fields))
     if position != len(ends):
         raise BadFile("more word sets than the shapes say")
