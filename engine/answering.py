@@ -95,7 +95,8 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        return cls.build(loader.load(), previous, cache=loader.cache)
+        with paused_gc():  # the load and the build as one bulk step (engine/gcpause.py)
+            return cls.build(loader.load(), previous, cache=loader.cache)
 
 
 class Engine:

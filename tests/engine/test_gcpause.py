@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +45,22 @@ def test_a_failed_load_restores_the_collector(knowledge_copy):
     with pytest.raises(KnowledgeError):
         Loader(knowledge_copy).load()
     assert gc.isenabled()
+
+
+def test_the_first_load_is_frozen_and_reloads_are_not():
+    """In a fresh process: the first snapshot's objects go to the permanent generation (never walked by the
+    collector while serving); a reload's do not (a replaced snapshot must stay collectable)."""
+    script = (
+        "import gc, sys\n"
+        "from engine.answering import Snapshot\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "first = Snapshot.load('knowledge')\n"
+        "frozen = gc.get_freeze_count()\n"
+        "second = Snapshot.load('knowledge')\n"
+        "print(frozen, gc.get_freeze_count(), gc.isenabled())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    frozen, after, enabled = done.stdout.split()
+    assert int(frozen) > 10_000 and int(after) == int(frozen) and enabled == "True"
