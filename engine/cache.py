@@ -44,10 +44,20 @@ log = logging.getLogger("alliance.cache")
 CACHE_VERSION = 1
 #: A cache file larger than this is not read (a sheet's is far smaller, even with its vectors).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-#: The modules whose code decides what the files hold: any change to them is a new cache.
-_CODE = ("cache.py", "model.py", "schema.py", "lexicon.py", "textnorm.py", "matching/index.py", "matching/semantic.py")
-#: matcher.py holds the texts each view encodes (Matcher._texts); digested too.
-_CODE_MATCHER = "matching/matcher.py"
+#: The modules whose code decides what the files hold (matcher.py: the texts each view encodes): any change
+#: to one of them makes a new cache.
+_CODE = (
+    "cache.py",
+    "loader.py",
+    "yamlfile.py",
+    "schema.py",
+    "model.py",
+    "lexicon.py",
+    "textnorm.py",
+    "matching/index.py",
+    "matching/semantic.py",
+    "matching/matcher.py",
+)
 
 #: (questions, context) vectors of each view, or None when the semantic signal is off.
 Texts = tuple[FactTexts, ...] | None
@@ -57,7 +67,7 @@ Analysed = tuple[FactEntry, Texts]
 def _code_digest() -> str:
     sha = hashlib.sha1(f"cache {CACHE_VERSION}".encode(), usedforsecurity=False)
     folder = Path(__file__).resolve().parent
-    for name in (*_CODE, _CODE_MATCHER):
+    for name in _CODE:
         sha.update((folder / name).read_bytes())
     return sha.hexdigest()
 
