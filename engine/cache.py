@@ -12,9 +12,10 @@ Both keys also hold CACHE_VERSION and a digest of the code that computes what is
 so an edited analyser never reads its predecessor's output. Nothing read can run code:
 plain JSON, and numpy arrays loaded with `allow_pickle=False`; every value is checked
 for its type before it is used. A file that is unreadable, corrupt, too large or written
-for another key or version is ignored (logged once) and rewritten. Files are written to a
-temporary name and renamed, so a crash never leaves half a file; deleting the folder only
-costs one slow start. Only sheets without problems are stored: a broken sheet fails the load.
+by another version is ignored (logged once) and rewritten; one written for an earlier
+state of its sheet (edited since, another lexicon) is an ordinary miss, rewritten
+quietly. Files are written to a temporary name and renamed, so a crash never leaves half
+a file; deleting the folder only costs one slow start. Only sheets without problems are stored: a broken sheet fails the load.
 """
 
 from __future__ import annotations
@@ -73,7 +74,19 @@ def _code_digest() -> str:
 
 
 class BadFile(ValueError):
-    """A cache file that cannot be trusted (corrupt, foreign, of another version)."""
+    """A cache file that cannot be trusted (corrupt, foreign, of another version): logged, rebuilt."""
+
+
+class Stale(BadFile):
+    """A file this code wrote for an earlier state of its sheet (edited, or another lexicon): a plain miss."""
+
+
+def _check_header(found: Any, key: str, code: str) -> None:
+    """Raise BadFile unless `found` was written by this code version, Stale unless for this very key."""
+    if not isinstance(found, dict) or found.get("version") != CACHE_VERSION or found.get("code") != code:
+        raise BadFile("written by another version")
+    if found.get("key") != key:
+        raise Stale("written for an earlier state of the sheet")
 
 
 def _strings(value: Any, *, intern: bool = False) -> tuple[str, ...]:
@@ -278,6 +291,7 @@ class KnowledgeCache:
     ) -> None:
         payload = {
             "version": CACHE_VERSION,
+            "code": self._code,
             "key": key,
             "facts": [fact_data(f) for f in facts],
             "declared": [list(d) for d in declared],
@@ -351,8 +365,7 @@ class KnowledgeCache:
             return None
         try:
             meta = json.loads(bytes(arrays["meta"]).decode("utf-8"))
-            if not isinstance(meta, dict) or meta.get("version") != CACHE_VERSION or meta.get("key") != key:
-                raise BadFile("written for another version or key")
+            _check_header(meta, key, self._code)
             if meta.get("ids") != [f.id for f in facts]:
                 raise BadFile("written for other facts")
             entries = decode_entries(meta, arrays, len(facts))
@@ -384,7 +397,7 @@ class KnowledgeCache:
 
     def _write_analyses(self, relative: str, key: str, facts: Sequence[Fact], analysed: Sequence[Analysed]) -> None:
         entries, arrays = encode_entries([e for e, _ in analysed])
-        meta = {"version": CACHE_VERSION, "key": key, "ids": [f.id for f in facts], **entries}
+        meta = {"version": CACHE_VERSION, "code": self._code, "key": key, "ids": [f.id for f in facts], **entries}
         arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         texts = [t for _, t in analysed]
         if texts and all(t is not None for t in texts):
@@ -428,8 +441,7 @@ class KnowledgeCache:
             return None
         try:
             found = json.loads(data.decode("utf-8"))
-            if not isinstance(found, dict) or found.get("version") != CACHE_VERSION or found.get("key") != key:
-                raise BadFile("written for another version or key")
+            _check_header(found, key, self._code)
         except (BadFile, ValueError, UnicodeDecodeError) as exc:
             self._ignore(path, exc)
             return None
@@ -447,8 +459,11 @@ class KnowledgeCache:
             return None
 
     def _ignore(self, path: Path, reason: BaseException) -> None:
-        self.stats["ignored"] += 1
         self.stats["misses"] += 1
+        if isinstance(reason, Stale):
+            log.debug("cache file %s is stale: rebuilt", path)
+            return
+        self.stats["ignored"] += 1
         if not self._warned:
             self._warned = True
             log.warning("cache file %s ignored and rebuilt (%s); further ones are logged at debug level", path, reason)

@@ -82,7 +82,7 @@ def test_an_empty_folder_is_a_miss_and_is_filled(knowledge_copy, tmp_path):
     assert Engine(snapshot).ask("qui dirige nissan").fact.id == "leader-uchida"
 
 
-def test_a_changed_sheet_is_the_only_one_read_again(knowledge_copy, tmp_path, counted):
+def test_a_changed_sheet_is_the_only_one_read_again(knowledge_copy, tmp_path, counted, caplog):
     folder = tmp_path / "cache"
     load(knowledge_copy, folder)
     sheet = knowledge_copy / "facts" / "sales.yaml"
@@ -92,7 +92,9 @@ def test_a_changed_sheet_is_the_only_one_read_again(knowledge_copy, tmp_path, co
     sheet.write_text(edited, encoding="utf-8")
     counted["parsed"].clear()
     counted["analysed"].clear()
-    snapshot, _ = load(knowledge_copy, folder)
+    with caplog.at_level(logging.WARNING, logger="alliance.cache"):
+        snapshot, cache = load(knowledge_copy, folder)
+    assert cache.stats["ignored"] == 0 and not caplog.records  # an edit is an ordinary miss, not a bad file
     sales = [f.id for f in snapshot.kb.facts if f.file == "facts/sales.yaml"]
     assert len(counted["parsed"]) == 1 and sorted(counted["analysed"]) == sorted(sales)
     assert "(record)" in Engine(snapshot).ask("combien de voitures vendues en 2018").text
