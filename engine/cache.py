@@ -15,7 +15,8 @@ for its type before it is used. A file that is unreadable, corrupt, too large or
 by another version is ignored (logged once) and rewritten; one written for an earlier
 state of its sheet (edited since, another lexicon) is an ordinary miss, rewritten
 quietly. Files are written to a temporary name and renamed, so a crash never leaves half
-a file; deleting the folder only costs one slow start. Only sheets without problems are stored: a broken sheet fails the load.
+a file; deleting the folder only costs one slow start. Only sheets without problems are
+stored: a broken sheet fails the load.
 """
 
 from __future__ import annotations
