@@ -11,25 +11,43 @@ python bot.py --version       the version, from pyproject.toml
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import re
-import signal
 import sys
-from collections.abc import Iterable, Iterator
-from typing import Any
 
-import aiohttp
-import discord
-from discord.ext import commands
 from dotenv import load_dotenv
 
 from engine import cli
-from engine.answering import Engine
-from engine.journal import Journal, open_journal
-from engine.loader import KnowledgeError
 from engine.settings import Settings
+
+
+def _connect(settings: Settings) -> int:
+    """`run_discord` of this file imported as the module `bot`: discord.py and aiohttp (half a second
+    of imports) are loaded only when the bot connects, never for `ask`, `check`, `eval` or `console`."""
+    import bot
+
+    return bot.run_discord(settings)
+
+
+if __name__ == "__main__":
+    # `python bot.py ...`: the terminal commands need nothing below; the Discord half is imported on connecting.
+    load_dotenv()
+    sys.exit(cli.main(sys.argv[1:], run_discord=_connect))
+
+# The Discord half: imported as the module `bot` (by `_connect`, the tests, tests/e2e/launcher.py).
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+from collections.abc import Iterable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import aiohttp  # noqa: E402
+import discord  # noqa: E402
+from discord.ext import commands  # noqa: E402
+
+from engine.answering import Engine  # noqa: E402
+from engine.journal import Journal, open_journal  # noqa: E402
+from engine.loader import KnowledgeError  # noqa: E402
 
 log = logging.getLogger("alliance.bot")
 
@@ -256,7 +274,3 @@ def run_discord(settings: Settings) -> int:
 def main() -> int:
     load_dotenv()
     return cli.main(sys.argv[1:], run_discord=run_discord)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bot_process, generate, measure, publish, report
+from bench import bot_process, generate, loadcache, measure, publish, report
 from bench.budget import BUDGET_S, ENGINE_BUDGET_S, NAIVE_BUDGET_S, Budget
 from bench.machine import machine
 from bench.quality import quality
@@ -40,6 +40,12 @@ def run_sizes(
         started = time.perf_counter()
         folder = generate.cached(scale, knowledge)
         generated_s = time.perf_counter() - started
+        started = time.perf_counter()
+        cache, filled = loadcache.ensure(folder, scale, knowledge)
+        if filled["now"]:
+            # Filling a size's cache happens once, like generating its folder: not charged to the run's budget.
+            budget.exclude(time.perf_counter() - started)
+            log(f"[{budget.elapsed():5.0f} s] {scale}x: load cache filled (cache-miss load {filled['load_s']:.1f} s)")
         facts = real_facts * scale
         per_fact = rows[0]["variants"] / rows[0]["facts"] if rows else 2 * generate.VARIANTS_PER_LANG
         plan = budget.plan(facts, int(facts * per_fact), questions, len(scales) - position - 1)
@@ -54,6 +60,7 @@ def run_sizes(
             naive_questions=plan.naive_questions,
             reindex=plan.reindex,
             knowledge=knowledge,
+            cache=cache,
         )
         try:
             row = measure.measure_size_in_subprocess(run, timeout=max(600.0, budget.left() + 300))
@@ -62,6 +69,8 @@ def run_sizes(
             failed.append(f"{scale}x could not be measured: {str(exc).splitlines()[0]}")
             continue
         row["generated_s"] = generated_s
+        row["load_miss_s"] = filled["load_s"]
+        row["miss_when"] = None if filled["now"] else filled["when"]
         row["plan_note"] = plan.note
         budget.estimate(row)
         budget.learn(row)
@@ -85,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     qual, cutoffs, questions = quality(knowledge)
     log(f"[{budget.elapsed():5.0f} s] console start to first answer, bot memory")
     console = bot_process.console_first_answer(knowledge)
+    console["ask"] = bot_process.ask_first_answer(knowledge)
     bot = bot_process.bot_memory(knowledge)
     rows, failed = run_sizes(budget, cutoffs["naive"], knowledge, scales, questions)
     runtime = budget.elapsed()
@@ -100,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         console=console,
         met=met,
         budget_s=args.budget,
+        prepared_s=budget.excluded,
         failed=failed,
         machine=info,
     )

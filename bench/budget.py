@@ -37,9 +37,14 @@ class Budget:
         self.parse_s_per_fact: float | None = None
         self.index_s_per_fact: float | None = None
         self.naive_ns_per_variant: float | None = None
+        self.excluded = 0.0
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.start
+        return time.perf_counter() - self.start - self.excluded
+
+    def exclude(self, seconds: float) -> None:
+        """Leave out one-off preparation (filling a size's load cache) from the run's clock."""
+        self.excluded += seconds
 
     def left(self) -> float:
         return self.total_s - self.elapsed()

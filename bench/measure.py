@@ -101,9 +101,12 @@ def time_passes(
 
 
 def timings(passes: list[list[int]], wall: float, questions: int) -> dict:
-    """Median and p99 over all passes, the passes themselves, and the throughput over `wall` seconds."""
+    """Median and p99 over all passes, the first pass alone (the questions met for the first time, every
+    memo cold) and the later ones (warm), the passes themselves, and the throughput over `wall` seconds."""
     return {
         **stats_ms([t for p in passes for t in p]),
+        "first_pass": stats_ms(passes[0]),
+        "warm": stats_ms([t for p in passes[1:] for t in p]) if len(passes) > 1 else None,
         "passes": len(passes),
         "qps": len(passes) * questions / wall,
         "passes_ns": passes,
@@ -178,6 +181,8 @@ class SizeRun:
     #: In-process mode: rebuild the index beside the served one (the memory of a reload).
     reindex: bool
     knowledge: Path
+    #: The size's filled load cache (see `ensure_cache`); None: measured without one.
+    cache: Path | None = None
 
     def argv(self) -> list[str]:
         """The arguments of `python -m bench.measure size` that measure this size."""
@@ -192,7 +197,8 @@ class SizeRun:
         }
         flags = [part for option, value in options.items() for part in (option, str(value))]
         reindex = "--reindex" if self.reindex else "--no-reindex"
-        return ["-m", "bench.measure", "size", *flags, reindex, "--knowledge", str(self.knowledge)]
+        cache = ["--cache", str(self.cache)] if self.cache is not None else []
+        return ["-m", "bench.measure", "size", *flags, reindex, "--knowledge", str(self.knowledge), *cache]
 
 
 def measure_size(run: SizeRun) -> dict:
@@ -206,25 +212,38 @@ def measure_size(run: SizeRun) -> dict:
     loader_class = _loader_api()
     result["incremental_api"] = loader_class is not None
     loader = None
-    clone = None
+    clone = cache_copy = None
+    cache = None
     gc.collect()
-    if run.mode == "in-process":
-        kb = _in_process_kb(run.scale, run.knowledge)
-        result["parse_s"] = None
-    else:
-        # A private copy, so a sheet can be edited for the incremental reload without touching the original.
-        clone = Path(tempfile.mkdtemp(prefix=f"bench-x{run.scale}-"))
-        shutil.copytree(run.folder, clone, dirs_exist_ok=True)
-        t0 = time.perf_counter()
-        if loader_class is not None:
-            loader = loader_class(clone)
-            kb = loader.load()
+    from engine.matching.semantic import default_embedder
+
+    default_embedder()  # the model's load is reported apart (bot_process), not as the knowledge's
+    # Load and build as `Snapshot.load` does: one bulk step with the collector paused, the first one frozen.
+    with _bulk():
+        if run.mode == "in-process":
+            kb = _in_process_kb(run.scale, run.knowledge)
+            result["parse_s"] = None
         else:
-            kb = load_knowledge(clone)
-        result["parse_s"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    snapshot = Snapshot.build(kb)
-    result["index_s"] = time.perf_counter() - t1
+            # A private copy, so a sheet can be edited for the incremental reload without touching the original;
+            # the filled cache linked into a private folder (a rewritten file replaces its link, not the original).
+            clone = Path(tempfile.mkdtemp(prefix=f"bench-x{run.scale}-"))
+            shutil.copytree(run.folder, clone, dirs_exist_ok=True)
+            if run.cache is not None:
+                cache_copy = Path(tempfile.mkdtemp(prefix=f"bench-cache-x{run.scale}-"))
+                shutil.copytree(run.cache, cache_copy, dirs_exist_ok=True, copy_function=os.link)
+                cache = _cache(cache_copy)
+            # This fresh process's first load, from the filled cache: the cold start with the cache (a hit).
+            t0 = time.perf_counter()
+            if loader_class is not None:
+                loader = loader_class(clone, **({"cache": cache} if cache is not None else {}))
+                kb = loader.load()
+            else:
+                kb = load_knowledge(clone)
+            result["parse_s"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        snapshot = Snapshot.build(kb, **({"cache": cache} if cache is not None else {}))
+        result["index_s"] = time.perf_counter() - t1
+    result["cache_stats"] = dict(cache.stats) if cache is not None else None
     result["load_s"] = result["parse_s"] + result["index_s"] if result["parse_s"] is not None else None
     result["facts"] = len(kb.facts)
     result["variants"] = sum(len(q) for f in kb.facts for q in f.questions.values())
@@ -258,10 +277,16 @@ def measure_size(run: SizeRun) -> dict:
         engine.swap(Snapshot.load(clone, loader=loader, previous=engine.snapshot))
         result["reload_edit_s"] = time.perf_counter() - t0
     if run.mode == "full":
-        # A reload without the incremental path: the whole folder read, validated and indexed again.
+        # A reload without the incremental path: a new Loader, so every sheet is looked up again (in the
+        # cache, when there is one: the full reload with the cache; without it, every sheet parsed again).
         gc.collect()
         t0 = time.perf_counter()
-        engine.swap(Snapshot.load(clone))
+        if cache_copy is not None:
+            fresh = _cache(cache_copy)
+            engine.swap(Snapshot.load(clone, loader=loader_class(clone, cache=fresh)))
+            result["reload_cache_stats"] = dict(fresh.stats)
+        else:
+            engine.swap(Snapshot.load(clone))
         result["reload_s"] = time.perf_counter() - t0
     elif run.mode == "in-process" and run.reindex:
         # Rebuild the index beside the old one: the memory of a reload, and its indexing share of the time.
@@ -270,11 +295,53 @@ def measure_size(run: SizeRun) -> dict:
         result["reindex_s"] = time.perf_counter() - t0
     gc.collect()
     result["rss_reload_mb"] = rss_mb()
-    if clone is not None:
-        shutil.rmtree(clone, ignore_errors=True)
+    for folder in (clone, cache_copy):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     result["naive"] = _measure_naive(engine.snapshot.kb, questions, run)
     return result
+
+
+def _bulk():
+    """The engine's bulk-load guard for the garbage collector, when it has one."""
+    try:
+        from engine.gcpause import paused
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return paused()
+
+
+def _cache(folder: Path):
+    from engine.cache import KnowledgeCache
+
+    return KnowledgeCache(folder)
+
+
+def cache_code() -> str:
+    """The digest of the code the cache files depend on: a filled cache of other code is stale."""
+    return _cache(Path(tempfile.gettempdir()))._code
+
+
+def fill(folder: Path, cache: Path) -> dict:
+    """A cold start with an empty cache (a miss: every sheet parsed and analysed, then written), in this process."""
+    from engine.answering import Snapshot
+    from engine.loader import Loader
+    from engine.matching.semantic import default_embedder
+
+    pin_one_core()
+    default_embedder()  # the model's load is not the knowledge's
+    gc.collect()
+    store = _cache(cache)
+    t0 = time.perf_counter()
+    loader = Loader(folder, cache=store)
+    kb = loader.load()
+    parse = time.perf_counter() - t0
+    Snapshot.build(kb, cache=store)
+    total = time.perf_counter() - t0
+    return {"load_s": total, "parse_s": parse, "index_s": total - parse, "stats": store.stats, "rss_mb": rss_mb()}
 
 
 def naive_sample(count: int, size: int) -> list[int]:
@@ -325,7 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--naive-questions", type=int, default=0, help="a fixed sample of this many (0: all)")
     size.add_argument("--reindex", action=argparse.BooleanOptionalAction, default=True)
     size.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
+    size.add_argument("--cache", type=Path, default=None, help="a filled load cache (copied, never written)")
+    filling = sub.add_parser("fill", help="a cold start into an empty load cache; prints its times as JSON")
+    filling.add_argument("--dir", type=Path, required=True)
+    filling.add_argument("--cache", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.command == "fill":
+        print(json.dumps(fill(args.dir, args.cache)))
+        return 0
     run = SizeRun(
         folder=args.dir,
         scale=args.scale,
@@ -336,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         naive_questions=args.naive_questions,
         reindex=args.reindex,
         knowledge=args.knowledge,
+        cache=args.cache,
     )
     result = measure_size(run)
     print(json.dumps(result))

@@ -10,11 +10,21 @@ def _pooled(passes: list[list[int]], indices: list[int] | None = None) -> list[i
     return [p[i] for p in passes for i in (indices if indices is not None else range(len(p)))]
 
 
-def ratio(row: dict) -> float:
-    """Engine median / naive median, over the same questions (the naive baseline's sample, if any)."""
+def same_as_naive(row: dict) -> list[int]:
+    """The engine's times on the naive baseline's questions (its sample, if any) and in as many passes."""
     naive = row["naive"]
-    engine = _pooled(row["engine"]["passes_ns"], naive["questions"])
-    return statistics.median(engine) / statistics.median(_pooled(naive["passes_ns"]))
+    return _pooled(row["engine"]["passes_ns"][: naive["passes"]], naive["questions"])
+
+
+def ratio(row: dict) -> float:
+    """Engine median / naive median, over the same questions and the same number of passes."""
+    return statistics.median(same_as_naive(row)) / statistics.median(_pooled(row["naive"]["passes_ns"]))
+
+
+def p99_same_as_naive_ms(row: dict) -> float:
+    """The engine's p99 over the naive baseline's questions and passes (nearest rank), in ms."""
+    ordered = sorted(same_as_naive(row))
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)] / 1e6
 
 
 def slope(xs: list[float], ys: list[float]) -> float:

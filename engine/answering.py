@@ -14,6 +14,7 @@ from typing import Literal
 
 from engine.conversation import Conversations
 from engine.followup import Turn, referent_of, resolve
+from engine.gcpause import paused as paused_gc
 from engine.lexicon import Analysis
 from engine.loader import Loader
 from engine.matching.matcher import Candidate, Matcher
@@ -73,7 +74,8 @@ class Snapshot:
     @classmethod
     def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options) -> Snapshot:
         """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
-        return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
+        with paused_gc():  # a bulk build: see engine/gcpause.py
+            return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
 
     @property
     def thresholds(self) -> tuple[int, int]:
@@ -101,7 +103,8 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        return cls.build(loader.load(timeout), previous)
+        with paused_gc():  # the load and the build as one bulk step (engine/gcpause.py)
+            return cls.build(loader.load(timeout), previous, cache=loader.cache)
 
 
 class Engine:
@@ -140,7 +143,7 @@ class Engine:
         changed since are read and analysed again. Call it from one thread at a time.
         """
         if self._loader is None or self._loader.root != Path(root):
-            self._loader = Loader(root)
+            self._loader = Loader(root, cache=self._loader.cache if self._loader is not None else None)
         return Snapshot.load(root, loader=self._loader, previous=self._snapshot, timeout=timeout)
 
     def swap(self, snapshot: Snapshot) -> Snapshot:

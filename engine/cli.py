@@ -18,6 +18,7 @@ from typing import TextIO
 
 from engine.answering import Engine, Snapshot
 from engine.baseline import since_commit
+from engine.cache import KnowledgeCache
 from engine.console import isatty, run_console
 from engine.conversation import Conversations
 from engine.evaluation import compare, evaluate, format_reliability, format_table
@@ -50,7 +51,8 @@ def version() -> str:
 
 def build_engine(settings: Settings) -> Engine:
     """Load knowledge/ and build the engine; raises KnowledgeError."""
-    loader = Loader(settings.knowledge_dir)
+    cache = KnowledgeCache(settings.cache_dir) if settings.cache_dir is not None else None
+    loader = Loader(settings.knowledge_dir, cache=cache)
     return Engine(
         Snapshot.load(settings.knowledge_dir, loader=loader),
         answer_threshold=settings.answer_threshold,

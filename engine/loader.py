@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from engine.cache import KnowledgeCache
+from engine.gcpause import without_gc
 from engine.lexicon import Lexicon
 from engine.model import Fact, KnowledgeBase, Source
 from engine.schema import (
@@ -87,15 +89,18 @@ def _digest(root: Path, *relatives: str) -> str:
 class Loader:
     """Loads one knowledge folder, again and again, re-reading only what changed."""
 
-    def __init__(self, root: Path | str, *, decision: bool = True) -> None:
-        """With `decision=False`, decision.yaml is not read (`calibrate` replaces it)."""
+    def __init__(self, root: Path | str, *, decision: bool = True, cache: KnowledgeCache | None = None) -> None:
+        """With `decision=False`, decision.yaml is not read (`calibrate` replaces it). With a `cache`, sheets
+        read by an earlier process are taken from it, not parsed (see engine/cache.py)."""
         self.root = Path(root)
+        self.cache = cache
         self._with_decision = decision
         self._sheets: dict[str, _Sheet] = {}
         self._lexicon: tuple[str, Lexicon | None, tuple[Problem, ...]] | None = None
         self._deadline: float | None = None
         self._timeout = 0.0
 
+    @without_gc
     def load(self, timeout: float | None = None) -> KnowledgeBase:
         """Load and validate the whole folder; raises KnowledgeError listing the problems (the first
         MAX_PROBLEMS_KEPT, with the total), or LoadTimeout past `timeout` seconds (checked between files
@@ -150,6 +155,8 @@ class Loader:
         if self._lexicon is None or self._lexicon[0] != digest:
             found: list[Problem] = []
             self._lexicon = (digest, load_lexicon(root, found), tuple(found))
+        if self.cache is not None:
+            self.cache.saw_lexicon(digest, self._lexicon[1])
         problems.extend(self._lexicon[2])
         return self._lexicon[1]
 
@@ -163,7 +170,10 @@ class Loader:
         context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
         cached = self._sheets.get(relative)
         if cached is not None and cached.digest == digest and cached.context == context:
-            return cached
+            return self._seen(relative, cached, sources, topics)
+        stored = self._stored_sheet(relative, digest, context, sources, topics)
+        if stored is not None:
+            return stored
         problems = Problems()
         report = Report(problems, relative)
         facts: list[Fact] = []
@@ -192,6 +202,30 @@ class Loader:
             more = problems.total - len(problems)
             sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, tuple(keys))
         self._sheets[relative] = sheet
+        if self.cache is not None and sheet.readable and not sheet.problems:
+            key = self.cache.sheet_key(digest, self.cache.context(sources, topics))
+            self.cache.write_sheet(relative, key, sheet.facts, sheet.declared, sheet.keys)
+        return self._seen(relative, sheet, sources, topics)
+
+    # The on-disk cache's hooks (engine/cache.py): a sheet taken from it, and each sheet a load used.
+
+    def _stored_sheet(
+        self, relative: str, digest: str, context: tuple, sources: dict[str, Source], topics: set[str]
+    ) -> _Sheet | None:
+        if self.cache is None:
+            return None
+        stored = self.cache.read_sheet(relative, self.cache.sheet_key(digest, self.cache.context(sources, topics)))
+        if stored is None:
+            return None
+        sheet = _Sheet(digest, context, stored[0], stored[1], (), 0, True, stored[2])
+        self._sheets[relative] = sheet
+        return self._seen(relative, sheet, sources, topics)
+
+    def _seen(self, relative: str, sheet: _Sheet, sources: dict[str, Source], topics: set[str]) -> _Sheet:
+        if self.cache is not None:
+            clean = sheet.readable and not sheet.problems
+            key = self.cache.sheet_key(sheet.digest, self.cache.context(sources, topics)) if clean else None
+            self.cache.saw_sheet(relative, key, sheet.facts)
         return sheet
 
     def _load_facts(
@@ -250,6 +284,8 @@ class Loader:
                 facts.append(fact)
         for stale in set(self._sheets) - wanted:
             del self._sheets[stale]
+        if self.cache is not None:
+            self.cache.forget_sheets(wanted)
         return facts, set(first_seen) if readable else None, claimed
 
     def _out_of_scope(self, claimed: dict[str, str], problems: list[Problem]) -> tuple[str, ...]:

@@ -46,6 +46,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _cache_dir(env: Mapping[str, str]) -> Path | None:
+    """CACHE_DIR, "off" for none; by default a `cache` folder beside the journal (beside bot.py without one)."""
+    raw = env.get("CACHE_DIR", "").strip()
+    if raw.lower() in ("off", "none", "false", "0"):
+        return None
+    if raw:
+        return Path(raw)
+    journal = env.get("JOURNAL_PATH", "").strip()
+    if journal and journal != ":memory:" and not journal.startswith("file:"):
+        return Path(journal).parent / "cache"
+    return ROOT / "cache"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the bot; see .env.example for each one's meaning."""
@@ -62,6 +75,8 @@ class Settings:
     #: postgresql://... : the journal in PostgreSQL instead of JOURNAL_PATH (shards in several processes).
     journal_url: str = field(default="", repr=False)  # may hold a password
     journal_retention_days: int = 90
+    #: The on-disk cache of parsed and analysed sheets (engine/cache.py); None: no cache.
+    cache_dir: Path | None = ROOT / "cache"
     #: None: the fitted decision's own thresholds (knowledge/decision.yaml).
     answer_threshold: int | None = None
     suggest_threshold: int | None = None
@@ -113,6 +128,7 @@ class Settings:
             journal_enabled=_bool(env, "JOURNAL_ENABLED", True),
             journal_url=journal_url,
             journal_retention_days=_int(env, "JOURNAL_RETENTION_DAYS", 90, 0, 36500),
+            cache_dir=_cache_dir(env),
             answer_threshold=answer,
             suggest_threshold=suggest,
             cooldown_questions=_int(env, "COOLDOWN_QUESTIONS", 5, 1, 1000),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from unittest.mock import AsyncMock, MagicMock
@@ -249,3 +251,32 @@ def test_bot_is_reusable_with_injected_parts(engine, journal):
     two = AllianceBot(settings(prefix="?"), engine=MagicMock(), journal=journal)
     assert one.engine is engine and two.settings.prefix == "?"
     assert one.initial_extensions == EXTENSIONS
+
+
+def test_terminal_commands_do_not_import_discord():
+    """`python bot.py ask` answers without importing discord.py or aiohttp (half of its start-up time)."""
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['bot.py', 'ask', 'qui dirige nissan']\n"
+        "try:\n"
+        "    runpy.run_path('bot.py', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted(m for m in ('discord', 'aiohttp') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    root = Path(bot_module.__file__).resolve().parent
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Makoto Uchida" in result.stdout  # it did answer
+    assert result.stdout.rstrip().endswith("[]")
+
+
+def test_python_bot_py_connects_through_the_discord_half(monkeypatch):
+    """With a token, `python bot.py` hands the settings to the module's `run_discord` (discord.py imported then)."""
+    seen = []
+    monkeypatch.setattr(bot_module, "run_discord", lambda s: seen.append(s) or 0)
+    assert bot_module._connect(Settings(token=TOKEN)) == 0
+    assert seen and seen[0].token == TOKEN

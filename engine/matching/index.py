@@ -11,6 +11,7 @@ untouched while its successor is made.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,8 +25,9 @@ from engine.textnorm import tokenize
 class FactEntry:
     """One fact, analysed: what the index needs of it, reusable while the fact and lexicon stay the same."""
 
-    #: Each question variant: its content tokens, and its folded words joined by spaces.
-    variants: tuple[tuple[frozenset[str], str], ...]
+    #: Each question variant: its content tokens (each once, in order: a tuple is a third of a frozenset's
+    #: memory, and variants are only iterated), and its folded words joined by spaces.
+    variants: tuple[tuple[tuple[str, ...], str], ...]
     question_bag: frozenset[str]
     #: Tokens found only in the answers.
     answer_bag: frozenset[str]
@@ -56,24 +58,26 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
     """Analyse a fact's questions, keywords and answers once, for the index and the scorer."""
     variants, bag, entities, kinds, all_words = [], set(), set(), set(), set()
     own: dict[str, set[str]] = {}
+    # Words interned: the same few thousand recur in every fact's variants, bags and word sets.
     for lang, questions in fact.questions.items():
         for question in questions:
-            words = lexicon.split(question)
+            words = [sys.intern(w) for w in lexicon.split(question)]
             all_words.update(words)
             own.setdefault(lang, set()).update(words)
             analysis = lexicon.analyse(question, words)
-            variants.append((frozenset(analysis.tokens), " ".join(words)))
-            bag.update(analysis.tokens)
+            tokens = tuple(dict.fromkeys(map(sys.intern, analysis.tokens)))
+            variants.append((tokens, " ".join(words)))
+            bag.update(tokens)
             entities |= analysis.entities
             kinds |= analysis.kinds
     for keyword in fact.keywords:
         analysis = lexicon.analyse(keyword)
-        all_words.update(analysis.words)
-        bag.update(analysis.tokens)
+        all_words.update(map(sys.intern, analysis.words))
+        bag.update(map(sys.intern, analysis.tokens))
         entities |= analysis.entities
     answer_bag, answer_entities = set(), set()
     for lang, answer in fact.answer.items():
-        words = lexicon.split(answer)
+        words = [sys.intern(w) for w in lexicon.split(answer)]
         all_words.update(words)
         own.setdefault(lang, set()).update(words)
         analysis = lexicon.analyse(answer, words)

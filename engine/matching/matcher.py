@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +34,9 @@ from engine.matching.semantic import (
 from engine.matching.spelling import Speller
 from engine.model import Fact, KnowledgeBase
 from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
+
+if TYPE_CHECKING:
+    from engine.cache import KnowledgeCache
 
 log = logging.getLogger("alliance.matcher")
 
@@ -73,7 +78,14 @@ class Matcher:
     unchanged facts as they were), so a reload only analyses what changed.
     """
 
-    def __init__(self, kb: KnowledgeBase, previous: Matcher | None = None, embedder: object = _DEFAULT) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        previous: Matcher | None = None,
+        embedder: object = _DEFAULT,
+        cache: KnowledgeCache | None = None,
+    ) -> None:
+        """`cache`: the Loader's on-disk cache, which holds the analyses of the sheets an earlier process read."""
         lexicon = kb.lexicon
         self.kb = kb
         self.lexicon = lexicon
@@ -105,13 +117,15 @@ class Matcher:
         reusable = previous._by_fact if same else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
+        fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
+        analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
         for fact in kb.facts:
             cached = reusable.get(fact.id)
             if cached is not None and cached[0] is fact:
                 by_fact[fact.id] = cached
                 kept.add(fact.id)
             else:
-                by_fact[fact.id] = (fact, analyse_fact(fact, lexicon), self._texts(fact))
+                by_fact[fact.id] = (fact, *analysed[fact.id])
         self._by_fact = by_fact
         entries = {i: e for i, (_, e, _) in by_fact.items()}
         if same and previous is not None:
@@ -165,6 +179,20 @@ class Matcher:
         self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
         #: The listed questions as the loader compares them with facts' questions (folded words).
         self._listed = frozenset(" ".join(tokenize(q)) for q in kb.out_of_scope)
+
+    def _analyse(
+        self, facts: Sequence[Fact], cache: KnowledgeCache | None
+    ) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
+        """Each fact's analysis and vectors: from the on-disk cache when it holds them, else computed."""
+
+        def compute(group: Sequence[Fact]) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
+            return [(analyse_fact(fact, self.lexicon), self._texts(fact)) for fact in group]
+
+        if cache is None or not facts:
+            return compute(facts)
+        embedder = self.embedder
+        model, dim = (embedder.identity, embedder.dim) if embedder is not None else (None, 0)
+        return cache.analyses(facts, self.lexicon, model, dim, compute)
 
     def _negative_vectors(
         self, kb: KnowledgeBase, previous: Matcher | None

@@ -1,0 +1,247 @@
+"""The on-disk cache of parsed and analysed sheets: hits, misses, edits, and files it must not trust."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine.loader
+import engine.matching.matcher
+from engine import cache as cache_module
+from engine.answering import Engine, Reply, Snapshot
+from engine.cache import KnowledgeCache
+from engine.cli import EVAL_SETS, build_engine
+from engine.loader import Loader
+from engine.schema import load_eval
+from engine.settings import Settings
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+@pytest.fixture
+def counted(monkeypatch) -> dict[str, list[str]]:
+    """The sheets parsed and the facts analysed, by name, from now on."""
+    seen: dict[str, list[str]] = {"parsed": [], "analysed": []}
+    parse, analyse = engine.loader.parse_yaml, engine.matching.matcher.analyse_fact
+
+    def parse_yaml(text):
+        seen["parsed"].append(text[:40])
+        return parse(text)
+
+    def analyse_fact(fact, lexicon):
+        seen["analysed"].append(fact.id)
+        return analyse(fact, lexicon)
+
+    monkeypatch.setattr(engine.loader, "parse_yaml", parse_yaml)
+    monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)
+    return seen
+
+
+def load(root: Path, folder: Path) -> tuple[Snapshot, KnowledgeCache]:
+    """A cold start: a new process's Loader and cache over the same folders."""
+    cache = KnowledgeCache(folder)
+    return Snapshot.load(root, loader=Loader(root, cache=cache)), cache
+
+
+def sheets(root: Path) -> list[Path]:
+    return sorted((root / "facts").glob("*.yaml"))
+
+
+def test_a_cold_start_with_the_cache_parses_and_analyses_nothing(knowledge_copy, tmp_path, counted):
+    folder = tmp_path / "cache"
+    first, cache = load(knowledge_copy, folder)
+    assert len(counted["parsed"]) == len(sheets(knowledge_copy)) and len(counted["analysed"]) == len(first.kb.facts)
+    assert cache.stats["written"] == 2 * len(sheets(knowledge_copy))
+    counted["parsed"].clear()
+    counted["analysed"].clear()
+    second, cache = load(knowledge_copy, folder)
+    assert counted == {"parsed": [], "analysed": []}
+    assert cache.stats == {"hits": 2 * len(sheets(knowledge_copy)), "misses": 0, "written": 0, "ignored": 0}
+    assert second.kb.facts == first.kb.facts
+    assert [f.file for f in second.kb.facts] == [f.file for f in first.kb.facts]
+    assert second.matcher._by_fact.keys() == first.matcher._by_fact.keys()
+    for fact_id, (_, entry, texts) in second.matcher._by_fact.items():
+        _, expected, expected_texts = first.matcher._by_fact[fact_id]
+        assert entry == expected
+        for got, want in zip(texts, expected_texts, strict=True):
+            assert np.array_equal(got.questions, want.questions) and np.array_equal(got.context, want.context)
+    assert Engine(second).ask("qui dirige nissan").fact.id == "leader-uchida"
+
+
+def test_an_empty_folder_is_a_miss_and_is_filled(knowledge_copy, tmp_path):
+    folder = tmp_path / "deep" / "cache"
+    snapshot, cache = load(knowledge_copy, folder)
+    assert cache.stats["hits"] == 0 and cache.stats["misses"] == 2 * len(sheets(knowledge_copy))
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 2 * len(sheets(knowledge_copy)) and not any(n.startswith(".tmp") for n in names)
+    assert Engine(snapshot).ask("qui dirige nissan").fact.id == "leader-uchida"
+
+
+def test_a_changed_sheet_is_the_only_one_read_again(knowledge_copy, tmp_path, counted, caplog):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    edited = text.replace("a vendu 10,76 millions de véhicules,", "a vendu 10,76 millions de véhicules (record),", 1)
+    assert edited != text
+    sheet.write_text(edited, encoding="utf-8")
+    counted["parsed"].clear()
+    counted["analysed"].clear()
+    with caplog.at_level(logging.WARNING, logger="alliance.cache"):
+        snapshot, cache = load(knowledge_copy, folder)
+    assert cache.stats["ignored"] == 0 and not caplog.records  # an edit is an ordinary miss, not a bad file
+    sales = [f.id for f in snapshot.kb.facts if f.file == "facts/sales.yaml"]
+    assert len(counted["parsed"]) == 1 and sorted(counted["analysed"]) == sorted(sales)
+    assert "(record)" in Engine(snapshot).ask("combien de voitures vendues en 2018").text
+    # The sheet's old files were replaced, not kept beside the new ones.
+    assert len(list(folder.iterdir())) == 2 * len(sheets(knowledge_copy))
+    counted["analysed"].clear()
+    load(knowledge_copy, folder)
+    assert counted["analysed"] == []
+
+
+def test_a_changed_lexicon_analyses_every_fact_again_but_parses_no_sheet(knowledge_copy, tmp_path, counted):
+    folder = tmp_path / "cache"
+    first, _ = load(knowledge_copy, folder)
+    lexicon = knowledge_copy / "lexicon.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    counted["parsed"].clear()
+    counted["analysed"].clear()
+    load(knowledge_copy, folder)
+    assert counted["parsed"] == []
+    assert sorted(counted["analysed"]) == sorted(f.id for f in first.kb.facts)
+
+
+def test_a_changed_word_list_analyses_every_fact_again(knowledge_copy, tmp_path, counted):
+    folder = tmp_path / "cache"
+    first, _ = load(knowledge_copy, folder)
+    words = knowledge_copy / "words" / "fr.tsv"
+    words.write_bytes(words.read_bytes().rstrip(b"\n") + b"\nzzqxw\t1.5\n")
+    counted["analysed"].clear()
+    load(knowledge_copy, folder)
+    assert len(counted["analysed"]) == len(first.kb.facts)
+
+
+def test_corrupt_files_are_ignored_logged_once_and_rebuilt(knowledge_copy, tmp_path, counted, caplog):
+    folder = tmp_path / "cache"
+    first, _ = load(knowledge_copy, folder)
+    files = sorted(folder.iterdir())
+    for path in files[:3]:
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # cut short, as by a full disk
+    files[3].write_bytes(b"\x00garbage")
+    counted["analysed"].clear()
+    with caplog.at_level(logging.DEBUG, logger="alliance.cache"):
+        second, cache = load(knowledge_copy, folder)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "ignored and rebuilt" in warnings[0].getMessage()
+    assert cache.stats["ignored"] == 4 and cache.stats["written"] == 4
+    assert second.kb.facts == first.kb.facts
+    assert Engine(second).ask("qui dirige nissan").fact.id == "leader-uchida"
+    _, cache = load(knowledge_copy, folder)  # rebuilt: every file read again
+    assert cache.stats["ignored"] == 0 and cache.stats["hits"] == len(files)
+
+
+def test_files_of_another_version_are_not_used(knowledge_copy, tmp_path, counted, monkeypatch):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    monkeypatch.setattr(cache_module, "CACHE_VERSION", cache_module.CACHE_VERSION + 1)
+    counted["parsed"].clear()
+    counted["analysed"].clear()
+    snapshot, cache = load(knowledge_copy, folder)
+    assert len(counted["parsed"]) == len(sheets(knowledge_copy))
+    assert len(counted["analysed"]) == len(snapshot.kb.facts)
+    assert cache.stats["hits"] == 0 and cache.stats["ignored"] == 2 * len(sheets(knowledge_copy))
+
+
+def test_a_file_claiming_the_right_key_but_another_version_is_not_used(knowledge_copy, tmp_path, counted):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    for path in folder.glob("sheet-*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({**data, "version": 999}), encoding="utf-8")
+    counted["parsed"].clear()
+    load(knowledge_copy, folder)
+    assert len(counted["parsed"]) == len(sheets(knowledge_copy))
+
+
+def test_a_file_with_wrong_types_or_pickled_objects_is_not_trusted(knowledge_copy, tmp_path, counted):
+    folder = tmp_path / "cache"
+    first, _ = load(knowledge_copy, folder)
+    sheet = next(folder.glob("sheet-alliance-*.json"))
+    data = json.loads(sheet.read_text(encoding="utf-8"))
+    data["facts"][0]["questions"] = {"fr": [1, 2]}
+    sheet.write_text(json.dumps(data), encoding="utf-8")
+    analysis = next(folder.glob("analysis-board-*.npz"))
+    with np.load(analysis, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["q0"] = np.array([object()], dtype=object)  # only readable by unpickling
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    analysis.write_bytes(buffer.getvalue())
+    counted["parsed"].clear()
+    counted["analysed"].clear()
+    second, cache = load(knowledge_copy, folder)
+    assert cache.stats["ignored"] == 2 and len(counted["parsed"]) == 1
+    assert sorted(counted["analysed"]) == sorted(f.id for f in first.kb.facts if f.file == "facts/board.yaml")
+    assert second.kb.facts == first.kb.facts
+
+
+def test_an_unwritable_folder_only_costs_speed(knowledge_copy, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    snapshot, cache = load(knowledge_copy, blocker / "cache")
+    assert cache.stats["written"] == 0
+    assert Engine(snapshot).ask("qui dirige nissan").fact.id == "leader-uchida"
+
+
+def _key(reply: Reply) -> tuple:
+    return (
+        reply.kind,
+        reply.lang,
+        reply.text,
+        reply.score,
+        reply.fact.id if reply.fact else None,
+        tuple((s.fact_id, s.question, s.score) for s in reply.suggestions),
+    )
+
+
+def test_answers_are_identical_with_and_without_the_cache(knowledge_copy, tmp_path):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    cached, cache = load(knowledge_copy, folder)
+    assert cache.stats["misses"] == 0
+    plain = Engine(Snapshot.load(KNOWLEDGE))
+    served = Engine(cached)
+    questions = []
+    for name in EVAL_SETS:
+        if (KNOWLEDGE / "eval" / name).exists():
+            problems: list = []
+            questions += [
+                q.q for q in load_eval(KNOWLEDGE, problems, set(plain.snapshot.kb.facts_by_id), f"eval/{name}")
+            ]
+            assert not problems
+    assert len(questions) > 1000
+    for question in questions:
+        assert _key(served.ask(question)) == _key(plain.ask(question)), question
+
+
+def test_cache_dir_setting(tmp_path):
+    assert Settings.from_env({"CACHE_DIR": "off"}).cache_dir is None
+    assert Settings.from_env({"CACHE_DIR": str(tmp_path)}).cache_dir == tmp_path
+    beside = Settings.from_env({"JOURNAL_PATH": str(tmp_path / "data" / "journal.sqlite3")}).cache_dir
+    assert beside == tmp_path / "data" / "cache"
+    assert Settings.from_env({"JOURNAL_PATH": ":memory:"}).cache_dir == Settings().cache_dir
+
+
+def test_the_engine_the_front_ends_build_uses_the_cache_folder(knowledge_copy, tmp_path):
+    settings = Settings(knowledge_dir=knowledge_copy, cache_dir=tmp_path / "cache", journal_enabled=False)
+    assert build_engine(settings).ask("qui dirige nissan").fact.id == "leader-uchida"
+    assert len(list((tmp_path / "cache").glob("analysis-*.npz"))) == len(sheets(knowledge_copy))
+    engine = build_engine(settings)
+    assert engine.ask("qui dirige nissan").fact.id == "leader-uchida"
+    assert engine.load_next(knowledge_copy).kb.facts == engine.snapshot.kb.facts
