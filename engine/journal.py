@@ -45,7 +45,8 @@ DAY = 86_400.0
 #: Longest question text kept; the rest is cut.
 MAX_QUESTION = 500
 #: Writes waiting for the file at most; past it the oldest is dropped (and counted).
-WRITE_QUEUE = 100
+#: Large enough for a burst on a healthy file (a reload makes writes slower for a while), small in memory.
+WRITE_QUEUE = 2_000
 #: Seconds between two tries of a write waiting for the database to come back (PostgreSQL), the first and the most.
 RETRY_FIRST, RETRY_MOST = 0.2, 2.0
 #: What a write can raise besides sqlite3.Error: a value SQLite cannot take (an int past 64 bits, a NUL in SQL).

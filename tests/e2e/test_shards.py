@@ -74,11 +74,18 @@ async def test_a_reload_on_one_shard_changes_the_answers_on_both_and_one_journal
         await fake.push_message("!facts reload", author=fake.owner, channel=channel_of(guilds[1]))
         report = await fake.wait_for_message(lambda m: "Shards:" in m.content, timeout=30, since=mark)
         after = [await ask_in(fake, g) for g in guilds]
+        stats = []  # over the wire: each server's `!facts stats`, answered by its own shard from the one database
+        for guild in guilds:
+            mark = fake.mark()
+            await fake.push_message("!facts stats", author=fake.owner, channel=channel_of(guild))
+            stats.append(await fake.wait_for_message(lambda m: "**Questions**" in m.content, timeout=30, since=mark))
         for shard in processes:
             shard.process.terminate()
             assert await shard.exit_code(timeout=30) == 0, shard.stderr
 
     assert started == [("shards 0", served, "serving"), ("shards 1", served, "serving")]
+    for reply in stats:
+        assert "**Questions**: 2 (1 members), answered: 2" in reply.content, reply.content
     assert all(answer != escape(NEW_EN) for answer in before)
     assert "Shards: 2 of 2 serve these facts" in report.content, report.content
     assert after == [escape(NEW_EN)] * 2
