@@ -23,6 +23,7 @@ run: $(RUNTIME)
 	$(PY) bot.py
 
 test: $(STAMP)
+	bash scripts/ensure_postgres.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
