@@ -181,8 +181,8 @@ class Asking(commands.Cog):
         if via is None or self.is_command(message) or not self.seen.add(message.id):
             return
         question = question_text(message.content)
-        if via == "channel" and not looks_like_question(question):
-            return  # chit-chat in an answer channel costs nothing
+        if via == "channel" and (not looks_like_question(question) or self.bot.engine.is_chitchat(question)):
+            return  # chit-chat in an answer channel costs nothing, not even a place in the cooldown
         # The cooldown comes before the engine: a member over it costs no answer.
         author = message.author.id
         retry = self.cooldown(author)

@@ -120,15 +120,24 @@ class Shards(commands.Cog):
         assert self.sync is not None
         settings = self.bot.settings
         state, detail = "serving", ""
+        facts = self.bot.get_cog("Facts")
+        worker = getattr(facts, "_worker", None)  # the facts cog's loads: one at a time, within its time limit
+        seconds = getattr(facts, "load_seconds", None)
         async with self._lock():
             if digest != self.serving:
                 try:
                     files = await asyncio.to_thread(knowledge_digest, settings.knowledge_dir)
                     if files != digest:
                         state, detail = "refused", f"its files differ (digest {files[:12]}), still serving the old"
+                    elif worker is not None and worker.busy:
+                        state, detail = "refused", "a load given up on is still stopping here; reload again later"
                     else:
-                        new = await asyncio.to_thread(self.bot.engine.load_next, settings.knowledge_dir)
-                        self.bot.engine.swap(new)
+                        engine, root = self.bot.engine, settings.knowledge_dir
+                        if worker is not None and seconds is not None:
+                            new = await worker.run(lambda: engine.load_next(root, timeout=seconds), seconds)
+                        else:
+                            new = await asyncio.to_thread(engine.load_next, root)
+                        engine.swap(new)
                         self.serving = digest
                         log.info("reload announced by another process: swapped, %d facts", len(new.kb.facts))
                 except KnowledgeError as exc:

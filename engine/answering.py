@@ -163,6 +163,15 @@ class Engine:
         matcher = self._snapshot.matcher
         return matcher.language.guess(question, matcher.lexicon.split(question)[:MAX_WORDS])
 
+    def is_chitchat(self, question: str) -> bool:
+        """Smalltalk or nothing at all ("salut ?", "merci", "?"), told from the words as written, no correction.
+
+        Cheap: an answer channel drops such messages before they count against the member's cooldown.
+        """
+        lexicon = self._snapshot.kb.lexicon
+        words = lexicon.split(question)[:MAX_WORDS]
+        return lexicon.smalltalk_kind(words) is not None or not lexicon.analyse(question, words).tokens
+
     def ask(self, question: str, snapshot: Snapshot | None = None, *, previous: Turn | None = None) -> Reply:
         """Answer one question, read as a follow-up of `previous` when it is a fragment; never raises."""
         question = clean(question)
@@ -181,8 +190,10 @@ class Engine:
             if not analysis.tokens:
                 return Reply(question, "empty", lang, message(lang, "empty"))
             return self._decide(snap, question, analysis, lang)
-        understood = " ".join(reading.words)
-        reply = self._decide(snap, understood, matcher.analyse(understood, list(reading.words)), lang)
+        # A chain of fragments ("et les X ?" again and again) never grows past what a question may hold.
+        kept = list(reading.words[:MAX_WORDS])
+        understood = " ".join(kept)
+        reply = self._decide(snap, understood, matcher.analyse(understood, kept), lang)
         reply = replace(reply, question=question, understood=understood)
         if not reading.sure and reply.kind == "unknown":
             # A pronoun in a question of its own ("elle a été créée quand, l'alliance ?") may stand for nobody.

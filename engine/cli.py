@@ -78,11 +78,13 @@ def _session_line(line: str, session: str | None) -> tuple[str, str | None]:
     if line.startswith("{"):
         try:
             data = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past what the parser recurses
             return line, session
         if isinstance(data, dict) and isinstance(data.get("question"), str):
             named = data.get("session")
-            return data["question"], str(named) if isinstance(named, (str, int)) else session
+            # A session is named by text or an integer; anything else (a float, true, a list) names none.
+            valid = isinstance(named, str) or (isinstance(named, int) and not isinstance(named, bool))
+            return data["question"], str(named) if valid else session
     return line, session
 
 

@@ -30,29 +30,32 @@ R = TypeVar("R")
 _lock = threading.Lock()
 _depth = 0
 _frozen_once = False
+#: Whether the collector was on when the first of the (possibly concurrent) pauses began.
+_was_enabled = False
 
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No cyclic collection inside the block; restored after the outermost one (nesting is safe)."""
-    global _depth, _frozen_once
+    """No cyclic collection inside the block; restored when the last block ends, in whatever thread
+    (nested and concurrent pauses are safe: a reload thread and a first load never re-enable it early)."""
+    global _depth, _frozen_once, _was_enabled
     with _lock:
-        outermost = _depth == 0
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
         _depth += 1
-        was_enabled = gc.isenabled() if outermost else False
         gc.disable()
     try:
         yield
     finally:
         with _lock:
             _depth -= 1
-            if outermost:
+            if _depth == 0:
                 if not _frozen_once:
                     _frozen_once = True
                     gc.freeze()
                 else:
                     gc.collect(1)
-                if was_enabled:
+                if _was_enabled:
                     gc.enable()
 
 

@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
@@ -82,12 +82,20 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 def redact(url: str) -> str:
-    """`url` without its password, for the logs."""
+    """`url` without its password, for the logs: in `user:password@` and in the query (`?password=`)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    secret = ("password", "sslpassword")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.password is None and not any(key.lower() in secret for key, _ in query):
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    base = url.split("?", 1)[0]  # as written: "postgresql:///db" keeps its empty host
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        base = urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}", query=""))
+    if not query:
+        return base
+    hidden = [(key, "***" if key.lower() in secret else value) for key, value in query]
+    return f"{base}?{urlencode(hidden, safe='*/')}"
 
 
 @functools.lru_cache(maxsize=256)

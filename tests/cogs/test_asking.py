@@ -348,3 +348,16 @@ def _response(status: int):
     response.status = status
     response.reason = "Forbidden"
     return response
+
+
+async def test_answer_channel_chitchat_with_a_question_mark_spends_no_cooldown(cog, bot):
+    # "salut ?", "merci ?" and "?" look like questions but are smalltalk or nothing: silent, and uncounted.
+    for number, text in enumerate(["salut ?", "merci ?", "?", "bonjour ?", "salut ?", "?"]):
+        chit = MockMessage(id=1000 + number, content=text, channel=MockTextChannel(id=ANSWER_CHANNEL))
+        await cog.on_message(chit)
+        chit.channel.send.assert_not_awaited()
+    question = MockMessage(id=2000, content=QUESTION, channel=MockTextChannel(id=ANSWER_CHANNEL))
+    await cog.on_message(question)
+    question.channel.send.assert_awaited_once()
+    assert "cooldown" not in str(question.channel.send.await_args).lower()
+    assert question.channel.send.await_args.kwargs.get("embed") is not None  # the answer, not a refusal

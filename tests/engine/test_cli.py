@@ -241,3 +241,11 @@ def test_every_json_object_says_its_kind():
     assert kinds[:4] == ["answer", "empty", "smalltalk", "unknown"]
     assert kinds[4] in ("unsure", "answer", "unknown")
     assert all(k in {"answer", "unsure", "unknown", "smalltalk", "empty"} for k in kinds)
+
+
+def test_ask_json_a_deeply_nested_line_is_a_question_like_any_other():
+    lines = ["qui dirige nissan", '{"question": ' + "[" * 100_000, json.dumps({"session": 1.5, "question": "merci"})]
+    result = run_bot("ask", "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) == 3 and objects[2]["kind"] == "smalltalk"

@@ -144,3 +144,15 @@ def test_a_follow_up_file_expecting_an_unknown_fact_is_reported(tmp_path: Path):
     problems: list = []
     assert load_exchanges(tmp_path, problems, {"leader-uchida"}) == []
     assert [(p.line, p.message) for p in problems] == [(6, "expects unknown fact 'leader-nobody'")]
+
+
+def test_a_chain_of_fragments_never_grows_past_a_questions_words(engine):
+    from engine.textnorm import MAX_WORDS
+
+    conversations = Conversations()
+    engine.ask_in(conversations, "m", "qui preside mitsubishi ?")
+    for number in range(MAX_WORDS + 50):  # each fragment adds a word to the question it continues
+        reply = engine.ask_in(conversations, "m", f"et les mot{number} ?")
+    turn = conversations.get("m")
+    assert turn is not None and len(turn.words) <= MAX_WORDS
+    assert reply.understood is not None and len(reply.understood.split()) <= MAX_WORDS

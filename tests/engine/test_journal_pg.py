@@ -160,6 +160,8 @@ def test_nul_text_is_kept_and_a_value_out_of_range_refused_quietly(pg_url, answe
 def test_the_password_stays_out_of_the_logs():
     assert redact("postgresql://bot:s3cret@db.example:5432/alliance") == "postgresql://bot:***@db.example:5432/alliance"
     assert redact("postgresql://bot@/alliance?host=/run") == "postgresql://bot@/alliance?host=/run"
+    # libpq also takes the password in the query string.
+    assert redact("postgresql:///alliance?host=/run&password=s3cret") == "postgresql:///alliance?host=/run&password=***"
     journal = Journal("postgresql://bot:s3cret@127.0.0.1:1/alliance")
     assert "s3cret" not in journal.where
 
