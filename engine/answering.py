@@ -195,10 +195,10 @@ class Engine:
         understood = " ".join(kept)
         reply = self._decide(snap, understood, matcher.analyse(understood, kept), lang)
         reply = replace(reply, question=question, understood=understood)
-        if not reading.sure and reply.kind == "unknown":
-            # A pronoun in a question of its own ("elle a été créée quand, l'alliance ?") may stand for nobody.
+        if not reading.sure and analysis.tokens:
+            # "renault ?" or "il a quel rôle ?" may also stand alone: the reading with the surer answer wins.
             alone = self._decide(snap, question, analysis, lang)
-            if alone.answered:
+            if alone.answered and (not reply.answered or alone.score > reply.score):
                 return alone
         return reply
 

@@ -109,18 +109,32 @@ def resolve(previous: Turn, words: list[str], analysis: Analysis, lexicon: Lexic
     spans = lexicon.spans(rest)
     named = [(s, e, t) for s, e, t in spans if t and (t in analysis.entities or _is_entity(t, lexicon))]
     content = [t for _, _, t in spans if t and not (t in analysis.entities or _is_entity(t, lexicon))]
-    kinds = lexicon.question_kinds(rest)
+    # A question word or an open one ("quoi", "what") of its own: "masuko il fait quoi ?" is a whole question.
+    kinds = lexicon.question_kinds(rest) or any(w in lexicon.open_words for w in rest)
     pronouns = _pronoun_spans(rest, lexicon)
-    if named and not content and (opened or not kinds):
+    if named and not content and opened:
         return Reading(tuple(_substitute(previous, rest, named, lexicon)), sure=True)
+    if named and not content and not kinds and not pronouns and _bare(rest, named):
+        # "renault ?" alone may continue the question before, or ask about Renault: both readings weighed.
+        return Reading(tuple(_substitute(previous, rest, named, lexicon)), sure=False)
     if opened and not kinds and not pronouns and len(content) <= MAX_FRAGMENT_CONTENT:
         # "et les véhicules ?", "and to the CEOs?", "et côté nissan ?": the previous question, about this.
         return Reading(tuple(_extend(previous, rest, named, lexicon)), sure=True)
-    if not named and pronouns and previous.referent:
-        return Reading(tuple(_fill_pronouns(rest, pronouns, previous.referent)), sure=not content)
+    if not named and pronouns and previous.referent and not _said_before(rest, pronouns[0][0], lexicon):
+        return Reading(tuple(_fill_pronouns(rest, pronouns, previous.referent)), sure=True)
     if not named and not content and kinds and (opened or len(rest) <= 3):
         return Reading(tuple(_ask_again(previous, rest, lexicon)), sure=True)
     return None
+
+
+def _bare(rest: list[str], named) -> bool:
+    """Nothing but the entity, give or take one word ("renault ?", "kato alors ?")."""
+    return len(rest) - sum(e - s for s, e, _ in named) <= 1
+
+
+def _said_before(rest: list[str], at: int, lexicon: Lexicon) -> bool:
+    """Whether a word of meaning comes before the pronoun: "le SG il reporte à qui" names whom "il" is."""
+    return any(token for start, _, token in lexicon.spans(rest[:at]) if token)
 
 
 def _substitute(previous: Turn, rest: list[str], named, lexicon: Lexicon) -> list[str]:

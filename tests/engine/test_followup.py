@@ -8,7 +8,7 @@ import pytest
 
 from engine.conversation import Conversations
 from engine.followup_eval import evaluate_exchanges
-from engine.schema import FOLLOW_UPS_FILE, load_exchanges
+from engine.schema import FOLLOW_UPS_FILE, load_eval, load_exchanges
 from tests.conftest import KNOWLEDGE
 
 
@@ -156,3 +156,24 @@ def test_a_chain_of_fragments_never_grows_past_a_questions_words(engine):
     turn = conversations.get("m")
     assert turn is not None and len(turn.words) <= MAX_WORDS
     assert reply.understood is not None and len(reply.understood.split()) <= MAX_WORDS
+
+
+@pytest.mark.parametrize("name", ["training-varied.yaml", "training-nearmiss.yaml"])
+def test_questions_of_their_own_asked_in_a_row_are_not_misread_as_follow_ups(engine, name):
+    """Members ask unrelated questions one after another: reading them in context must cost (almost) nothing.
+
+    "masuko il fait quoi ?", "le SG il reporte à qui", "Senard ?" after anything are questions of their own.
+    """
+    problems: list = []
+    questions = load_eval(KNOWLEDGE, problems, set(engine.snapshot.kb.facts_by_id), f"eval/{name}")
+    assert not problems and questions
+    conversations = Conversations()
+    worse = []
+    for case in questions:
+        alone = engine.ask(case.q)
+        in_a_row = engine.ask_in(conversations, "member", case.q)
+        right_alone = (alone.fact.id if alone.answered else None) == case.expect
+        right_in_a_row = (in_a_row.fact.id if in_a_row.answered else None) == case.expect
+        if right_alone and not right_in_a_row:
+            worse.append((case.q, in_a_row.understood))
+    assert len(worse) <= len(questions) // 100, worse
