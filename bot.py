@@ -46,8 +46,8 @@ import discord  # noqa: E402
 from discord.ext import commands  # noqa: E402
 
 from engine.answering import Engine  # noqa: E402
-from engine.journal import Journal, open_journal  # noqa: E402
-from engine.loader import KnowledgeError  # noqa: E402
+from engine.journal.store import Journal, open_journal  # noqa: E402
+from engine.knowledge.loader import KnowledgeError  # noqa: E402
 
 log = logging.getLogger("alliance.bot")
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from engine.answering import Reply
-from engine.evaluation import EvalReport, Outcome
-from engine.model import EvalQuestion, Fact, KnowledgeBase
+from engine.evaluation.questions import EvalReport, Outcome
+from engine.knowledge.model import EvalQuestion, Fact, KnowledgeBase
 
 #: Language of a reply when a baseline abstains (the engine's default when unsure).
 ABSTAIN_LANG = "fr"

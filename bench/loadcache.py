@@ -1,4 +1,4 @@
-"""Each size's load cache (engine/cache.py), filled once and reused, like the generated folders.
+"""Each size's load cache (engine/knowledge/cache.py), filled once and reused, like the generated folders.
 
 Filling it is a cold start with an empty cache: every sheet parsed and analysed, then
 written. That is the "cache miss" load; it is timed in a fresh process pinned to one core

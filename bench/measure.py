@@ -124,8 +124,8 @@ def _clear_cache(snapshot) -> None:
 def _in_process_kb(scale: int, knowledge: Path):
     """The knowledge base of a generated folder, built without parsing YAML: the real base plus generated facts."""
     from bench.generate import synthetic_for_scale
-    from engine.loader import load_knowledge
-    from engine.model import Fact
+    from engine.knowledge.loader import load_knowledge
+    from engine.knowledge.model import Fact
 
     kb = load_knowledge(knowledge)
     _, generated = synthetic_for_scale(scale, knowledge)
@@ -150,8 +150,8 @@ def _loader_api():
     """The engine's incremental reload, when it has one: (Loader class, Snapshot.load takes loader/previous)."""
     import inspect
 
-    from engine import loader as loader_module
     from engine.answering import Snapshot
+    from engine.knowledge import loader as loader_module
 
     params = inspect.signature(Snapshot.load).parameters
     loader_class = getattr(loader_module, "Loader", None)
@@ -204,8 +204,8 @@ class SizeRun:
 def measure_size(run: SizeRun) -> dict:
     """Everything measured at one size, in this process."""
     from engine.answering import Engine, Snapshot
-    from engine.evaluation import EvalReport, Outcome
-    from engine.loader import load_knowledge
+    from engine.evaluation.questions import EvalReport, Outcome
+    from engine.knowledge.loader import load_knowledge
 
     core = pin_one_core()
     result: dict = {"scale": run.scale, "mode": run.mode, "core": core, "folder": str(run.folder)}
@@ -306,7 +306,7 @@ def measure_size(run: SizeRun) -> dict:
 def _bulk():
     """The engine's bulk-load guard for the garbage collector, when it has one."""
     try:
-        from engine.gcpause import paused
+        from engine.knowledge.gcpause import paused
     except ImportError:
         import contextlib
 
@@ -315,7 +315,7 @@ def _bulk():
 
 
 def _cache(folder: Path):
-    from engine.cache import KnowledgeCache
+    from engine.knowledge.cache import KnowledgeCache
 
     return KnowledgeCache(folder)
 
@@ -328,7 +328,7 @@ def cache_code() -> str:
 def fill(folder: Path, cache: Path) -> dict:
     """A cold start with an empty cache (a miss: every sheet parsed and analysed, then written), in this process."""
     from engine.answering import Snapshot
-    from engine.loader import Loader
+    from engine.knowledge.loader import Loader
     from engine.matching.semantic import default_embedder
 
     pin_one_core()

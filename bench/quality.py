@@ -33,8 +33,8 @@ def quality(knowledge: Path) -> tuple[list[Quality], dict[str, float], int]:
     Returns the rows, the cutoffs and the number of held-out questions.
     """
     from engine.answering import Engine, Snapshot
-    from engine.evaluation import evaluate
-    from engine.schema import load_eval
+    from engine.evaluation.questions import evaluate
+    from engine.knowledge.schema import load_eval
 
     snapshot = Snapshot.load(knowledge)
     engine = Engine(snapshot)

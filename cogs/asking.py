@@ -21,16 +21,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs import limits
+from cogs.completion import complete_question
 from cogs.embeds import answer_embed, escape, topics_embed, unsure_embed
+from cogs.flood import RateLimiter, SeenIds
 from cogs.strings import lang_of, text
+from cogs.triggers import looks_like_question, worth_answering_unasked
 from cogs.views import FeedbackView, ReplyView, SuggestionView
 from engine.answering import Reply
-from engine.completion import complete_question
-from engine.conversation import Conversations
-from engine.flood import RateLimiter, SeenIds
+from engine.dialogue.conversation import Conversations
 from engine.messages import message
 from engine.textnorm import clean
-from engine.triggers import looks_like_question, worth_answering_unasked
 
 if TYPE_CHECKING:
     from bot import AllianceBot

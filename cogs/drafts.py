@@ -1,6 +1,6 @@
 """Moderators drafting facts on Discord: `/facts draft` replies, and the offer under `/facts unanswered`.
 
-The drafting itself is the engine's (engine/drafting.py); these are its sentences, in the
+The drafting itself is the engine's (engine/knowledge/drafting.py); these are its sentences, in the
 moderator's language, with every echoed text made inert (no markdown, no mention).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cogs import limits
 from cogs.embeds import escape
-from engine.drafting import Draft, Match
+from engine.knowledge.drafting import Draft, Match
 
 #: How much of a passage a line shows.
 PASSAGE_CHARS = 220

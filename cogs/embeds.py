@@ -9,8 +9,8 @@ import discord
 from cogs import limits
 from cogs.strings import text
 from engine.answering import Reply
+from engine.knowledge.model import Fact, KnowledgeBase
 from engine.messages import message
-from engine.model import Fact, KnowledgeBase
 from engine.render import source_line
 
 CONFIDENT = 80

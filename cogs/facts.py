@@ -20,20 +20,20 @@ from discord.ext import commands
 
 from cogs import confirm, limits, reports, shards
 from cogs.checks import admin_only, ensure_moderator_ctx, guild_id_of
+from cogs.completion import complete_fact_id
 from cogs.confirm import ConfirmRemoval
 from cogs.embeds import fact_embed
 from cogs.offloop import OffLoop
 from cogs.problem_report import FILENAME, problem_report
 from cogs.strings import lang_of, text
-from engine import drafting
 from engine.answering import Snapshot
-from engine.changes import ChangeReport, compare
-from engine.completion import complete_fact_id
-from engine.loader import KnowledgeError, LoadTimeout
+from engine.evaluation.changes import ChangeReport, compare
+from engine.knowledge import drafting
+from engine.knowledge.loader import KnowledgeError, LoadTimeout
 
 if TYPE_CHECKING:
     from bot import AllianceBot
-    from engine.journal import Journal
+    from engine.journal.store import Journal
 
 log = logging.getLogger("alliance.facts")
 
@@ -298,7 +298,8 @@ class Facts(commands.Cog):
         if groups is None:
             await send_lines(ctx, [text(lang, "journal_unavailable")])
             return
-        # The drafting offer: each shown group's best passage of the article (engine/drafting.py, off the loop).
+        # The drafting offer: each shown group's best passage of the article (engine/knowledge/drafting.py,
+        # off the loop).
         shown = [g.text for g in groups[: reports.UNANSWERED_SHOWN]]
         offers = await asyncio.to_thread(drafting.offers, self.bot.engine.snapshot, shown) if shown else {}
         await send_lines(

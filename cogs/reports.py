@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from cogs import drafts
 from cogs.embeds import escape
 from cogs.strings import text
-from engine.changes import KINDS, ChangeReport
-from engine.drafting import Draft
-from engine.journal_reports import JournalStats, UnansweredGroup
-from engine.loader import Problem
-from engine.model import KnowledgeBase
+from engine.evaluation.changes import KINDS, ChangeReport
+from engine.journal.reports import JournalStats, UnansweredGroup
+from engine.knowledge.drafting import Draft
+from engine.knowledge.loader import Problem
+from engine.knowledge.model import KnowledgeBase
 
 #: Width of one line of ids, so a long list still splits between messages.
 LINE = 1500

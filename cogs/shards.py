@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from discord.ext import commands
 
 from cogs.embeds import escape
-from engine.loader import KnowledgeError
+from engine.knowledge.loader import KnowledgeError
 
 if TYPE_CHECKING:
     from bot import AllianceBot
-    from engine.reload_sync import ReloadSync, ShardState
+    from engine.journal.reload_sync import ReloadSync, ShardState
 
 log = logging.getLogger("alliance.reload")
 
@@ -64,7 +64,7 @@ class Shards(commands.Cog):
         shard_ids = settings.shard_ids or (tuple(range(settings.shard_count)) if settings.shard_count else None)
         self.sync: ReloadSync | None = None
         if settings.journal_enabled and settings.journal_url:
-            from engine.reload_sync import ReloadSync  # psycopg only for a bot that uses PostgreSQL
+            from engine.journal.reload_sync import ReloadSync  # psycopg only for a bot that uses PostgreSQL
 
             self.sync = ReloadSync(settings.journal_url, shard_ids)
         #: The digest of the knowledge this process serves (None until known).
@@ -76,7 +76,7 @@ class Shards(commands.Cog):
     async def cog_load(self) -> None:
         if self.sync is None:
             return
-        from engine.reload_sync import knowledge_digest
+        from engine.journal.reload_sync import knowledge_digest
 
         self.serving = await asyncio.to_thread(knowledge_digest, self.bot.settings.knowledge_dir)
         try:
@@ -115,7 +115,7 @@ class Shards(commands.Cog):
     async def follow(self, digest: str) -> None:
         """Another process reloaded to `digest`: reload our files, swap them in only when they are the same
         knowledge and valid, and record what we did."""
-        from engine.reload_sync import knowledge_digest
+        from engine.journal.reload_sync import knowledge_digest
 
         assert self.sync is not None
         settings = self.bot.settings
@@ -159,7 +159,7 @@ class Shards(commands.Cog):
         how many shards serve the new knowledge and who refused it, with why."""
         if self.sync is None:
             return []
-        from engine.reload_sync import answered_all, knowledge_digest, tally
+        from engine.journal.reload_sync import answered_all, knowledge_digest, tally
 
         sync = self.sync
         settings = self.bot.settings

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from engine.conversation import Conversations
-from engine.followup import Turn, referent_of, resolve
-from engine.gcpause import paused as paused_gc
+from engine.dialogue.conversation import Conversations
+from engine.dialogue.followup import Turn, referent_of, resolve
+from engine.knowledge.gcpause import paused as paused_gc
+from engine.knowledge.loader import Loader
+from engine.knowledge.model import Fact, KnowledgeBase, Source
 from engine.lexicon import Analysis
-from engine.loader import Loader
 from engine.matching.matcher import Candidate, Matcher
 from engine.messages import message
-from engine.model import Fact, KnowledgeBase, Source
 from engine.textnorm import MAX_WORDS, clean
 
 #: Thresholds on the 0-100 lexical score, used when no fitted decision is loaded (and by the baseline).
@@ -74,7 +74,7 @@ class Snapshot:
     @classmethod
     def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options) -> Snapshot:
         """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
-        with paused_gc():  # a bulk build: see engine/gcpause.py
+        with paused_gc():  # a bulk build: see engine/knowledge/gcpause.py
             return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
 
     @property
@@ -103,7 +103,7 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        with paused_gc():  # the load and the build as one bulk step (engine/gcpause.py)
+        with paused_gc():  # the load and the build as one bulk step (engine/knowledge/gcpause.py)
             return cls.build(loader.load(timeout), previous, cache=loader.cache)
 
 

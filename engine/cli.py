@@ -17,17 +17,17 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.answering import Engine, Snapshot
-from engine.baseline import since_commit
-from engine.cache import KnowledgeCache
 from engine.console import isatty, run_console
-from engine.conversation import Conversations
-from engine.evaluation import compare, evaluate, format_reliability, format_table
-from engine.followup_eval import followup_section
-from engine.journal import BackupError, backup
-from engine.loader import KnowledgeError, Loader
+from engine.dialogue.conversation import Conversations
+from engine.evaluation.followups import followup_section
+from engine.evaluation.questions import compare, evaluate, format_reliability, format_table
+from engine.journal.store import BackupError, backup
+from engine.knowledge.baseline import since_commit
+from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.loader import KnowledgeError, Loader
+from engine.knowledge.schema import DECISION_FILE, Problem, load_eval
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.render import render_text, reply_json
-from engine.schema import DECISION_FILE, Problem, load_eval
 from engine.settings import Settings, SettingsError
 
 log = logging.getLogger("alliance.cli")
@@ -287,7 +287,7 @@ def cmd_eval(engine: Engine, out: TextIO, questions_file: str | None = None, per
 
 def cmd_draft(snapshot: Snapshot, questions: list[str], out: TextIO) -> int:
     """Print the passages that best match the questions and a fact drafted from the best; 1 when none matches."""
-    from engine.drafting import draft  # the drafting commands' imports stay with them (engine/drafting.py)
+    from engine.knowledge.drafting import draft  # the drafting commands' imports stay with them
 
     found = draft(snapshot, list(_questions(questions, sys.stdin, keep_blank=False)))
     out.write(found.yaml)
@@ -296,7 +296,7 @@ def cmd_draft(snapshot: Snapshot, questions: list[str], out: TextIO) -> int:
 
 def cmd_add_source(snapshot: Snapshot, settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """Register an article in sources.yaml, copy its text, write its draft sheet of fact skeletons."""
-    from engine.sources_admin import SourceError, add_source
+    from engine.knowledge.sources_admin import SourceError, add_source
 
     try:
         added = add_source(

@@ -19,9 +19,9 @@ from types import ModuleType
 from typing import TextIO
 
 from engine.answering import MAX_SUGGESTIONS, Engine, Reply
-from engine.changes import compare
-from engine.conversation import Conversations
-from engine.loader import KnowledgeError
+from engine.dialogue.conversation import Conversations
+from engine.evaluation.changes import compare
+from engine.knowledge.loader import KnowledgeError
 from engine.render import render_text
 
 PROMPT = "> "

@@ -75,7 +75,7 @@ class Settings:
     #: postgresql://... : the journal in PostgreSQL instead of JOURNAL_PATH (shards in several processes).
     journal_url: str = field(default="", repr=False)  # may hold a password
     journal_retention_days: int = 90
-    #: The on-disk cache of parsed and analysed sheets (engine/cache.py); None: no cache.
+    #: The on-disk cache of parsed and analysed sheets (engine/knowledge/cache.py); None: no cache.
     cache_dir: Path | None = ROOT / "cache"
     #: None: the fitted decision's own thresholds (knowledge/decision.yaml).
     answer_threshold: int | None = None

@@ -21,11 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.loader import Loader
+from engine.knowledge.loader import Loader
+from engine.knowledge.model import KnowledgeBase
+from engine.knowledge.schema import load_eval
 from engine.matching.calibrate import cut_questions
 from engine.matching.semantic import Embedder, ModelUnavailable, informativeness
-from engine.model import KnowledgeBase
-from engine.schema import load_eval
 from engine.textnorm import fold
 
 ROOT = Path(__file__).resolve().parents[1] / "knowledge"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import drafting
 from engine.answering import Snapshot
-from engine.schema import load_eval
+from engine.knowledge import drafting
+from engine.knowledge.schema import load_eval
 from engine.textnorm import quote_form
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from discord.ext import commands
 import bot as bot_module
 from bot import EXTENSIONS, AllianceBot, ShardedAllianceBot, intents_for, make_bot, run_discord, serve
 from engine.answering import Engine, Snapshot
-from engine.journal import Journal
+from engine.journal.store import Journal
 from engine.settings import Settings
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"

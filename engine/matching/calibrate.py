@@ -17,8 +17,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.matching.decision import FEATURES, DecisionModel
-from engine.model import EvalQuestion, KnowledgeBase
 
 #: Answers must be right at least this often, out of sample, at the chosen threshold; among the
 #: thresholds that reach it, the one with the best in-scope accuracy + abstention is taken.

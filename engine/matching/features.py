@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.knowledge.model import KnowledgeBase
 from engine.matching.lexical import LexicalSignal, Weighed
-from engine.model import KnowledgeBase
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 

@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from engine.knowledge.model import Fact
 from engine.lexicon import Lexicon
-from engine.model import Fact
 from engine.textnorm import tokenize
 
 

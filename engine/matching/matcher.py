@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.knowledge.model import Fact, KnowledgeBase
 from engine.language import LanguageGuesser
 from engine.lexicon import Analysis
 from engine.matching.decision import DecisionModel
@@ -32,11 +33,10 @@ from engine.matching.semantic import (
     informativeness,
 )
 from engine.matching.spelling import Speller
-from engine.model import Fact, KnowledgeBase
 from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
 
 if TYPE_CHECKING:
-    from engine.cache import KnowledgeCache
+    from engine.knowledge.cache import KnowledgeCache
 
 log = logging.getLogger("alliance.matcher")
 

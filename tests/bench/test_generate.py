@@ -12,7 +12,7 @@ import pytest
 from bench.baselines import Bm25Matcher, NaiveMatcher
 from bench.generate import KNOWLEDGE, VARIANTS_PER_LANG, generate
 from engine.answering import Reply
-from engine.loader import load_knowledge
+from engine.knowledge.loader import load_knowledge
 from engine.textnorm import tokenize
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.answering import Engine
-from engine.journal import Journal
+from engine.journal.store import Journal
 from engine.settings import Settings
 from tests.helpers import GUILD_ID, MockBot
 

@@ -9,7 +9,7 @@ import yaml
 from cogs.checks import NotModerator
 from cogs.facts import Facts
 from engine.answering import Reply
-from engine.review import REVIEW_MARK
+from engine.knowledge.review import REVIEW_MARK
 from tests.cogs.test_facts import sent_texts, slash_ctx
 from tests.helpers import GUILD_ID, MockContext, MockMember
 

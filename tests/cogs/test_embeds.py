@@ -9,7 +9,7 @@ import time
 from cogs.embeds import MAX_ESCAPED, answer_embed, escape, escape_markdown, fact_embed, topics_embed, unsure_embed
 from cogs.reports import unanswered_lines
 from engine.answering import Reply, Suggestion
-from engine.journal_reports import UnansweredGroup
+from engine.journal.reports import UnansweredGroup
 
 
 def within_limits(embed) -> None:

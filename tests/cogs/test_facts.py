@@ -14,7 +14,7 @@ from bot import AllianceBot
 from cogs.checks import NotAdmin, NotModerator
 from cogs.facts import Facts
 from engine.answering import Reply
-from engine.journal import Journal
+from engine.journal.store import Journal
 from engine.settings import Settings
 from tests.cogs.conftest import MOD_ROLE
 from tests.helpers import GUILD_ID, MockContext, MockGuild, MockInteraction, MockMember, MockRole, MockUser

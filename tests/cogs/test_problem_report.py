@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cogs.problem_report import MAX_MESSAGES, problem_report
-from engine.schema import KnowledgeError, Problem, Problems
+from engine.knowledge.schema import KnowledgeError, Problem, Problems
 
 
 def error_of(count: int, **fields) -> KnowledgeError:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from engine.journal import Journal
+from engine.journal.store import Journal
 from engine.settings import Settings
 
 from .fakediscord import FakeDiscord, InteractionRecord, SentMessage

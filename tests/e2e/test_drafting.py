@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.answering import Snapshot
-from engine.loader import KnowledgeError
+from engine.knowledge.loader import KnowledgeError
 
 from .fakediscord import FakeDiscord
 from .support import ask, is_ephemeral, journaled, slash, typed

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from engine.answering import Snapshot
-from engine.journal import Journal
+from engine.journal.store import Journal
 
 from .fakediscord import FakeDiscord, InteractionRecord, SentMessage
 from .fakediscord import gateway as gw

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import bot as bot_module
 from cogs import embeds, limits, reports, strings
-from engine import yamlfile
 from engine.answering import Reply
-from engine.journal import UnansweredGroup
+from engine.journal.store import UnansweredGroup
+from engine.knowledge import yamlfile
 
 from .botprocess import bot_process
 from .fakediscord import FakeDiscord

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from cogs.embeds import escape
-from engine.journal import Journal
-from engine.reload_sync import knowledge_digest
+from engine.journal.reload_sync import knowledge_digest
+from engine.journal.store import Journal
 from tests.pgserver import PgServer
 
 from .botprocess import BotProcess, bot_process

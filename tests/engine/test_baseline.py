@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.baseline import committed_copy, since_commit, unchanged_since_commit
+from engine.knowledge.baseline import committed_copy, since_commit, unchanged_since_commit
 from tests.conftest import KNOWLEDGE
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

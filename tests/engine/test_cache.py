@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine.loader
+import engine.knowledge.loader
 import engine.matching.matcher
-from engine import cache as cache_module
 from engine.answering import Engine, Reply, Snapshot
-from engine.cache import KnowledgeCache
 from engine.cli import EVAL_SETS, build_engine
-from engine.loader import Loader
-from engine.schema import load_eval
+from engine.knowledge import cache as cache_module
+from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.loader import Loader
+from engine.knowledge.schema import load_eval
 from engine.settings import Settings
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
@@ -27,7 +27,7 @@ KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 def counted(monkeypatch) -> dict[str, list[str]]:
     """The sheets parsed and the facts analysed, by name, from now on."""
     seen: dict[str, list[str]] = {"parsed": [], "analysed": []}
-    parse, analyse = engine.loader.parse_yaml, engine.matching.matcher.analyse_fact
+    parse, analyse = engine.knowledge.loader.parse_yaml, engine.matching.matcher.analyse_fact
 
     def parse_yaml(text):
         seen["parsed"].append(text[:40])
@@ -37,7 +37,7 @@ def counted(monkeypatch) -> dict[str, list[str]]:
         seen["analysed"].append(fact.id)
         return analyse(fact, lexicon)
 
-    monkeypatch.setattr(engine.loader, "parse_yaml", parse_yaml)
+    monkeypatch.setattr(engine.knowledge.loader, "parse_yaml", parse_yaml)
     monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)
     return seen
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from engine.answering import Snapshot
-from engine.changes import KINDS, compare, diff_facts
+from engine.evaluation.changes import KINDS, compare, diff_facts
 from tests.sheets import edit_fact
 
 

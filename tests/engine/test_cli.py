@@ -119,7 +119,7 @@ def test_run_without_token_starts_the_console_and_says_how_to_connect():
 
 def test_calibrate_refits_the_decision_and_eval_compares_both_engines(knowledge_copy):
     """On a copy with one small fit set and a held-out set: the model written loads, and eval prints both engines."""
-    from engine.loader import Loader
+    from engine.knowledge.loader import Loader
 
     eval_dir = knowledge_copy / "eval"
     for path in eval_dir.glob("*.yaml"):

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import drafting
 from engine.answering import Engine, Snapshot
-from engine.drafting import COVERED, MAX_PASSAGES, MAX_QUESTIONS, Drafter, draft, passages, yaml_text
-from engine.loader import KnowledgeError
-from engine.model import Source
-from engine.review import REVIEW_MARK
+from engine.knowledge import drafting
+from engine.knowledge.drafting import COVERED, MAX_PASSAGES, MAX_QUESTIONS, Drafter, draft, passages, yaml_text
+from engine.knowledge.loader import KnowledgeError
+from engine.knowledge.model import Source
+from engine.knowledge.review import REVIEW_MARK
 from engine.textnorm import quote_form, tokenize
 
 #: The fact removed from the copy, so that the article holds a passage no fact covers.

@@ -1,6 +1,6 @@
 """Answer quality floors on the project's own evaluation questions (`make eval` prints the detail)."""
 
-from engine.evaluation import evaluate
+from engine.evaluation.questions import evaluate
 
 # A little below the targets of `make eval` (95% / 95% / 98%) so that a moderator adding one
 # hard question does not break the build; a real regression still does.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.conversation import Conversations
-from engine.followup_eval import evaluate_exchanges
-from engine.schema import FOLLOW_UPS_FILE, load_eval, load_exchanges
+from engine.dialogue.conversation import Conversations
+from engine.evaluation.followups import evaluate_exchanges
+from engine.knowledge.schema import FOLLOW_UPS_FILE, load_eval, load_exchanges
 from tests.conftest import KNOWLEDGE
 
 

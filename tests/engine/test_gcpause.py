@@ -11,8 +11,8 @@ import pytest
 
 import engine.matching.matcher
 from engine.answering import Snapshot
-from engine.gcpause import paused
-from engine.loader import KnowledgeError, Loader
+from engine.knowledge.gcpause import paused
+from engine.knowledge.loader import KnowledgeError, Loader
 
 
 def test_paused_nests_and_restores_on_error():

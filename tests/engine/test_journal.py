@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from engine.answering import Reply
-from engine.journal import BackupError, Journal, backup, open_journal
-from engine.journal_reports import group_alike
-from engine.journal_schema import MIGRATIONS
+from engine.journal.reports import group_alike
+from engine.journal.schema import MIGRATIONS
+from engine.journal.store import BackupError, Journal, backup, open_journal
 
 USER = 123_456_789_012_345_678
 

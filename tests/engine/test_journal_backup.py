@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from engine.answering import Reply
-from engine.journal import Journal
+from engine.journal.store import Journal
 
 ROOT = Path(__file__).resolve().parents[2]
 

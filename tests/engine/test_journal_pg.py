@@ -13,10 +13,10 @@ import psycopg
 import pytest
 
 from engine.answering import Reply
-from engine.journal import Journal
-from engine.journal_pg import MIGRATIONS as PG_MIGRATIONS
-from engine.journal_pg import redact, translate
-from engine.journal_schema import MIGRATIONS
+from engine.journal.pg import MIGRATIONS as PG_MIGRATIONS
+from engine.journal.pg import redact, translate
+from engine.journal.schema import MIGRATIONS
+from engine.journal.store import Journal
 from tests.pgserver import PgServer
 
 USER = 123_456_789_012_345_678
@@ -245,7 +245,7 @@ async def test_closing_while_the_server_is_down_does_not_hang(own_server, answer
 
 
 def test_journal_url_chooses_postgresql_and_nothing_changes_without_it(tmp_path):
-    from engine.journal import BackupError, backup
+    from engine.journal.store import BackupError, backup
     from engine.settings import Settings, SettingsError
 
     assert Settings.from_env({}).journal_target == Settings().journal_path

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from engine import cli
-from engine.loader import load_knowledge
+from engine.knowledge.loader import load_knowledge
 from engine.settings import Settings
 from tests.conftest import KNOWLEDGE
 

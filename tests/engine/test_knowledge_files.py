@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import cli, yamlfile
-from engine.loader import KnowledgeError, Loader, LoadTimeout, load_knowledge
-from engine.schema import MAX_PASSAGES, MAX_PROBLEMS_KEPT
+from engine import cli
+from engine.knowledge import yamlfile
+from engine.knowledge.loader import KnowledgeError, Loader, LoadTimeout, load_knowledge
+from engine.knowledge.schema import MAX_PASSAGES, MAX_PROBLEMS_KEPT
 from engine.settings import Settings
 from tests.sheets import edit_fact
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.loader import KnowledgeError, load_knowledge
+from engine.knowledge.loader import KnowledgeError, load_knowledge
 
 
 def problems_of(root: Path) -> list[str]:
@@ -138,7 +138,7 @@ def test_python_tag_is_refused(knowledge_copy):
 
 
 def test_deeply_nested_and_huge_files(knowledge_copy, monkeypatch):
-    from engine import yamlfile
+    from engine.knowledge import yamlfile
 
     (knowledge_copy / "facts" / "deep.yaml").write_text("facts: " + "[" * 200 + "]" * 200 + "\n", encoding="utf-8")
     found = "\n".join(problems_of(knowledge_copy))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.answering import Engine, Snapshot
-from engine.loader import KnowledgeError, Loader
+from engine.knowledge.loader import KnowledgeError, Loader
 
 
 def test_unchanged_reload_reuses_facts_and_index(knowledge_copy):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.reload_sync import ReloadSync, ShardState, answered_all, knowledge_digest, tally
+from engine.journal.reload_sync import ReloadSync, ShardState, answered_all, knowledge_digest, tally
 from tests.pgserver import PgServer
 
 

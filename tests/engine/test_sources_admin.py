@@ -10,8 +10,8 @@ import yaml
 
 from engine import cli
 from engine.answering import Engine, Snapshot
-from engine.review import REVIEW_MARK
-from engine.sources_admin import SourceError, add_source
+from engine.knowledge.review import REVIEW_MARK
+from engine.knowledge.sources_admin import SourceError, add_source
 from engine.textnorm import quote_form
 from tests.engine.test_drafting import problems
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from engine.answering import Snapshot
+from engine.knowledge.model import EvalQuestion
+from engine.knowledge.yamlfile import parse_yaml
 from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_logistic, reliability, to_yaml
 from engine.matching.decision import FEATURES, DecisionModel
-from engine.model import EvalQuestion
-from engine.yamlfile import parse_yaml
 
 
 def test_logistic_fit_recovers_the_sign_and_order_of_weights():

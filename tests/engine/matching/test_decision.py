@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from engine.loader import KnowledgeError, Loader
+from engine.knowledge.loader import KnowledgeError, Loader
 from engine.matching.decision import FEATURES, DecisionError, DecisionModel
 
 

@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from engine.loader import load_knowledge
+from engine.knowledge.loader import load_knowledge
 from engine.matching.index import analyse_fact
 
 #: Bytes the analysis of one question variant may take at article size, all its fact's sets included

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.answering import Engine, Snapshot
-from engine.loader import KnowledgeError, Loader
+from engine.knowledge.loader import KnowledgeError, Loader
 from engine.matching.decision import FEATURES
 
 

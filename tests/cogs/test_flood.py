@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.flood import RateLimiter, SeenIds
+from cogs.flood import RateLimiter, SeenIds
 
 
 class Clock:

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from engine.followup import Turn
+from engine.dialogue.followup import Turn
 
 #: How long a previous question stays the context of the next one.
 FOLLOW_UP_SECONDS = 300.0

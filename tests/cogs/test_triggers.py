@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cogs.triggers import looks_like_question, worth_answering_unasked
 from engine.answering import Reply
-from engine.triggers import looks_like_question, worth_answering_unasked
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-from engine.journal_schema import SALT_BYTES
+from engine.journal.schema import SALT_BYTES
 
 log = logging.getLogger("alliance.journal")
 

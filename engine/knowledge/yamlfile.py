@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from engine.yamlhints import explain
+from engine.knowledge.yamlhints import explain
 
 #: Larger files are refused: a moderator's file is never this big by accident.
 MAX_FILE_BYTES = 8 * 1024 * 1024

@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.knowledge.model import Fact, Source
 from engine.lexicon import Lexicon
 from engine.matching.index import FactEntry
 from engine.matching.semantic import FactTexts
-from engine.model import Fact, Source
 
 log = logging.getLogger("alliance.cache")
 
@@ -46,17 +46,17 @@ log = logging.getLogger("alliance.cache")
 CACHE_VERSION = 1
 #: A cache file larger than this is not read (a sheet's is far smaller, even with its vectors).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-#: The modules whose code decides what the files hold (matcher.py: the texts each view encodes): any change
-#: to one of them makes a new cache.
+#: The modules whose code decides what the files hold (matcher.py: the texts each view encodes), as paths
+#: under engine/: any change to one of them makes a new cache.
 _CODE = (
-    "cache.py",
-    "loader.py",
-    "yamlfile.py",
-    "schema.py",
-    "review.py",
-    "quotes.py",
-    "yamlhints.py",
-    "model.py",
+    "knowledge/cache.py",
+    "knowledge/loader.py",
+    "knowledge/yamlfile.py",
+    "knowledge/schema.py",
+    "knowledge/review.py",
+    "knowledge/quotes.py",
+    "knowledge/yamlhints.py",
+    "knowledge/model.py",
     "lexicon.py",
     "textnorm.py",
     "matching/index.py",
@@ -71,7 +71,7 @@ Analysed = tuple[FactEntry, Texts]
 
 def _code_digest() -> str:
     sha = hashlib.sha1(f"cache {CACHE_VERSION}".encode(), usedforsecurity=False)
-    folder = Path(__file__).resolve().parent
+    folder = Path(__file__).resolve().parents[1]  # engine/
     for name in _CODE:
         sha.update((folder / name).read_bytes())
     return sha.hexdigest()

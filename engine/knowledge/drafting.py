@@ -4,7 +4,7 @@ A moderator gives the questions nobody answered; this finds the sentences of the
 that match them best (the engine's own lexicon concepts, weighted by rarity, plus the
 embedding similarity the matcher uses), and writes a fact ready to paste into a sheet:
 an id and topic proposed, the passage quoted verbatim, the questions as variants, and
-answers pre-filled from the passage but marked for review (engine/review.py), so `check`
+answers pre-filled from the passage but marked for review (engine/knowledge/review.py), so `check`
 refuses the fact until a person has written them.
 """
 
@@ -20,14 +20,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from engine import schema
 from engine.answering import Snapshot
+from engine.knowledge import schema
+from engine.knowledge.model import LANGS, KnowledgeBase, Source
+from engine.knowledge.review import REVIEW_MARK
+from engine.knowledge.schema import OUT_OF_SCOPE_FILE
 from engine.language import FREQUENCY_LEAD
 from engine.lexicon import Analysis, Lexicon
 from engine.matching.semantic import Embedder, informativeness
-from engine.model import LANGS, KnowledgeBase, Source
-from engine.review import REVIEW_MARK
-from engine.schema import OUT_OF_SCOPE_FILE
 from engine.textnorm import MAX_CHARS, fold, quote_form, tokenize
 
 #: A sentence ends at . ! ? or … followed by space and what starts a sentence.
@@ -63,7 +63,7 @@ _NUMBER_WORDS = frozenset(
 HEADING_CHARS = 100
 #: Below this score no passage answers the question: the sources do not cover it (figures in knowledge/README.md).
 COVERED = 0.4
-#: Questions a fact needs in each language, when check asks for a minimum (engine/schema.py): a draft proposes
+#: Questions a fact needs in each language, when check asks for a minimum (engine/knowledge/schema.py): a draft proposes
 #: that many, placeholders marked for review filling what it cannot propose honestly.
 MIN_QUESTIONS: int = getattr(schema, "MIN_QUESTIONS", 1)
 #: Proposed question variants per language at most, and keywords.

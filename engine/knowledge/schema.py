@@ -16,13 +16,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from engine import review
+from engine.knowledge import review
+from engine.knowledge.model import LANGS, EvalQuestion, Exchange, Fact, Source, Topic
+from engine.knowledge.quotes import closest_passage
+from engine.knowledge.yamlfile import LineDict, LineList, YamlError, decode, inside, parse_yaml, read_inside, shown
 from engine.lexicon import Lexicon
 from engine.matching.decision import DecisionError, DecisionModel
-from engine.model import LANGS, EvalQuestion, Exchange, Fact, Source, Topic
-from engine.quotes import closest_passage
 from engine.textnorm import quote_form
-from engine.yamlfile import LineDict, LineList, YamlError, decode, inside, parse_yaml, read_inside, shown
 
 __all__ = ["inside"]  # re-exported: the loader checks the fact sheets it globs with it
 
@@ -395,7 +395,7 @@ def check_fact(node: LineDict, report: Report, sources: dict[str, Source], topic
     keywords = node.get("keywords", [])
     if not _string_list(keywords):
         report.add(line_of(node, "keywords"), "keywords must be a list of words", fact_id)
-    # Drafts (engine/review.py): text still marked for review is a problem, so no draft goes live unread.
+    # Drafts (engine/knowledge/review.py): text still marked for review is a problem, so no draft goes live unread.
     for field in review.marked(questions, answers):
         report.add(line_of(node, field.partition(".")[0]), review.message(field), fact_id)
     mentions = node.get("mentions", [])

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.answering import Engine, Reply, Snapshot
+from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, reliability
-from engine.model import EvalQuestion, KnowledgeBase
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.answering import Snapshot
-from engine.drafting import MIN_QUESTIONS, Drafter, informative, prefilled, yaml_text
-from engine.model import LANGS, Source
-from engine.review import REVIEW_MARK
-from engine.schema import Problem, load_sources
-from engine.yamlfile import YamlError, decode, read_limited
+from engine.knowledge.drafting import MIN_QUESTIONS, Drafter, informative, prefilled, yaml_text
+from engine.knowledge.model import LANGS, Source
+from engine.knowledge.review import REVIEW_MARK
+from engine.knowledge.schema import Problem, load_sources
+from engine.knowledge.yamlfile import YamlError, decode, read_limited
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")

@@ -1,4 +1,4 @@
-"""Flood control for the front ends: a per-member question limit and "seen this message" memory."""
+"""Flood control for the Discord front end: a per-member question limit and "seen this message" memory."""
 
 from __future__ import annotations
 

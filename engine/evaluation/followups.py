@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.model import Exchange, KnowledgeBase
-from engine.schema import KnowledgeError, Problem, load_exchanges
+from engine.knowledge.model import Exchange, KnowledgeBase
+from engine.knowledge.schema import KnowledgeError, Problem, load_exchanges
 
 
 def _got(reply: Reply) -> str | None:

@@ -65,8 +65,8 @@ def since_commit(root: Path) -> str:
     """
     # Imported here: the answering engine is heavy, and the git helpers above need none of it.
     from engine.answering import Engine, Snapshot
-    from engine.changes import compare
-    from engine.schema import KnowledgeError
+    from engine.evaluation.changes import compare
+    from engine.knowledge.schema import KnowledgeError
 
     if unchanged_since_commit(root):
         return "since the last commit: knowledge/ is unchanged (edit a sheet, then eval shows what moves)"

@@ -13,7 +13,7 @@ import contextlib
 import sqlite3
 from typing import Any, Protocol
 
-from engine.journal_schema import migrate, read_salt
+from engine.journal.schema import migrate, read_salt
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -100,7 +100,7 @@ class SqliteBackend:
 def open_backend(target: str, timeout: float) -> Backend:
     """The backend for JOURNAL_URL (postgresql://...) or JOURNAL_PATH (a file)."""
     if is_url(target):
-        from engine.journal_pg import PgBackend  # psycopg is needed only by a bot that uses PostgreSQL
+        from engine.journal.pg import PgBackend  # psycopg is needed only by a bot that uses PostgreSQL
 
         return PgBackend(target, timeout)
     return SqliteBackend(target, timeout)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.answering import Engine, Snapshot
-from engine.evaluation import EvalReport, Outcome, evaluate
-from engine.model import KnowledgeBase
+from engine.evaluation.questions import EvalReport, Outcome, evaluate
+from engine.knowledge.model import KnowledgeBase
 
 #: Kinds of answer change, in the order a report lists them (most worrying first).
 KINDS = ("lost", "moved", "edited", "gained")

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from engine.cache import KnowledgeCache
-from engine.gcpause import without_gc
-from engine.lexicon import Lexicon
-from engine.model import Fact, KnowledgeBase, Source
-from engine.schema import (
+from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.gcpause import without_gc
+from engine.knowledge.model import Fact, KnowledgeBase, Source
+from engine.knowledge.schema import (
     DECISION_FILE,
     OUT_OF_SCOPE_FILE,
     KnowledgeError,
@@ -40,8 +39,9 @@ from engine.schema import (
     load_sources,
     load_topics,
 )
+from engine.knowledge.yamlfile import YamlError, decode, parse_yaml, read_inside, shown
+from engine.lexicon import Lexicon
 from engine.textnorm import tokenize
-from engine.yamlfile import YamlError, decode, parse_yaml, read_inside, shown
 
 __all__ = ["KnowledgeError", "LoadTimeout", "Loader", "Problem", "load_knowledge"]
 
@@ -91,7 +91,7 @@ class Loader:
 
     def __init__(self, root: Path | str, *, decision: bool = True, cache: KnowledgeCache | None = None) -> None:
         """With `decision=False`, decision.yaml is not read (`calibrate` replaces it). With a `cache`, sheets
-        read by an earlier process are taken from it, not parsed (see engine/cache.py)."""
+        read by an earlier process are taken from it, not parsed (see engine/knowledge/cache.py)."""
         self.root = Path(root)
         self.cache = cache
         self._with_decision = decision
@@ -207,7 +207,7 @@ class Loader:
             self.cache.write_sheet(relative, key, sheet.facts, sheet.declared, sheet.keys)
         return self._seen(relative, sheet, sources, topics)
 
-    # The on-disk cache's hooks (engine/cache.py): a sheet taken from it, and each sheet a load used.
+    # The on-disk cache's hooks (engine/knowledge/cache.py): a sheet taken from it, and each sheet a load used.
 
     def _stored_sheet(
         self, relative: str, digest: str, context: tuple, sources: dict[str, Source], topics: set[str]

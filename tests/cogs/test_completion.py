@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.completion import MAX_CHOICES, complete_fact_id, complete_question
+from cogs.completion import MAX_CHOICES, complete_fact_id, complete_question
 
 
 def test_nothing_typed_gives_one_question_per_fact_in_the_language(snapshot):

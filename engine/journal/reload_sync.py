@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from engine.journal_pg import connect, migrate, redact
+from engine.journal.pg import connect, migrate, redact
 
 log = logging.getLogger("alliance.reload")
 

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.answering import Reply
-from engine.journal_backend import Backend, is_url, open_backend
-from engine.journal_reports import JournalStats, UnansweredGroup, group_alike, read_stats, read_unanswered
+from engine.journal.backend import Backend, is_url, open_backend
+from engine.journal.reports import JournalStats, UnansweredGroup, group_alike, read_stats, read_unanswered
 
 log = logging.getLogger("alliance.journal")
 
