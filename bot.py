@@ -206,10 +206,7 @@ def make_bot(settings: Settings, **kwargs: Any) -> AllianceBot | ShardedAlliance
 
 
 def configure_logging(level: str) -> None:
-    """discord.py's log format on stderr, replacing the plain one the CLI set up."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    """discord.py's log format on stderr: the bot's only logging set-up (the CLI's is for the terminal commands)."""
     discord.utils.setup_logging(level=logging.getLevelName(level))
 
 

@@ -412,8 +412,10 @@ def _main(
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     command = args.command or "run"
+    if command == "run" and settings.token and run_discord is not None:
+        return run_discord(settings)  # the Discord front end sets up its own logging, once (discord.py's format)
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if command == "journal-backup":
         return cmd_journal_backup(settings, args.dest, stdout)
     if command == "check":
@@ -426,8 +428,6 @@ def _main(
         except KnowledgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    if command == "run" and settings.token and run_discord is not None:
-        return run_discord(settings)
     try:
         engine = build_engine(settings)
     except KnowledgeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -249,3 +250,21 @@ def test_ask_json_a_deeply_nested_line_is_a_question_like_any_other():
     assert result.returncode == 0, result.stderr
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(objects) == 3 and objects[2]["kind"] == "smalltalk"
+
+
+def test_logging_is_configured_once_by_the_front_end_that_runs(monkeypatch):
+    """The bot finds logging untouched (discord.py's set-up is the only one); a terminal command sets up its own."""
+    monkeypatch.setattr(logging.root, "handlers", [])
+    monkeypatch.setattr(logging.root, "level", logging.root.level)
+    monkeypatch.setenv("DISCORD_TOKEN", "a.b.c")
+    seen: list[list[logging.Handler]] = []
+
+    def run_discord(settings) -> int:
+        seen.append(list(logging.root.handlers))
+        return 0
+
+    assert cli.main(["run"], run_discord=run_discord) == 0
+    assert seen == [[]]
+    monkeypatch.delenv("DISCORD_TOKEN")
+    assert cli.main(["ask", "merci"], stdout=io.StringIO()) == 0
+    assert [type(h) for h in logging.root.handlers] == [logging.StreamHandler]
