@@ -24,7 +24,7 @@ from cogs import limits
 from cogs.completion import complete_question
 from cogs.embeds import answer_embed, escape, topics_embed, unsure_embed
 from cogs.flood import RateLimiter, SeenIds
-from cogs.strings import lang_of, text
+from cogs.strings import lang_for, lang_of, text
 from cogs.triggers import looks_like_question, worth_answering_unasked
 from cogs.views import FeedbackView, ReplyView, SuggestionView
 from engine.answering import Reply
@@ -269,8 +269,7 @@ class Asking(commands.Cog):
     @commands.hybrid_command(name="topics", aliases=["help", "sujets"], description="What the bot knows, by topic")
     async def topics(self, ctx: commands.Context[Any]) -> None:
         """List what the bot knows, by topic, with example questions."""
-        locale = ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None)
-        lang = lang_of(locale)
+        lang = lang_for(ctx)
         key = ("topics", ctx.author.id)
         retry = self.limiter.hit(key)
         if retry:

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.checks import NotAdmin, NotModerator
-from cogs.strings import lang_of, text
+from cogs.strings import lang_for, lang_of, text
 
 if TYPE_CHECKING:
     from bot import AllianceBot
@@ -79,8 +79,7 @@ class Errors(commands.Cog):
             original = original.original
         if isinstance(original, app_commands.CommandInvokeError):
             original = original.original
-        locale = ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None)
-        lang = lang_of(locale)
+        lang = lang_for(ctx)
         usage = f"{ctx.clean_prefix}{ctx.command.qualified_name} {ctx.command.signature}".strip() if ctx.command else ""
         reply = explain(original, lang, usage)
         if reply is None:

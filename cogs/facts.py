@@ -25,7 +25,7 @@ from cogs.confirm import ConfirmRemoval
 from cogs.embeds import fact_embed
 from cogs.offloop import OffLoop
 from cogs.problem_report import FILENAME, problem_report
-from cogs.strings import lang_of, text
+from cogs.strings import lang_for, lang_of, text
 from engine.answering import Snapshot
 from engine.evaluation.changes import ChangeReport, compare
 from engine.knowledge import drafting
@@ -42,12 +42,6 @@ NO_MENTIONS = discord.AllowedMentions.none()
 UNANSWERED_DAYS = 30
 #: Seconds a reload or check may take before it is abandoned (the real knowledge takes a few).
 LOAD_SECONDS = 60.0
-
-
-def lang_for(ctx: commands.Context[Any]) -> str:
-    """The moderator's language: their client's for slash commands, the server's otherwise."""
-    locale = ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None)
-    return lang_of(locale)
 
 
 async def send_lines(ctx: commands.Context[Any], lines: list[str]) -> None:

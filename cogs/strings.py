@@ -6,7 +6,12 @@ ones only the Discord front end says.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from engine.messages import FALLBACK_LANG
+
+if TYPE_CHECKING:
+    from discord.ext import commands
 
 STRINGS: dict[str, dict[str, str]] = {
     "fr": {
@@ -173,11 +178,17 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def text(lang: str, key: str, /, **values: Any) -> str:
-    """One sentence in `lang` (English when the language is unknown to this table)."""
-    return STRINGS.get(lang, STRINGS["en"])[key].format(**values)
+    """One sentence in `lang` (French, like the engine's sentences, when the language is unknown to this table)."""
+    return STRINGS.get(lang, STRINGS[FALLBACK_LANG])[key].format(**values)
 
 
-def lang_of(locale: object | None, default: str = "fr") -> str:
+def lang_for(ctx: commands.Context[Any]) -> str:
+    """A command's reply language: the member's client locale for a slash command, the server's otherwise."""
+    locale = ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None)
+    return lang_of(locale)
+
+
+def lang_of(locale: object | None, default: str = FALLBACK_LANG) -> str:
     """The reply language for a Discord locale ("fr", "en-US"…): French or English."""
     if locale is None:
         return default

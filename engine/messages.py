@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+#: The language of a sentence asked for in a language no table has: French, the project's default (the
+#: Discord front end's table, cogs/strings.py, falls back to it too).
+FALLBACK_LANG = "fr"
+
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "greeting": "Bonjour ! Je réponds aux questions sur l'Alliance Renault-Nissan-Mitsubishi, "
@@ -37,4 +41,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def message(lang: str, key: str, **values: str) -> str:
     """One sentence in `lang` (French when the language is unknown)."""
-    return MESSAGES.get(lang, MESSAGES["fr"])[key].format(**values)
+    return MESSAGES.get(lang, MESSAGES[FALLBACK_LANG])[key].format(**values)
