@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 
 from engine.journal.pg import connect, migrate, redact
+from engine.knowledge.yamlfile import MAX_FILE_BYTES
 
 log = logging.getLogger("alliance.reload")
 
@@ -42,14 +43,27 @@ RETRY_FIRST, RETRY_MOST = 0.5, 5.0
 
 def knowledge_digest(root: Path | str) -> str:
     """The digest of a knowledge folder: SHA-256 over every file's relative path and bytes, in path order (dot
-    files left out). Two machines with the same files have the same digest."""
+    files left out). Two machines with the same files have the same digest.
+
+    Bounded like the loader's reads: a link leading outside the folder, a FIFO or a device is counted by its
+    name only, and a file over the loader's size limit by its size (it is refused by the load anyway)."""
     root = Path(root)
+    top = root.resolve()
     sha = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not _hidden(p.relative_to(root).parts)):
+    for path in sorted(p for p in root.rglob("*") if not _hidden(p.relative_to(root).parts)):
         sha.update(path.relative_to(root).as_posix().encode())
         sha.update(b"\0")
         try:
-            sha.update(path.read_bytes())
+            real = path.resolve()
+            if not real.is_relative_to(top):
+                sha.update(b"outside")
+            elif not real.is_file():  # a folder, or a FIFO or device: never opened
+                sha.update(b"dir" if real.is_dir() else b"special")
+            elif (size := real.stat().st_size) > MAX_FILE_BYTES:
+                sha.update(f"size {size}".encode())
+            else:
+                with real.open("rb") as file:
+                    sha.update(file.read(MAX_FILE_BYTES + 1))
         except OSError as exc:
             sha.update(repr(exc).encode())
         sha.update(b"\0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -25,6 +26,23 @@ def test_the_digest_follows_the_files_and_only_them(knowledge_copy: Path, tmp_pa
     sheet = next((twin / "facts").rglob("*.yaml"))
     sheet.write_text(sheet.read_text() + "\n# edited\n")
     assert knowledge_digest(twin) != digest
+
+
+def test_the_digest_never_opens_a_fifo_a_device_or_a_file_outside(knowledge_copy: Path, tmp_path: Path):
+    """A FIFO would block the read forever, /dev/zero never ends, a link outside is not the deployment's."""
+    before = knowledge_digest(knowledge_copy)
+    os.mkfifo(knowledge_copy / "drafts-pipe")
+    (knowledge_copy / "zero").symlink_to("/dev/zero")
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_text("outside the knowledge folder")
+    (knowledge_copy / "outside").symlink_to(secret)
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(knowledge_digest(knowledge_copy)), daemon=True)
+    thread.start()
+    thread.join(30)  # generous: it takes milliseconds; a blocked read would never end
+    assert result and result[0] != before
+    secret.write_text("changed, still outside")
+    assert knowledge_digest(knowledge_copy) == result[0]  # what lies outside does not count
 
 
 def listening(sync: ReloadSync) -> tuple[threading.Thread, queue.Queue[str]]:
