@@ -30,6 +30,7 @@ from engine.answering import Snapshot
 from engine.evaluation.changes import ChangeReport, compare
 from engine.knowledge import drafting
 from engine.knowledge.loader import KnowledgeError, LoadTimeout
+from engine.knowledge.schema import Problem
 
 if TYPE_CHECKING:
     from bot import AllianceBot
@@ -42,6 +43,8 @@ NO_MENTIONS = discord.AllowedMentions.none()
 UNANSWERED_DAYS = 30
 #: Seconds a reload or check may take before it is abandoned (the real knowledge takes a few).
 LOAD_SECONDS = 60.0
+#: Why a reload is refused when the files changed while it read them (the shards must all load the same).
+FILES_CHANGED = "files changed while they were being read: nothing was swapped; reload again once the edit is done"
 
 
 async def send_lines(ctx: commands.Context[Any], lines: list[str]) -> None:
@@ -88,9 +91,12 @@ class Facts(commands.Cog):
 
     async def _prepare(
         self, ctx: commands.Context[Any], lang: str, *, applied: bool
-    ) -> tuple[Snapshot, Snapshot, ChangeReport] | None:
-        """(serving, new, preview): knowledge/ read, validated and compared off the event loop within
-        `load_seconds`; None once the moderator has been told why not (problems, time, a load still stopping)."""
+    ) -> tuple[Snapshot, Snapshot, ChangeReport, str | None] | None:
+        """(serving, new, preview, digest): knowledge/ read, validated and compared off the event loop within
+        `load_seconds`; None once the moderator has been told why not (problems, time, a load still stopping).
+
+        With shards sharing a database, `digest` is the files' digest, the same before and after the load (files
+        edited meanwhile refuse the reload), so the others are told to load exactly what this process read."""
         engine = self.bot.engine
         old = engine.snapshot
         root = self.bot.settings.knowledge_dir
@@ -101,13 +107,18 @@ class Facts(commands.Cog):
         action = "reload" if applied else "check"
         seconds = self.load_seconds
 
-        def work() -> tuple[Snapshot, ChangeReport]:
+        digest_of = shards.digest_function(self.bot)
+
+        def work() -> tuple[Snapshot, ChangeReport, str | None]:
+            before = digest_of() if digest_of is not None else None
             new = engine.load_next(root, timeout=seconds)
-            return new, compare(engine, old, new)
+            if digest_of is not None and digest_of() != before:
+                raise KnowledgeError([Problem("knowledge/", None, None, FILES_CHANGED)])
+            return new, compare(engine, old, new), before
 
         log.info("facts %s started by %s: reading knowledge/", action, _who(ctx))
         try:
-            new, report = await self._worker.run(work, seconds)
+            new, report, digest = await self._worker.run(work, seconds)
         except (TimeoutError, LoadTimeout):
             log.warning("facts %s by %s: abandoned after %g s", action, _who(ctx), seconds)
             await send_lines(ctx, [text(lang, "load_timeout", seconds=f"{seconds:g}")])
@@ -119,7 +130,7 @@ class Facts(commands.Cog):
         except Exception:
             log.error("facts %s by %s: failed, nothing swapped", action, _who(ctx))
             raise  # the error handler logs the traceback and answers
-        return old, new, report
+        return old, new, report, digest
 
     def _swapped(self, ctx: commands.Context[Any], new: Snapshot, report: ChangeReport) -> None:
         self.bot.engine.swap(new)
@@ -145,18 +156,25 @@ class Facts(commands.Cog):
             prepared = await self._prepare(ctx, lang, applied=True)
             if prepared is None:
                 return
-            old, new, report = prepared
+            old, new, report, digest = prepared
             if not report.removes_most:
                 self._swapped(ctx, new, report)
         if report.removes_most:
-            await self._confirm_removal(ctx, lang, old, new, report)
+            await self._confirm_removal(ctx, lang, old, new, report, digest)
             return
         lines = reports.reload_lines(lang, report, applied=True)
-        lines += await shards.announce(self.bot, lang)  # the other processes (issue 13), none without JOURNAL_URL
+        # The other processes (issue 13), none without JOURNAL_URL.
+        lines += await shards.announce(self.bot, lang, digest)
         await send_lines(ctx, lines)
 
     async def _confirm_removal(
-        self, ctx: commands.Context[Any], lang: str, old: Snapshot, new: Snapshot, report: ChangeReport
+        self,
+        ctx: commands.Context[Any],
+        lang: str,
+        old: Snapshot,
+        new: Snapshot,
+        report: ChangeReport,
+        digest: str | None,
     ) -> None:
         """Ask the moderator to confirm a reload that removes most facts; swap only on their click."""
         removed, before = len(report.diff.removed), report.facts_before
@@ -167,7 +185,7 @@ class Facts(commands.Cog):
                 if self.bot.engine.snapshot is not old:
                     return [text(lang, "removal_stale")]
                 self._swapped(ctx, new, report)
-            return reports.reload_lines(lang, report, applied=True) + await shards.announce(self.bot, lang)
+            return reports.reload_lines(lang, report, applied=True) + await shards.announce(self.bot, lang, digest)
 
         view = ConfirmRemoval(lang=lang, moderator_id=ctx.author.id, swap=swap)
         warning = text(
@@ -191,7 +209,7 @@ class Facts(commands.Cog):
             prepared = await self._prepare(ctx, lang, applied=False)
         if prepared is None:
             return
-        _, _, report = prepared
+        _, _, report, _ = prepared
         lines = reports.reload_lines(lang, report, applied=False)
         if report.removes_most:
             removal = {"removed": len(report.diff.removed), "before": report.facts_before, "after": report.facts}

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from discord.ext import commands
@@ -154,16 +155,18 @@ class Shards(commands.Cog):
         except Exception as exc:
             log.warning("could not record the reload's outcome: %s: %s", type(exc).__name__, exc)
 
-    async def announce(self, lang: str) -> list[str]:
+    async def announce(self, lang: str, digest: str | None = None) -> list[str]:
         """After this process swapped a reload in: tell the others, wait for them (ANSWER_WAIT at most), and say
-        how many shards serve the new knowledge and who refused it, with why."""
+        how many shards serve the new knowledge and who refused it, with why. `digest` is the one of the files
+        the reload read (see `digest_function`); without it, the files' digest now."""
         if self.sync is None:
             return []
         from engine.journal.reload_sync import answered_all, knowledge_digest, tally
 
         sync = self.sync
         settings = self.bot.settings
-        digest = await asyncio.to_thread(knowledge_digest, settings.knowledge_dir)
+        if digest is None:
+            digest = await asyncio.to_thread(knowledge_digest, settings.knowledge_dir)
         self.serving = digest
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ANSWER_WAIT
@@ -185,13 +188,30 @@ class Shards(commands.Cog):
         return lines
 
 
-async def announce(bot: AllianceBot, lang: str) -> list[str]:
-    """The lines `/facts reload` adds about the other processes (none without a shared database)."""
+def _shards(bot: AllianceBot) -> commands.Cog | None:
     # By name, not isinstance: load_extension executes this module afresh, so its class is not the one seen here.
     cog = bot.get_cog("Shards")
-    if not isinstance(cog, commands.Cog) or type(cog).__name__ != "Shards":
+    return cog if isinstance(cog, commands.Cog) and type(cog).__name__ == "Shards" else None
+
+
+def digest_function(bot: AllianceBot) -> Callable[[], str] | None:
+    """What a reload digests its files with, before and after reading them, when shards share a database
+    (None otherwise: a lone process compares nothing)."""
+    cog = _shards(bot)
+    if cog is None or getattr(cog, "sync", None) is None:
+        return None
+    from engine.journal.reload_sync import knowledge_digest
+
+    root = bot.settings.knowledge_dir
+    return lambda: knowledge_digest(root)
+
+
+async def announce(bot: AllianceBot, lang: str, digest: str | None = None) -> list[str]:
+    """The lines `/facts reload` adds about the other processes (none without a shared database)."""
+    cog = _shards(bot)
+    if cog is None:
         return []
-    return await cog.announce(lang)  # type: ignore[attr-defined]
+    return await cog.announce(lang, digest)  # type: ignore[attr-defined]
 
 
 async def setup(bot: AllianceBot) -> None:

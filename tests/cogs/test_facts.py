@@ -408,3 +408,34 @@ async def test_stats_say_how_much_the_journal_could_not_record(cog, bot):
         "⚠️ 3 question(s) or vote(s) could not be journaled since the bot started "
         "(the journal was locked or failing; see the bot's logs)."
     )
+
+
+async def test_with_shards_a_reload_refuses_files_edited_while_it_read_them(cog, bot, settings, monkeypatch):
+    """The others are told to load the digest this process read: files changed meanwhile would make it a lie."""
+    from cogs import shards
+
+    digests = iter(["before", "after"])
+    monkeypatch.setattr(shards, "digest_function", lambda _bot: lambda: next(digests))
+    old = bot.engine.snapshot
+    edit_fact(settings.knowledge_dir, "sales-2018", answer={"fr": NEW_ANSWER, "en": "Changed for the test."})
+    ctx = slash_ctx(bot)
+    await cog.facts_reload.callback(cog, ctx)
+    assert bot.engine.snapshot is old
+    assert "files changed while they were being read" in "\n".join(sent_texts(ctx))
+
+
+async def test_with_shards_the_digest_announced_is_the_one_read(cog, bot, settings, monkeypatch):
+    from cogs import shards
+
+    announced: list[str | None] = []
+
+    async def announce(_bot, _lang, digest=None):
+        announced.append(digest)
+        return []
+
+    monkeypatch.setattr(shards, "digest_function", lambda _bot: lambda: "same-digest")
+    monkeypatch.setattr(shards, "announce", announce)
+    edit_fact(settings.knowledge_dir, "sales-2018", answer={"fr": NEW_ANSWER, "en": "Changed for the test."})
+    await cog.facts_reload.callback(cog, slash_ctx(bot))
+    assert bot.engine.ask(QUESTION).text == NEW_ANSWER
+    assert announced == ["same-digest"]
