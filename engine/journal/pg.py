@@ -3,7 +3,7 @@
 psycopg 3, blocking, on the journal's own threads (answering never waits on it). The
 connection takes the journal's SQL as SQLite writes it (`?` placeholders, `IS ?` for a value
 that may be NULL) and hands PostgreSQL its form, so the reports are written once. The
-schema is SQLite's, step for step (`MIGRATIONS`, counted in `schema_version`), applied
+schema is SQLite's, translated step by step (`postgres_form`, counted in `schema_version`), applied
 under an advisory lock, so shards starting together migrate once. A write that fails for
 want of the server waits in the journal's bounded queue until it is back.
 """
@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
+from engine.journal.schema import MIGRATIONS as SQLITE_MIGRATIONS
 from engine.journal.schema import SALT_BYTES
 
 log = logging.getLogger("alliance.journal")
@@ -29,56 +30,30 @@ MIGRATION_LOCK = 0x616C6C6A6F75726E
 #: Longest a statement may run (ms), so a hung server cannot hold a journal thread for ever.
 STATEMENT_TIMEOUT_MS = 30_000
 
-#: PostgreSQL's form of `journal_schema.MIGRATIONS`, one step for each of SQLite's (tested to match).
-MIGRATIONS: tuple[str, ...] = (
-    # The salt: 32 bytes from SHA-256 over two random UUIDs (PostgreSQL's strong random source, no extension).
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta (key, value) VALUES (
-        'salt', encode(sha256((gen_random_uuid()::text || gen_random_uuid()::text)::bytea), 'hex')
-    );
-    CREATE TABLE questions (
-        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        ref BIGINT UNIQUE,
-        at DOUBLE PRECISION NOT NULL,
-        guild_id BIGINT,
-        channel_id BIGINT,
-        user_hash TEXT NOT NULL,
-        via TEXT NOT NULL,
-        lang TEXT NOT NULL,
-        question TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        fact_id TEXT,
-        score INTEGER NOT NULL,
-        answered INTEGER NOT NULL
-    );
-    CREATE INDEX questions_at ON questions (at);
-    CREATE TABLE feedback (
-        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        ref BIGINT NOT NULL,
-        at DOUBLE PRECISION NOT NULL,
-        fact_id TEXT NOT NULL,
-        user_hash TEXT NOT NULL,
-        helpful INTEGER NOT NULL,
-        UNIQUE (ref, user_hash)
-    );
-    CREATE INDEX feedback_at ON feedback (at);
-    CREATE INDEX feedback_fact ON feedback (fact_id);
-    """,
-    "CREATE INDEX questions_guild ON questions (guild_id, at);",
-    """
-    CREATE TABLE shards (
-        process TEXT PRIMARY KEY,
-        shard_ids TEXT NOT NULL,
-        host TEXT NOT NULL,
-        pid INTEGER NOT NULL,
-        digest TEXT NOT NULL,
-        state TEXT NOT NULL,
-        detail TEXT NOT NULL,
-        at DOUBLE PRECISION NOT NULL
-    );
-    """,
+#: SQLite's salt (32 random bytes as hex) and PostgreSQL's: SHA-256 over two random UUIDs (its strong random
+#: source, no extension needed).
+_SALT = (
+    "lower(hex(randomblob(32)))",
+    "encode(sha256((gen_random_uuid()::text || gen_random_uuid()::text)::bytea), 'hex')",
 )
+#: SQLite's column types and PostgreSQL's, in the order they are replaced (ids are 64-bit Discord snowflakes).
+_TYPES = (
+    (r"\bINTEGER PRIMARY KEY\b", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    (r"\bINTEGER\b", "BIGINT"),
+    (r"\bREAL\b", "DOUBLE PRECISION"),
+)
+
+
+def postgres_form(step: str) -> str:
+    """One of SQLite's migrations (`schema.MIGRATIONS`) as PostgreSQL runs it: one schema, written once."""
+    step = step.replace(*_SALT)
+    for pattern, replacement in _TYPES:
+        step = re.sub(pattern, replacement, step)
+    return step
+
+
+#: PostgreSQL's form of `schema.MIGRATIONS`, step for step.
+MIGRATIONS: tuple[str, ...] = tuple(postgres_form(step) for step in SQLITE_MIGRATIONS)
 
 
 def redact(url: str) -> str:

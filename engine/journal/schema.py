@@ -1,6 +1,6 @@
 """The journal's SQLite schema: the migrations that build it and the salt it keeps for pseudonyms.
 
-PostgreSQL's is the same, step for step, in `journal_pg.MIGRATIONS`.
+PostgreSQL runs the same steps, their column types translated (`engine/journal/pg.py`).
 
 PRAGMA user_version counts the migrations applied, so a file is brought up to date in
 place and a file from a newer bot is refused rather than misread.
