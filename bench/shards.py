@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 from bench.measure import ROOT
-from tests.e2e.botprocess import bot_process
+from tests.e2e.botprocess import two_shards
 from tests.e2e.fakediscord import FakeDiscord
 from tests.e2e.support import edit_fact
 from tests.pgserver import PgServer
@@ -55,21 +55,7 @@ async def measure(questions: int, reloads: int) -> dict[str, float]:
         async with fake.serve():
             guilds = [fake.add_guild(f"Shard {n}", shard=(n, 2)) for n in (0, 1)]
             channels = [next(iter(g.channels.values())) for g in guilds]
-            env = {
-                "DISCORD_TOKEN": fake.token,
-                "KNOWLEDGE_DIR": str(knowledge),
-                "JOURNAL_URL": url,
-                "MESSAGE_CONTENT_INTENT": "true",
-                "COOLDOWN_SECONDS": "0",
-                "SHARD_COUNT": "2",
-            }
-            async with (
-                bot_process(fake, {**env, "SHARD_IDS": "0"}) as zero,
-                bot_process(fake, {**env, "SHARD_IDS": "1"}) as one,
-            ):
-                for shard in (zero, one):
-                    await shard.wait_for_line("listening for reloads", timeout=120)
-                    await shard.wait_for_line("connected as", timeout=120)
+            async with two_shards(fake, url, knowledge, timeout=120) as (zero, one):
                 await burst(fake, channels, 20)  # warm both
                 one_shard = await burst(fake, channels[:1], questions)
                 both = await burst(fake, channels, questions * 2)

@@ -54,6 +54,17 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture
+def own_server(pg_server: PgServer) -> Iterator[PgServer]:
+    """A server of the test's own, to kill and restart (the session's is shared by the other tests)."""
+    server = PgServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
 def pg_url(pg_server: PgServer) -> str:
     """A new, empty database on the session's server: its URL."""
     return pg_server.create_database(f"t_{uuid.uuid4().hex[:12]}")

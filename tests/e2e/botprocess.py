@@ -103,3 +103,30 @@ async def bot_process(fake: FakeDiscord, env: Mapping[str, str], *args: str) -> 
             process.kill()
             await process.wait()
         running._reader.cancel()
+
+
+@contextlib.asynccontextmanager
+async def two_shards(
+    fake: FakeDiscord,
+    url: str,
+    knowledge: Path,
+    timeout: float = 60.0,  # noqa: ASYNC109 - how long each process may take to connect
+) -> AsyncIterator[tuple[BotProcess, BotProcess]]:
+    """Two shard processes (SHARD_COUNT=2) of one deployment on the PostgreSQL at `url`, both connected and
+    listening for reloads (the end-to-end tests and `bench.shards` alike)."""
+    env = {
+        "DISCORD_TOKEN": fake.token,
+        "KNOWLEDGE_DIR": str(knowledge),
+        "JOURNAL_URL": url,
+        "MESSAGE_CONTENT_INTENT": "true",
+        "COOLDOWN_SECONDS": "0",
+        "SHARD_COUNT": "2",
+    }
+    async with (
+        bot_process(fake, {**env, "SHARD_IDS": "0"}) as zero,
+        bot_process(fake, {**env, "SHARD_IDS": "1"}) as one,
+    ):
+        for shard in (zero, one):
+            await shard.wait_for_line("listening for reloads", timeout=timeout)
+            await shard.wait_for_line("connected as", timeout=timeout)
+        yield zero, one

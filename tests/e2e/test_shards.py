@@ -5,21 +5,18 @@ holds both shards' questions; the database killed and restarted mid-burst loses 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
 from cogs.embeds import escape
 from engine.journal.reload_sync import knowledge_digest
 from engine.journal.store import Journal
 from tests.pgserver import PgServer
 
-from .botprocess import BotProcess, bot_process
+from .botprocess import bot_process, two_shards
 from .fakediscord import FakeDiscord
 from .fakediscord.world import Guild
 from .support import ANSWERED_EN, edit_fact
@@ -30,27 +27,6 @@ NEW_FR = "Makoto Uchida dirige Nissan (réponse modifiée pour le test à deux s
 
 def channel_of(guild: Guild) -> dict[str, Any]:
     return next(iter(guild.channels.values()))
-
-
-@contextlib.asynccontextmanager
-async def two_shards(fake: FakeDiscord, url: str, knowledge: Path) -> AsyncIterator[tuple[BotProcess, BotProcess]]:
-    """Both shard processes connected and listening for reloads."""
-    env = {
-        "DISCORD_TOKEN": fake.token,
-        "KNOWLEDGE_DIR": str(knowledge),
-        "JOURNAL_URL": url,
-        "MESSAGE_CONTENT_INTENT": "true",
-        "COOLDOWN_SECONDS": "0",
-        "SHARD_COUNT": "2",
-    }
-    async with (
-        bot_process(fake, {**env, "SHARD_IDS": "0"}) as zero,
-        bot_process(fake, {**env, "SHARD_IDS": "1"}) as one,
-    ):
-        for shard in (zero, one):
-            await shard.wait_for_line("listening for reloads", timeout=60)
-            await shard.wait_for_line("connected as", timeout=60)
-        yield zero, one
 
 
 async def ask_in(fake: FakeDiscord, guild: Guild, question: str = ANSWERED_EN) -> str:
@@ -129,16 +105,6 @@ async def test_a_reload_a_shard_cannot_follow_is_named_with_why(
     assert "Shards: 1 of 2 serve these facts" in report.content, report.content
     assert "Refused by shards 1" in report.content and "its files differ" in report.content
     assert after[0] == escape(NEW_EN) and after[1] != escape(NEW_EN)  # shard 1 keeps serving what it had
-
-
-@pytest.fixture
-def own_server(pg_server: PgServer) -> AsyncIterator[PgServer]:
-    server = PgServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def journaled_refs(url: str) -> set[int]:

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -17,7 +16,6 @@ from engine.journal.pg import MIGRATIONS as PG_MIGRATIONS
 from engine.journal.pg import redact, translate
 from engine.journal.schema import MIGRATIONS
 from engine.journal.store import Journal
-from tests.pgserver import PgServer
 
 USER = 123_456_789_012_345_678
 #: A Discord snowflake: past 32 bits, so the columns must be BIGINT.
@@ -173,17 +171,6 @@ def test_the_sql_is_translated_not_rewritten():
 
 
 # -- the server killed and restarted under a running journal ----------------------------------
-
-
-@pytest.fixture
-def own_server(pg_server: PgServer) -> Iterator[PgServer]:
-    """A server of this test's own, to kill (the session's is needed by the others)."""
-    server = PgServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 async def test_a_killed_server_loses_nothing_acknowledged_and_queued_writes_land_once_back(own_server, answer, caplog):

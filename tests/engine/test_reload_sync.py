@@ -7,13 +7,9 @@ import os
 import queue
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from engine.journal.reload_sync import ReloadSync, ShardState, answered_all, knowledge_digest, tally
-from tests.pgserver import PgServer
 
 
 def test_the_digest_follows_the_files_and_only_them(knowledge_copy: Path, tmp_path: Path):
@@ -84,16 +80,6 @@ def test_a_restarted_process_takes_its_row_back():
     assert tally(states, "d", 4) == (2, 4, [])
     assert tally(states, "d", None) == (1, 1, [])
     assert not answered_all(states, "d", 4)
-
-
-@pytest.fixture
-def own_server(pg_server: PgServer) -> Iterator[PgServer]:
-    server = PgServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def test_the_listener_outlives_a_database_restart_and_hears_the_reload_made_meanwhile(own_server, caplog):
