@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cogs import limits
 from cogs.embeds import escape
+from cogs.strings import sentence
 from engine.knowledge.drafting import Draft, Match
 
 #: How much of a passage a line shows.
@@ -41,7 +42,7 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def _text(lang: str, key: str, **values: str) -> str:
-    return STRINGS.get(lang, STRINGS["en"])[key].format(**values)
+    return sentence(STRINGS, lang, key, **values)
 
 
 def _where(lang: str, match: Match) -> str:

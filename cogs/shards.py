@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from discord.ext import commands
 
 from cogs.embeds import escape
+from cogs.strings import sentence
 from engine.knowledge.loader import KnowledgeError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ TEXT = {
 
 
 def _text(lang: str, key: str, **values: Any) -> str:
-    return TEXT.get(lang, TEXT["en"])[key].format(**values)
+    return sentence(TEXT, lang, key, **values)
 
 
 def _who(state: ShardState) -> str:

@@ -6,6 +6,7 @@ ones only the Discord front end says.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.messages import FALLBACK_LANG
@@ -177,9 +178,14 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+def sentence(table: Mapping[str, Mapping[str, str]], lang: str, key: str, /, **values: Any) -> str:
+    """One sentence of a table of sentences by language (French, like the engine's, for a language it lacks)."""
+    return table.get(lang, table[FALLBACK_LANG])[key].format(**values)
+
+
 def text(lang: str, key: str, /, **values: Any) -> str:
-    """One sentence in `lang` (French, like the engine's sentences, when the language is unknown to this table)."""
-    return STRINGS.get(lang, STRINGS[FALLBACK_LANG])[key].format(**values)
+    """One sentence of this module's table in `lang`."""
+    return sentence(STRINGS, lang, key, **values)
 
 
 def lang_for(ctx: commands.Context[Any]) -> str:

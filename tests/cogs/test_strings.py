@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import discord
 
+from cogs import drafts, shards
 from cogs.strings import STRINGS, lang_for, text
 from engine.messages import MESSAGES, message
 
@@ -13,6 +14,9 @@ from engine.messages import MESSAGES, message
 def test_both_sentence_tables_fall_back_to_french_for_a_language_they_lack():
     assert text("de", "cooldown", seconds=3) == text("fr", "cooldown", seconds=3) != text("en", "cooldown", seconds=3)
     assert message("de", "unsure") == message("fr", "unsure") != message("en", "unsure")
+    # The drafting and shards sentences go through the same helper, not a fallback of their own.
+    assert drafts._text("de", "offer_none") == drafts._text("fr", "offer_none") != drafts._text("en", "offer_none")
+    assert shards._text("de", "unavailable") == shards._text("fr", "unavailable")
 
 
 def test_a_known_language_keeps_its_own_sentences():
