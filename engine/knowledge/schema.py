@@ -474,6 +474,7 @@ def load_eval(
 
 #: The follow-up evaluation: two-turn exchanges (not replayed by reloads: `eval` scores them).
 FOLLOW_UPS_FILE = "eval/followups.yaml"
+_EXCHANGE_FIELDS = {"lang", "first", "first_expect", "then", "expect"}
 
 
 def _expects(node: LineDict, key: str, report: Report, fact_ids: set[str]) -> frozenset[str | None] | None:
@@ -485,7 +486,7 @@ def _expects(node: LineDict, key: str, report: Report, fact_ids: set[str]) -> fr
         return None
     unknown = [v for v in values if v != "none" and v not in fact_ids]
     if unknown:
-        report.add(line_of(node, key), f"expects unknown fact '{unknown[0]}'")
+        report.add(line_of(node, key), f"expects unknown fact {shown(unknown[0])}")
         return None
     return frozenset(None if v == "none" else v for v in values)
 
@@ -499,6 +500,7 @@ def load_exchanges(root: Path, problems: list[Problem], fact_ids: set[str]) -> l
     exchanges = []
     for node in items(data, "exchanges", report):
         first, then, lang = (_text(node, key, report) for key in ("first", "then", "lang"))
+        unknown_keys(node, _EXCHANGE_FIELDS, report)
         first_expect = _expects(node, "first_expect", report, fact_ids)
         expect = _expects(node, "expect", report, fact_ids)
         if lang and lang not in LANGS:

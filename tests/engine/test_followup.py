@@ -177,3 +177,16 @@ def test_questions_of_their_own_asked_in_a_row_are_not_misread_as_follow_ups(eng
         if right_alone and not right_in_a_row:
             worse.append((case.q, in_a_row.understood))
     assert len(worse) <= len(questions) // 100, worse
+
+
+def test_a_follow_up_file_with_a_misspelt_key_names_it(tmp_path: Path):
+    (tmp_path / "eval").mkdir()
+    (tmp_path / FOLLOW_UPS_FILE).write_text(
+        "exchanges:\n"
+        "  - lang: fr\n    first: qui dirige nissan\n    first_expect: leader-uchida\n"
+        "    then: et renault ?\n    expct: none\n",
+        encoding="utf-8",
+    )
+    problems: list = []
+    assert load_exchanges(tmp_path, problems, {"leader-uchida"}) == []
+    assert any("expct" in p.message and "expect" in p.message for p in problems), problems
