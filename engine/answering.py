@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine.dialogue.conversation import Conversations
-from engine.dialogue.followup import Turn, referent_of, resolve
+from engine.dialogue.followup import Turn, resolve
 from engine.knowledge.gcpause import paused as paused_gc
 from engine.knowledge.loader import Loader
 from engine.knowledge.model import Fact, KnowledgeBase, Source
@@ -217,10 +217,8 @@ class Engine:
         candidates = [] if listed else matcher.rank(analysis, limit=MAX_SUGGESTIONS + 1)
         answer_at, suggest_at = self.thresholds(snap)
         best = candidates[0] if candidates else None
-        lexicon = snap.kb.lexicon
         if best is not None and _percent(best) >= answer_at:
             answer = best.fact.answer[lang]
-            referent = referent_of(analysis.words, tuple(lexicon.split(answer)), lexicon)
             return Reply(
                 question,
                 "answer",
@@ -230,9 +228,9 @@ class Engine:
                 fact=best.fact,
                 source=snap.kb.sources[best.fact.source],
                 suggestions=self._suggest(candidates[1:], lang, suggest_at),
-                turn=Turn(analysis.words, referent, lang),
+                turn=Turn(analysis.words, answer, lang),
             )
-        turn = Turn(analysis.words, referent_of(analysis.words, (), lexicon), lang)
+        turn = Turn(analysis.words, "", lang)
         suggestions = self._suggest(candidates, lang, suggest_at)
         if suggestions:
             return Reply(

@@ -35,10 +35,13 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """What the next question may lean on: the question understood, and who "he" would be."""
+    """What the next question may lean on: the question understood, and the answer given ("" when none).
+
+    Who "he" stands for is worked out from them only when a pronoun asks (`referent_of`), not for every answer.
+    """
 
     words: tuple[str, ...]
-    referent: tuple[str, ...]
+    answer: str
     lang: str
 
 
@@ -81,8 +84,10 @@ def _strip_start(words: list[str], lexicon: Lexicon) -> tuple[list[str], bool]:
     return words, False
 
 
-def referent_of(words: tuple[str, ...], answer_words: tuple[str, ...], lexicon: Lexicon) -> tuple[str, ...]:
+def referent_of(turn: Turn, lexicon: Lexicon) -> tuple[str, ...]:
     """Who a pronoun in the next question stands for: the question's person, else the answer's, else its entity."""
+    words = turn.words
+    answer_words = tuple(lexicon.split(turn.answer)) if turn.answer else ()
     question = _entity_spans(words, lexicon, lexicon.entities)
     for start, end, token in question:
         if token in lexicon.people:
@@ -120,8 +125,10 @@ def resolve(previous: Turn, words: list[str], analysis: Analysis, lexicon: Lexic
     if opened and not kinds and not pronouns and len(content) <= MAX_FRAGMENT_CONTENT:
         # "et les véhicules ?", "and to the CEOs?", "et côté nissan ?": the previous question, about this.
         return Reading(tuple(_extend(previous, rest, named, lexicon)), sure=True)
-    if not named and pronouns and previous.referent and not _said_before(rest, pronouns[0][0], lexicon):
-        return Reading(tuple(_fill_pronouns(rest, pronouns, previous.referent)), sure=True)
+    if not named and pronouns and not _said_before(rest, pronouns[0][0], lexicon):
+        referent = referent_of(previous, lexicon)
+        if referent:
+            return Reading(tuple(_fill_pronouns(rest, pronouns, referent)), sure=True)
     if not named and not content and kinds and (opened or len(rest) <= 3):
         return Reading(tuple(_ask_again(previous, rest, lexicon)), sure=True)
     return None
