@@ -222,10 +222,11 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
         "(in-sample). held out: never fitted on, its misses never read for tuning. "
         "Misses of one set: `python bot.py eval --questions knowledge/eval/FILE`.\n"
     )
-    followups = followup_section(Path(settings.knowledge_dir), kb)
+    current = Snapshot.build(kb)  # the whole knowledge, learned: what members are answered from
+    followups = followup_section(Path(settings.knowledge_dir), current)
     if followups:
         out.write(followups + "\n")
-    out.write(since_commit(Path(settings.knowledge_dir)) + "\n")
+    out.write(since_commit(Path(settings.knowledge_dir), current) + "\n")
     return 0
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.answering import Engine, Reply, Snapshot
-from engine.knowledge.model import Exchange, KnowledgeBase
+from engine.knowledge.model import Exchange
 from engine.knowledge.schema import KnowledgeError, Problem, load_exchanges
 
 
@@ -91,12 +91,12 @@ def evaluate_exchanges(engine: Engine, exchanges: Sequence[Exchange]) -> FollowU
     return FollowUpReport(tuple(outcomes))
 
 
-def followup_section(root: Path, kb: KnowledgeBase) -> str:
+def followup_section(root: Path, snapshot: Snapshot) -> str:
     """The follow-up set's scores for `eval` (empty when the set is absent); raises KnowledgeError on a bad file."""
     problems: list[Problem] = []
-    exchanges = load_exchanges(root, problems, set(kb.facts_by_id))
+    exchanges = load_exchanges(root, problems, set(snapshot.kb.facts_by_id))
     if problems:
         raise KnowledgeError(problems)
     if not exchanges:
         return ""
-    return evaluate_exchanges(Engine(Snapshot.build(kb)), exchanges).format(misses=False)
+    return evaluate_exchanges(Engine(snapshot), exchanges).format(misses=False)

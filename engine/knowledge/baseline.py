@@ -14,6 +14,10 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.answering import Snapshot
 
 log = logging.getLogger("alliance.baseline")
 
@@ -58,10 +62,9 @@ def committed_copy(root: Path, target: Path) -> Path | None:
     return out
 
 
-def since_commit(root: Path) -> str:
-    """What the working tree's knowledge/ changes against HEAD: facts, and the evaluation answers that move.
-
-    The same report as a `/facts reload` preview, with the committed state as "before".
+def since_commit(root: Path, current: Snapshot) -> str:
+    """What the working tree's knowledge/ (`current`, loaded from `root`) changes against HEAD: facts, and the
+    evaluation answers that move. The same report as a `/facts reload` preview, the committed state as "before".
     """
     # Imported here: the answering engine is heavy, and the git helpers above need none of it.
     from engine.answering import Engine, Snapshot
@@ -78,5 +81,4 @@ def since_commit(root: Path) -> str:
             old = Snapshot.load(committed)
         except KnowledgeError as exc:
             return f"since the last commit: the committed knowledge/ does not load ({len(exc.problems)} problem(s))"
-        new = Snapshot.load(root)
-    return "since the last commit: " + compare(Engine(new), old, new).format()
+    return "since the last commit: " + compare(Engine(current), old, current).format()

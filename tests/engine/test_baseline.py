@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.answering import Snapshot
 from engine.knowledge.baseline import committed_copy, since_commit, unchanged_since_commit
 from tests.conftest import KNOWLEDGE
 
@@ -59,13 +60,13 @@ def test_outside_a_checkout_there_is_no_baseline(tmp_path: Path):
 
 def test_since_commit_lists_the_changed_fact_and_the_answers_it_moves(repo: Path):
     knowledge = repo / "knowledge"
-    assert "unchanged" in since_commit(knowledge)
+    assert "unchanged" in since_commit(knowledge, Snapshot.load(knowledge))
     sheet = knowledge / "facts" / "sales.yaml"
     text = sheet.read_text(encoding="utf-8")
     sheet.write_text(
         text.replace("In 2018 the Renault-Nissan-Mitsubishi Alliance sold", "In 2018 the Alliance sold"), "utf-8"
     )
-    report = since_commit(knowledge)
+    report = since_commit(knowledge, Snapshot.load(knowledge))
     assert "changed: sales-2018" in report
     assert "evaluation: accuracy " in report and " -> " in report
     assert "edited: " in report  # the evaluation questions answered with the reworded fact
