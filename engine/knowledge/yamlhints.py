@@ -100,7 +100,8 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str, str 
     at = lines[row] if row >= 0 else ""
     start = exc.context_mark.line if exc.context_mark is not None else row - 1
 
-    if "tab" in problem or "'\\t'" in problem:
+    # PyYAML names the tab ("found character '\\t'"); libyaml's scanner only says it "cannot start any token".
+    if "tab" in problem or "'\\t'" in problem or "cannot start any token" in problem:
         for index in range(min(start, row), row + 1):
             if "\t" in lines[index][: _indent(lines[index]) + 1] or (index == row and "\t" in lines[index]):
                 column = lines[index].index("\t")

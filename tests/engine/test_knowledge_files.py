@@ -243,6 +243,15 @@ def test_a_tab_is_named_as_a_tab(knowledge_copy):
     assert problem.excerpt == "→source: alliance-2019-12\n^"
 
 
+def test_a_tab_under_a_nested_key_is_named_as_a_tab(knowledge_copy):
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    line = number_of(sheet, "    source: alliance-2019-12")
+    replace(sheet, "    source: alliance-2019-12", "    answer:\n\teng: x")
+    problem = yaml_problem(knowledge_copy)
+    assert problem.line == line + 1
+    assert problem.message == "YAML error: a tab character: YAML indents with spaces only"
+
+
 def test_text_with_a_colon_gets_told_to_quote_it(knowledge_copy):
     sheet = knowledge_copy / "facts" / "leaders.yaml"
     text = sheet.read_text(encoding="utf-8")
