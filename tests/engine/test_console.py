@@ -72,6 +72,22 @@ class Terminal:
         return self.proc.returncode, stderr.decode("utf-8", "replace")
 
 
+def piped_console(knowledge: Path | None = None, *, text: bool = True) -> subprocess.Popen:
+    """`python bot.py console` on pipes, without a token (and on `knowledge` when given)."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    if knowledge is not None:
+        env["KNOWLEDGE_DIR"] = str(knowledge)
+    return subprocess.Popen(
+        [sys.executable, "bot.py", "console"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=text,
+        env=env,
+    )
+
+
 def interrupt(proc: subprocess.Popen) -> None:
     """Ctrl+C until the process ends: a SIGINT landing just before Python blocks in read() or readline's
     select() is only noticed at the next key (a CPython limit), as when a person presses Ctrl+C again."""
@@ -107,14 +123,7 @@ def test_ctrl_d_at_the_prompt_exits_quietly_with_status_0(terminal):
 
 
 def test_ctrl_c_on_a_piped_console_exits_quietly_with_status_0():
-    proc = subprocess.Popen(
-        [sys.executable, "bot.py", "console"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"},
-    )
+    proc = piped_console(text=False)
     assert proc.stdout is not None and proc.stdin is not None
     seen = b""
     while not seen.endswith(b"> "):
@@ -186,15 +195,7 @@ def test_reload_answers_with_the_edited_fact_after_previewing_the_change(knowled
     question = "combien de vehicules vendus 2018"
     new = "L'Alliance a vendu 10,76 millions de véhicules en 2018 (réponse relue)."
     stdin = f"{question}\nEDIT\n/reload\n{question}\n"
-    proc = subprocess.Popen(
-        [sys.executable, "bot.py", "console"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"KNOWLEDGE_DIR": str(knowledge_copy)},
-    )
+    proc = piped_console(knowledge_copy)
     assert proc.stdin is not None and proc.stdout is not None
     before, _, after = stdin.partition("EDIT\n")
     proc.stdin.write(before)
@@ -216,15 +217,7 @@ def test_reload_answers_with_the_edited_fact_after_previewing_the_change(knowled
 
 def test_a_failing_reload_keeps_the_old_knowledge_and_names_file_and_line(knowledge_copy):
     sheet = knowledge_copy / "facts" / "sales.yaml"
-    proc = subprocess.Popen(
-        [sys.executable, "bot.py", "console"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"KNOWLEDGE_DIR": str(knowledge_copy)},
-    )
+    proc = piped_console(knowledge_copy)
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("merci\n")
     proc.stdin.flush()
