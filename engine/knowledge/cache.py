@@ -17,6 +17,9 @@ state of its sheet (edited since, another lexicon) is an ordinary miss, rewritte
 quietly. Files are written to a temporary name and renamed, so a crash never leaves half
 a file; deleting the folder only costs one slow start. Only sheets without problems are
 stored: a broken sheet fails the load.
+
+This module decides what is looked up and under which key; cachecodec.py turns facts,
+analyses and vectors into plain data and back, cachefiles.py reads and writes the files.
 """
 
 from __future__ import annotations
@@ -24,32 +27,40 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
-import os
-import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from engine.knowledge.cachecodec import (
+    Analysed,
+    BadFile,
+    Stale,
+    Texts,
+    decode_entries,
+    encode_entries,
+    encode_views,
+    fact_data,
+    fact_from,
+    split_views,
+    string,
+    strings,
+    whole,
+)
+from engine.knowledge.cachefiles import MAX_FILE_BYTES, CacheFolder
 from engine.knowledge.model import Fact, Source
 from engine.lexicon import Lexicon
-from engine.matching.index import FactEntry
-from engine.matching.semantic import FactTexts
 
-log = logging.getLogger("alliance.cache")
+__all__ = ["CACHE_VERSION", "MAX_FILE_BYTES", "KnowledgeCache"]
 
 #: Bump when what is stored changes shape or meaning without the code digested below changing.
-CACHE_VERSION = 1
-#: A cache file larger than this is not read (a sheet's is far smaller, even with its vectors).
-MAX_FILE_BYTES = 64 * 1024 * 1024
+CACHE_VERSION = 2
 #: The modules whose code decides what the files hold (matcher.py: the texts each view encodes), as paths
 #: under engine/: any change to one of them makes a new cache.
 _CODE = (
     "knowledge/cache.py",
+    "knowledge/cachecodec.py",
     "knowledge/loader.py",
     "knowledge/yamlfile.py",
     "knowledge/schema.py",
@@ -64,9 +75,11 @@ _CODE = (
     "matching/matcher.py",
 )
 
-#: (questions, context) vectors of each view, or None when the semantic signal is off.
-Texts = tuple[FactTexts, ...] | None
-Analysed = tuple[FactEntry, Texts]
+#: A sheet as stored: its facts, the (id, line, questions line) it declares, each fact's questions as
+#: (lang, text, folded key).
+StoredSheet = tuple[
+    tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[tuple[str, str, str], ...], ...]
+]
 
 
 def _code_digest() -> str:
@@ -77,14 +90,6 @@ def _code_digest() -> str:
     return sha.hexdigest()
 
 
-class BadFile(ValueError):
-    """A cache file that cannot be trusted (corrupt, foreign, of another version): logged, rebuilt."""
-
-
-class Stale(BadFile):
-    """A file this code wrote for an earlier state of its sheet (edited, or another lexicon): a plain miss."""
-
-
 def _check_header(found: Any, key: str, code: str) -> None:
     """Raise BadFile unless `found` was written by this code version, Stale unless for this very key."""
     if not isinstance(found, dict) or found.get("version") != CACHE_VERSION or found.get("code") != code:
@@ -93,141 +98,17 @@ def _check_header(found: Any, key: str, code: str) -> None:
         raise Stale("written for an earlier state of the sheet")
 
 
-def _strings(value: Any, *, intern: bool = False) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadFile("a list of strings was expected")
-    return tuple(map(sys.intern, value)) if intern else tuple(value)
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise BadFile("a string was expected")
-    return value
-
-
-def _int(value: Any, *, optional: bool = False) -> int | None:
-    if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise BadFile("a whole number was expected")
-
-
-def _by_lang(value: Any, read: Callable[[Any], Any]) -> MappingProxyType:
-    if not isinstance(value, dict):
-        raise BadFile("a mapping was expected")
-    return MappingProxyType({_string(lang): read(v) for lang, v in value.items()})
-
-
-def fact_data(fact: Fact) -> dict[str, Any]:
-    """A fact as plain JSON data (its file is the sheet's, known from the key)."""
-    return {
-        "id": fact.id,
-        "topic": fact.topic,
-        "source": fact.source,
-        "quote": fact.quote,
-        "questions": {lang: list(qs) for lang, qs in fact.questions.items()},
-        "answer": dict(fact.answer),
-        "keywords": list(fact.keywords),
-        "mentions": list(fact.mentions),
-        "line": fact.line,
-    }
-
-
-def fact_from(data: Any, file: str) -> Fact:
-    """The Fact `fact_data` wrote; raises BadFile on anything else."""
-    if not isinstance(data, dict):
-        raise BadFile("a fact was expected")
-    return Fact(
-        id=_string(data["id"]),
-        topic=_string(data["topic"]),
-        source=_string(data["source"]),
-        quote=_string(data["quote"]),
-        questions=_by_lang(data["questions"], _strings),
-        answer=_by_lang(data["answer"], _string),
-        keywords=_strings(data["keywords"]),
-        mentions=_strings(data["mentions"]),
-        file=file,
-        line=_int(data["line"]),
-    )
-
-
-#: The word sets of a FactEntry, in the order they are stored; then one per language, then one per variant.
-_SETS = ("question_bag", "answer_bag", "entities", "answer_entities", "kinds", "words", "mentions")
-
-
-def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """FactEntries as plain data: one table of the words they use, and every word set as indices into it.
-
-    (JSON for the table and the shapes, int32 arrays for the sets: a 200-fact sheet holds some
-    100,000 words, read back with one array conversion instead of a type check per word.)
-    """
-    table: dict[str, int] = {}
-    lengths: list[int] = []
-    tokens: list[int] = []
-
-    def put(words: Iterable[str]) -> None:
-        ids = [table.setdefault(w, len(table)) for w in words]
-        lengths.append(len(ids))
-        tokens.extend(ids)
-
-    shapes = []
-    for entry in entries:
-        for name in _SETS:
-            put(getattr(entry, name))
-        for _, words in entry.own_words:
-            put(words)
-        for variant, _ in entry.variants:
-            put(variant)
-        shapes.append([[lang for lang, _ in entry.own_words], [joined for _, joined in entry.variants], entry.yes_no])
-    meta = {"words": list(table), "shapes": shapes}
-    arrays = {"set_lengths": np.array(lengths, dtype=np.int32), "set_tokens": np.array(tokens, dtype=np.int32)}
-    return meta, arrays
-
-
-def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], count: int) -> list[FactEntry]:
-    """The FactEntries `encode_entries` wrote (their words interned: facts share most of them); raises BadFile."""
-    table = _strings(meta["words"], intern=True)
-    shapes = meta["shapes"]
-    lengths, tokens = arrays["set_lengths"], arrays["set_tokens"]
-    if not isinstance(shapes, list) or len(shapes) != count:
-        raise BadFile("one shape per fact was expected")
-    for array in (lengths, tokens):
-        if array.dtype != np.int32 or array.ndim != 1:
-            raise BadFile("word sets of another type")
-    if len(tokens) and (tokens.min() < 0 or tokens.max() >= len(table)):
-        raise BadFile("a word outside the table")
-    if (lengths < 0).any() or int(lengths.sum()) != len(tokens):
-        raise BadFile("word set lengths do not add up")
-    words = [table[i] for i in tokens.tolist()]
-    ends = np.cumsum(lengths).tolist()
-    position = 0
-
-    def take_tuple() -> tuple[str, ...]:
-        nonlocal position
-        if position >= len(ends):
-            raise BadFile("fewer word sets than the shapes say")
-        start = ends[position - 1] if position else 0
-        position += 1
-        return tuple(words[start : ends[position - 1]])
-
-    def take() -> frozenset[str]:
-        return frozenset(take_tuple())
-
-    entries = []
-    for shape in shapes:
-        if not isinstance(shape, list) or len(shape) != 3 or not isinstance(shape[2], bool):
-            raise BadFile("an analysed fact was expected")
-        langs, joined = _strings(shape[0], intern=True), _strings(shape[1])
-        fields = {name: take() for name in _SETS}
-        own = tuple((lang, take()) for lang in langs)
-        variants = tuple((take_tuple(), words_joined) for words_joined in joined)
-        entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **fields))
-    if position != len(ends):
-        raise BadFile("more word sets than the shapes say")
-    return entries
-
-
 def _digest(*parts: str) -> str:
     return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+def _question_keys(fact: Fact, folded: Any) -> tuple[tuple[str, str, str], ...]:
+    """The fact's questions as (lang, text, folded key), from the folded keys stored in its order."""
+    listed = [(lang, q) for lang, qs in fact.questions.items() for q in qs]
+    keys = strings(folded)
+    if len(keys) != len(listed):
+        raise BadFile("one folded key per question was expected")
+    return tuple((lang, q, key) for (lang, q), key in zip(listed, keys, strict=True))
 
 
 class KnowledgeCache:
@@ -241,13 +122,13 @@ class KnowledgeCache:
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
+        self._files = CacheFolder(self.folder)
         self._code = _code_digest()
-        self._contexts: dict[tuple, str] = {}
+        self._contexts: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], str] = {}
         self._sheets: dict[str, tuple[str, tuple[Fact, ...]]] = {}
         self._lexicon: tuple[str, Lexicon] | None = None
-        self._warned = False
         #: What this cache did, for tests and the bench: file reads that hit, misses, files written, ignored.
-        self.stats = {"hits": 0, "misses": 0, "written": 0, "ignored": 0}
+        self.stats = self._files.stats
 
     # The Loader's side.
 
@@ -263,27 +144,23 @@ class KnowledgeCache:
     def sheet_key(self, digest: str, context: str) -> str:
         return _digest("sheet", self._code, digest, context)
 
-    def read_sheet(
-        self, relative: str, key: str
-    ) -> (
-        tuple[tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[tuple[str, str, str], ...], ...]]
-        | None
-    ):
+    def read_sheet(self, relative: str, key: str) -> StoredSheet | None:
         """(facts, declared ids, question keys) stored for the sheet under `key`, or None."""
-        data = self._read_json(self._path("sheet", relative, "json"), key)
+        path = self._files.path("sheet", relative, "json")
+        data = self._files.read_json(path, lambda found: _check_header(found, key, self._code))
         if data is None:
             return None
         try:
             facts = tuple(fact_from(f, relative) for f in data["facts"])
-            declared = tuple((_string(i), _int(line), _int(q, optional=True)) for i, line, q in data["declared"])
-            keys = tuple(tuple((_string(a), _string(b), _string(c)) for a, b, c in ks) for ks in data["keys"])
-            if len(keys) != len(facts):
+            declared = tuple((string(i), whole(line), whole(q, optional=True)) for i, line, q in data["declared"])
+            if len(data["keys"]) != len(facts):
                 raise BadFile("one question list per fact was expected")
+            keys = tuple(_question_keys(fact, folded) for fact, folded in zip(facts, data["keys"], strict=True))
         except (BadFile, KeyError, TypeError, ValueError) as exc:
-            self._ignore(self._path("sheet", relative, "json"), exc)
+            self._files.ignore(path, exc)
             return None
         self.stats["hits"] += 1
-        return facts, declared, keys
+        return facts, declared, keys  # type: ignore[return-value]
 
     def write_sheet(
         self,
@@ -293,15 +170,17 @@ class KnowledgeCache:
         declared: Sequence[tuple[str, int, int | None]],
         keys: Sequence[Sequence[tuple[str, str, str]]],
     ) -> None:
+        """Store a clean sheet (each question's folded key only: its language and text are the fact's)."""
         payload = {
             "version": CACHE_VERSION,
             "code": self._code,
             "key": key,
             "facts": [fact_data(f) for f in facts],
             "declared": [list(d) for d in declared],
-            "keys": [[list(k) for k in ks] for ks in keys],
+            "keys": [[folded for _, _, folded in ks] for ks in keys],
         }
-        self._write(self._path("sheet", relative, "json"), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._files.write(self._files.path("sheet", relative, "json"), data)
 
     def saw_sheet(self, relative: str, key: str | None, facts: tuple[Fact, ...]) -> None:
         """The load just read `relative` with this key and these facts (from memory, the disk or the YAML);
@@ -341,20 +220,18 @@ class KnowledgeCache:
         for relative, positions in groups.items():
             group = [facts[n] for n in positions]
             seen = self._sheets.get(relative)
-            cacheable = (
+            key = None
+            if (
                 lexicon_digest is not None
                 and seen is not None
                 and len(seen[1]) == len(group)
                 and all(a is b for a, b in zip(seen[1], group, strict=True))
-            )
-            found = None
-            if cacheable:
-                assert seen is not None and lexicon_digest is not None
+            ):
                 key = _digest("analysis", self._code, seen[0], lexicon_digest, model or "-", str(dim))
-                found = self._read_analyses(relative, key, group, model is not None, dim)
+            found = self._read_analyses(relative, key, group, model is not None, dim) if key is not None else None
             if found is None:
                 found = compute(group)
-                if cacheable:
+                if key is not None:
                     self._write_analyses(relative, key, group, found)
             for n, analysed in zip(positions, found, strict=True):
                 result[n] = analysed
@@ -363,8 +240,8 @@ class KnowledgeCache:
     def _read_analyses(
         self, relative: str, key: str, facts: Sequence[Fact], vectors: bool, dim: int
     ) -> list[Analysed] | None:
-        path = self._path("analysis", relative, "npz")
-        arrays = self._read_npz(path)
+        path = self._files.path("analysis", relative, "npz")
+        arrays = self._files.read_npz(path)
         if arrays is None:
             return None
         try:
@@ -373,122 +250,20 @@ class KnowledgeCache:
             if meta.get("ids") != [f.id for f in facts]:
                 raise BadFile("written for other facts")
             entries = decode_entries(meta, arrays, len(facts))
-            texts: list[Texts] = [None] * len(facts)
-            if vectors:
-                texts = self._split_views(arrays, len(facts), dim)
+            texts: list[Texts] = split_views(arrays, len(facts), dim) if vectors else [None] * len(facts)
         except (BadFile, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
-            self._ignore(path, exc)
+            self._files.ignore(path, exc)
             return None
         self.stats["hits"] += 1
         return list(zip(entries, texts, strict=True))
-
-    @staticmethod
-    def _split_views(arrays: Mapping[str, np.ndarray], count: int, dim: int) -> list[Texts]:
-        counts = [arrays["questions"], arrays["context"]]
-        for c in counts:
-            if c.dtype != np.int64 or c.shape != (count,) or (c < 0).any():
-                raise BadFile("row counts do not match the facts")
-        views = []
-        for view in range(int(arrays["views"][0])):
-            parts = []
-            for name, sizes in zip(("q", "c"), counts, strict=True):
-                rows = arrays[f"{name}{view}"]
-                if rows.dtype != np.float16 or rows.shape != (int(sizes.sum()), dim):
-                    raise BadFile("vectors of another shape or precision")
-                parts.append(np.split(rows, np.cumsum(sizes)[:-1]))
-            views.append(parts)
-        return [tuple(FactTexts(q[n], c[n]) for q, c in views) for n in range(count)]
 
     def _write_analyses(self, relative: str, key: str, facts: Sequence[Fact], analysed: Sequence[Analysed]) -> None:
         entries, arrays = encode_entries([e for e, _ in analysed])
         meta = {"version": CACHE_VERSION, "code": self._code, "key": key, "ids": [f.id for f in facts], **entries}
         arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-        texts = [t for _, t in analysed]
-        if texts and all(t is not None for t in texts):
-            views = len(texts[0])  # type: ignore[arg-type]
-            arrays["views"] = np.array([views], dtype=np.int64)
-            arrays["questions"] = np.array([len(t[0].questions) for t in texts], dtype=np.int64)  # type: ignore[index]
-            arrays["context"] = np.array([len(t[0].context) for t in texts], dtype=np.int64)  # type: ignore[index]
-            for view in range(views):
-                arrays[f"q{view}"] = np.vstack([t[view].questions for t in texts]).astype(np.float16)  # type: ignore[index]
-                arrays[f"c{view}"] = np.vstack([t[view].context for t in texts]).astype(np.float16)  # type: ignore[index]
+        texts = [t for _, t in analysed if t is not None]
+        if texts and len(texts) == len(analysed):
+            arrays.update(encode_views(texts))
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        self._write(self._path("analysis", relative, "npz"), buffer.getvalue())
-
-    # Files.
-
-    def _path(self, kind: str, relative: str, suffix: str) -> Path:
-        # One file per sheet and kind: a new version of a sheet replaces the old file, so the folder stays bounded.
-        name = hashlib.sha1(relative.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[:20]
-        stem = "".join(c if c.isalnum() else "_" for c in Path(relative).stem)[:40]
-        return self.folder / f"{kind}-{stem}-{name}.{suffix}"
-
-    def _read_bytes(self, path: Path) -> bytes | None:
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except FileNotFoundError:
-            self.stats["misses"] += 1
-            return None
-        except OSError as exc:
-            self._ignore(path, exc)
-            return None
-        if len(data) > MAX_FILE_BYTES:
-            self._ignore(path, BadFile(f"larger than {MAX_FILE_BYTES} bytes"))
-            return None
-        return data
-
-    def _read_json(self, path: Path, key: str) -> dict | None:
-        data = self._read_bytes(path)
-        if data is None:
-            return None
-        try:
-            found = json.loads(data.decode("utf-8"))
-            _check_header(found, key, self._code)
-        except (BadFile, ValueError, UnicodeDecodeError) as exc:
-            self._ignore(path, exc)
-            return None
-        return found
-
-    def _read_npz(self, path: Path) -> dict[str, np.ndarray] | None:
-        data = self._read_bytes(path)
-        if data is None:
-            return None
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                return {name: archive[name] for name in archive.files}
-        except Exception as exc:  # numpy and zipfile raise many kinds: any of them means rebuild
-            self._ignore(path, exc)
-            return None
-
-    def _ignore(self, path: Path, reason: BaseException) -> None:
-        self.stats["misses"] += 1
-        if isinstance(reason, Stale):
-            log.debug("cache file %s is stale: rebuilt", path)
-            return
-        self.stats["ignored"] += 1
-        if not self._warned:
-            self._warned = True
-            log.warning("cache file %s ignored and rebuilt (%s); further ones are logged at debug level", path, reason)
-        else:
-            log.debug("cache file %s ignored and rebuilt (%s)", path, reason)
-
-    def _write(self, path: Path, data: bytes) -> None:
-        """Write atomically (a temporary file renamed over the old one); a failure only costs the next start."""
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            if not self._warned:
-                self._warned = True
-                log.warning("cannot write the cache in %s (%s): loading works, only more slowly", self.folder, exc)
-            return
-        self.stats["written"] += 1
+        self._files.write(self._files.path("analysis", relative, "npz"), buffer.getvalue())

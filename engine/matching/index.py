@@ -15,6 +15,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 from engine.knowledge.model import Fact
 from engine.lexicon import Lexicon
@@ -28,16 +29,19 @@ class FactEntry:
     #: Each question variant: its content tokens (each once, in order: a tuple is a third of a frozenset's
     #: memory, and variants are only iterated), and its folded words joined by spaces.
     variants: tuple[tuple[tuple[str, ...], str], ...]
-    question_bag: frozenset[str]
+    #: The tokens of its questions and keywords, each once. This and the other collections only iterated when
+    #: the index is built (bag, answer bag, words, own words) are tuples, in the order of the set they come
+    #: from: a third of a frozenset's memory. Those a question is compared with (entities, kinds) are sets.
+    question_bag: tuple[str, ...]
     #: Tokens found only in the answers.
-    answer_bag: frozenset[str]
+    answer_bag: tuple[str, ...]
     entities: frozenset[str]
     #: Entities only the answers name.
     answer_entities: frozenset[str]
     kinds: frozenset[str]
     #: Every folded word of the fact, and those of each language.
-    words: frozenset[str]
-    own_words: tuple[tuple[str, frozenset[str]], ...]
+    words: tuple[str, ...]
+    own_words: tuple[tuple[str, tuple[str, ...]], ...]
     #: The fact answers "yes", "no" or "not yet": only a yes/no question should get it.
     yes_no: bool = False
     #: Entities the fact only mentions (its `mentions` field, analysed).
@@ -54,9 +58,18 @@ def answers_yes_no(fact: Fact) -> bool:
     return bool(found) and all(any(words[: len(start)] == start for start in _YES_NO) for words in found)
 
 
+def _as_tuple(words: set[str]) -> tuple[str, ...]:
+    """The words in the order a frozenset of them iterates (the order the index was always built in)."""
+    return tuple(frozenset(words))
+
+
 def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
     """Analyse a fact's questions, keywords and answers once, for the index and the scorer."""
-    variants, bag, entities, kinds, all_words = [], set(), set(), set(), set()
+    variants: list[tuple[tuple[str, ...], str]] = []
+    bag: set[str] = set()
+    entities: set[str] = set()
+    kinds: set[str] = set()
+    all_words: set[str] = set()
     own: dict[str, set[str]] = {}
     # Words interned: the same few thousand recur in every fact's variants, bags and word sets.
     for lang, questions in fact.questions.items():
@@ -75,7 +88,8 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
         all_words.update(map(sys.intern, analysis.words))
         bag.update(map(sys.intern, analysis.tokens))
         entities |= analysis.entities
-    answer_bag, answer_entities = set(), set()
+    answer_bag: set[str] = set()
+    answer_entities: set[str] = set()
     for lang, answer in fact.answer.items():
         words = [sys.intern(w) for w in lexicon.split(answer)]
         all_words.update(words)
@@ -85,13 +99,13 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
         answer_entities |= analysis.entities
     return FactEntry(
         variants=tuple(variants),
-        question_bag=frozenset(bag),
-        answer_bag=frozenset(answer_bag - bag),
+        question_bag=_as_tuple(bag),
+        answer_bag=_as_tuple(answer_bag - bag),
         entities=frozenset(entities),
         answer_entities=frozenset(answer_entities - entities),
         kinds=frozenset(kinds),
-        words=frozenset(all_words),
-        own_words=tuple((lang, frozenset(ws)) for lang, ws in own.items()),
+        words=_as_tuple(all_words),
+        own_words=tuple((lang, _as_tuple(ws)) for lang, ws in own.items()),
         yes_no=answers_yes_no(fact),
         mentions=frozenset(t for name in fact.mentions for t in lexicon.analyse(name).entities),
     )
@@ -102,10 +116,16 @@ def _change_postings(
 ) -> dict[str, frozenset[str]]:
     """A copy of `postings` with fact ids removed from and added to the given words."""
     result = dict(postings)
+    empty: frozenset[str] = frozenset()
     for token in removed.keys() | added.keys():
-        ids = (result.get(token, frozenset()) - removed.get(token, set())) | added.get(token, set())
+        ids = result.get(token, empty)
+        gone, new = removed.get(token), added.get(token)
+        if gone:
+            ids = ids - gone
+        if new:
+            ids = ids | new if ids else frozenset(new)
         if ids:
-            result[token] = frozenset(ids)
+            result[token] = ids
         else:
             result.pop(token, None)
     return result
@@ -123,8 +143,7 @@ def _change_counts(
                 result[item] = left
             else:
                 del result[item]
-    for items in added:
-        result.update(items)
+    result.update(chain.from_iterable(added))  # one pass in C, counted in the same order as one update each
     return result
 
 

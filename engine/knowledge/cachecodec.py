@@ -1,0 +1,209 @@
+"""What the load cache stores, as plain data: facts as JSON, analysed facts as word tables and int32 arrays.
+
+Nothing here can run code: values are JSON or numeric numpy arrays, and every value read
+back is checked for its type before it becomes a Fact, a FactEntry or a vector block
+(anything else raises BadFile, and the caller rebuilds).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from engine.knowledge.model import Fact
+from engine.matching.index import FactEntry
+from engine.matching.semantic import FactTexts
+
+#: (questions, context) vectors of each view, or None when the semantic signal is off.
+Texts = tuple[FactTexts, ...] | None
+Analysed = tuple[FactEntry, Texts]
+
+
+class BadFile(ValueError):
+    """A cache file that cannot be trusted (corrupt, foreign, of another version): logged, rebuilt."""
+
+
+class Stale(BadFile):
+    """A file this code wrote for an earlier state of its sheet (edited, or another lexicon): a plain miss."""
+
+
+def strings(value: Any, *, intern: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadFile("a list of strings was expected")
+    return tuple(map(sys.intern, value)) if intern else tuple(value)
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadFile("a string was expected")
+    return value
+
+
+def whole(value: Any, *, optional: bool = False) -> int | None:
+    if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value  # type: ignore[no-any-return]
+    raise BadFile("a whole number was expected")
+
+
+def _line(value: Any) -> int:
+    found = whole(value)
+    assert found is not None
+    return found
+
+
+def _by_lang(value: Any, read: Callable[[Any], Any]) -> MappingProxyType[str, Any]:
+    if not isinstance(value, dict):
+        raise BadFile("a mapping was expected")
+    return MappingProxyType({string(lang): read(v) for lang, v in value.items()})
+
+
+def fact_data(fact: Fact) -> dict[str, Any]:
+    """A fact as plain JSON data (its file is the sheet's, known from the key)."""
+    return {
+        "id": fact.id,
+        "topic": fact.topic,
+        "source": fact.source,
+        "quote": fact.quote,
+        "questions": {lang: list(qs) for lang, qs in fact.questions.items()},
+        "answer": dict(fact.answer),
+        "keywords": list(fact.keywords),
+        "mentions": list(fact.mentions),
+        "line": fact.line,
+    }
+
+
+def fact_from(data: Any, file: str) -> Fact:
+    """The Fact `fact_data` wrote; raises BadFile on anything else."""
+    if not isinstance(data, dict):
+        raise BadFile("a fact was expected")
+    return Fact(
+        id=string(data["id"]),
+        topic=string(data["topic"]),
+        source=string(data["source"]),
+        quote=string(data["quote"]),
+        questions=_by_lang(data["questions"], strings),
+        answer=_by_lang(data["answer"], string),
+        keywords=strings(data["keywords"]),
+        mentions=strings(data["mentions"]),
+        file=file,
+        line=_line(data["line"]),
+    )
+
+
+#: The word collections of a FactEntry, in the order they are stored; then one per language, then one per variant.
+_SETS = ("question_bag", "answer_bag", "entities", "answer_entities", "kinds", "words", "mentions")
+#: Those kept as tuples (only iterated, at index time); the others are frozensets (set operations per question).
+_TUPLES = frozenset({"question_bag", "answer_bag", "words"})
+
+
+def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """FactEntries as plain data: one table of the words they use, and every word set as indices into it.
+
+    (JSON for the table and the shapes, int32 arrays for the sets: a 200-fact sheet holds some
+    100,000 words, read back with one array conversion instead of a type check per word.)
+    """
+    table: dict[str, int] = {}
+    lengths: list[int] = []
+    tokens: list[int] = []
+
+    def put(words: Iterable[str]) -> None:
+        ids = [table.setdefault(w, len(table)) for w in words]
+        lengths.append(len(ids))
+        tokens.extend(ids)
+
+    shapes = []
+    for entry in entries:
+        for name in _SETS:
+            put(getattr(entry, name))
+        for _, words in entry.own_words:
+            put(words)
+        for variant, _ in entry.variants:
+            put(variant)
+        shapes.append([[lang for lang, _ in entry.own_words], [joined for _, joined in entry.variants], entry.yes_no])
+    meta = {"words": list(table), "shapes": shapes}
+    arrays = {"set_lengths": np.array(lengths, dtype=np.int32), "set_tokens": np.array(tokens, dtype=np.int32)}
+    return meta, arrays
+
+
+def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], count: int) -> list[FactEntry]:
+    """The FactEntries `encode_entries` wrote (their words interned: facts share most of them); raises BadFile."""
+    table = strings(meta["words"], intern=True)
+    shapes = meta["shapes"]
+    lengths, tokens = arrays["set_lengths"], arrays["set_tokens"]
+    if not isinstance(shapes, list) or len(shapes) != count:
+        raise BadFile("one shape per fact was expected")
+    for array in (lengths, tokens):
+        if array.dtype != np.int32 or array.ndim != 1:
+            raise BadFile("word sets of another type")
+    if len(tokens) and (tokens.min() < 0 or tokens.max() >= len(table)):
+        raise BadFile("a word outside the table")
+    if (lengths < 0).any() or int(lengths.sum()) != len(tokens):
+        raise BadFile("word set lengths do not add up")
+    words = tuple(table[i] for i in tokens.tolist())
+    ends = np.cumsum(lengths).tolist()
+    starts = [0, *ends[:-1]]
+    runs = iter(zip(starts, ends, strict=True))
+    # Equal sets are shared: most facts of a sheet name the same few entities and kinds.
+    shared: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def take_tuple() -> tuple[str, ...]:
+        run = next(runs, None)
+        if run is None:
+            raise BadFile("fewer word sets than the shapes say")
+        return words[run[0] : run[1]]
+
+    def take() -> frozenset[str]:
+        found = take_tuple()
+        value = shared.get(found)
+        if value is None:
+            value = shared[found] = frozenset(found)
+        return value
+
+    entries = []
+    for shape in shapes:
+        if not isinstance(shape, list) or len(shape) != 3 or not isinstance(shape[2], bool):
+            raise BadFile("an analysed fact was expected")
+        langs, joined = strings(shape[0], intern=True), strings(shape[1])
+        fields: dict[str, Any] = {name: take_tuple() if name in _TUPLES else take() for name in _SETS}
+        own = tuple((lang, take_tuple()) for lang in langs)
+        variants = tuple((take_tuple(), words_joined) for words_joined in joined)
+        entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **fields))
+    if next(runs, None) is not None:
+        raise BadFile("more word sets than the shapes say")
+    return entries
+
+
+def split_views(arrays: Mapping[str, np.ndarray], count: int, dim: int) -> list[Texts]:
+    """Each fact's vector blocks in each view, as views of the stored arrays; raises BadFile."""
+    counts = [arrays["questions"], arrays["context"]]
+    for c in counts:
+        if c.dtype != np.int64 or c.shape != (count,) or (c < 0).any():
+            raise BadFile("row counts do not match the facts")
+    views = []
+    for view in range(int(arrays["views"][0])):
+        parts = []
+        for name, sizes in zip(("q", "c"), counts, strict=True):
+            rows = arrays[f"{name}{view}"]
+            if rows.dtype != np.float16 or rows.shape != (int(sizes.sum()), dim):
+                raise BadFile("vectors of another shape or precision")
+            parts.append(np.split(rows, np.cumsum(sizes)[:-1]))
+        views.append(parts)
+    return [tuple(FactTexts(q[n], c[n]) for q, c in views) for n in range(count)]
+
+
+def encode_views(texts: Sequence[tuple[FactTexts, ...]]) -> dict[str, np.ndarray]:
+    """The facts' vector blocks of each view stacked (half precision), with their row counts."""
+    views = len(texts[0])
+    arrays = {
+        "views": np.array([views], dtype=np.int64),
+        "questions": np.array([len(t[0].questions) for t in texts], dtype=np.int64),
+        "context": np.array([len(t[0].context) for t in texts], dtype=np.int64),
+    }
+    for view in range(views):
+        arrays[f"q{view}"] = np.vstack([t[view].questions for t in texts]).astype(np.float16)
+        arrays[f"c{view}"] = np.vstack([t[view].context for t in texts]).astype(np.float16)
+    return arrays
