@@ -75,11 +75,8 @@ _CODE = (
     "matching/matcher.py",
 )
 
-#: A sheet as stored: its facts, the (id, line, questions line) it declares, each fact's questions as
-#: (lang, text, folded key).
-StoredSheet = tuple[
-    tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[tuple[str, str, str], ...], ...]
-]
+#: A sheet as stored: its facts, the (id, line, questions line) it declares, each fact's questions' folded keys.
+StoredSheet = tuple[tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[str, ...], ...]]
 
 
 def _code_digest() -> str:
@@ -102,13 +99,12 @@ def _digest(*parts: str) -> str:
     return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 
-def _question_keys(fact: Fact, folded: Any) -> tuple[tuple[str, str, str], ...]:
-    """The fact's questions as (lang, text, folded key), from the folded keys stored in its order."""
-    listed = [(lang, q) for lang, qs in fact.questions.items() for q in qs]
+def _question_keys(fact: Fact, folded: Any) -> tuple[str, ...]:
+    """The folded key of each of the fact's questions (checked: one a question)."""
     keys = strings(folded)
-    if len(keys) != len(listed):
+    if len(keys) != sum(map(len, fact.questions.values())):
         raise BadFile("one folded key per question was expected")
-    return tuple((lang, q, key) for (lang, q), key in zip(listed, keys, strict=True))
+    return keys
 
 
 class KnowledgeCache:
@@ -168,7 +164,7 @@ class KnowledgeCache:
         key: str,
         facts: Sequence[Fact],
         declared: Sequence[tuple[str, int, int | None]],
-        keys: Sequence[Sequence[tuple[str, str, str]]],
+        keys: Sequence[Sequence[str]],
     ) -> None:
         """Store a clean sheet (each question's folded key only: its language and text are the fact's)."""
         payload = {
@@ -177,7 +173,7 @@ class KnowledgeCache:
             "key": key,
             "facts": [fact_data(f) for f in facts],
             "declared": [list(d) for d in declared],
-            "keys": [[folded for _, _, folded in ks] for ks in keys],
+            "keys": [list(ks) for ks in keys],
         }
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self._files.write(self._files.path("sheet", relative, "json"), data)
@@ -265,5 +261,5 @@ class KnowledgeCache:
         if texts and len(texts) == len(analysed):
             arrays.update(encode_views(texts))
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, allow_pickle=False, **arrays)
         self._files.write(self._files.path("analysis", relative, "npz"), buffer.getvalue())

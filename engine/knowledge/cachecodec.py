@@ -45,7 +45,7 @@ def string(value: Any) -> str:
 
 def whole(value: Any, *, optional: bool = False) -> int | None:
     if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool)):
-        return value  # type: ignore[no-any-return]
+        return value
     raise BadFile("a whole number was expected")
 
 

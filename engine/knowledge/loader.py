@@ -56,12 +56,16 @@ class LoadTimeout(KnowledgeError):
         self.seconds = seconds
 
 
+#: What a sheet was checked against: each source's id and the hash of its text, the topics.
+_Context = tuple[tuple[tuple[str, int], ...], tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Sheet:
     """What one fact sheet yielded, for reuse while its bytes and context are unchanged."""
 
     digest: str
-    context: tuple
+    context: _Context
     facts: tuple[Fact, ...]
     #: (id, line, questions line) of every fact node with a text id, valid or not, in order.
     declared: tuple[tuple[str, int, int | None], ...]
@@ -69,8 +73,14 @@ class _Sheet:
     #: Problems found beyond those kept in `problems` (counted only).
     more: int
     readable: bool
-    #: For each valid fact, its questions as (lang, text, normalised key).
-    keys: tuple[tuple[tuple[str, str, str], ...], ...]
+    #: For each valid fact, each of its questions' normalised key, in the order of `_questions` (its language
+    #: and text are the fact's own: not held twice).
+    keys: tuple[tuple[str, ...], ...]
+
+
+def _questions(fact: Fact) -> list[tuple[str, str]]:
+    """The fact's questions as (lang, text), in the order their keys are kept."""
+    return [(lang, q) for lang, listed in fact.questions.items() for q in listed]
 
 
 def _digest(root: Path, *relatives: str) -> str:
@@ -165,7 +175,7 @@ class Loader:
             data_bytes = read_inside(self.root, relative)
         except YamlError as exc:
             # Not cached: the file is read again at the next load, when it may be fixed.
-            return _Sheet("", (), (), (), (Problem(relative, exc.line, None, exc.message),), 0, False, ())
+            return _Sheet("", ((), ()), (), (), (Problem(relative, exc.line, None, exc.message),), 0, False, ())
         digest = hashlib.sha1(data_bytes, usedforsecurity=False).hexdigest()
         context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
         cached = self._sheets.get(relative)
@@ -178,7 +188,7 @@ class Loader:
         report = Report(problems, relative)
         facts: list[Fact] = []
         declared: list[tuple[str, int, int | None]] = []
-        keys: list[tuple[tuple[str, str, str], ...]] = []
+        keys: list[tuple[str, ...]] = []
         try:
             data = parse_yaml(decode(data_bytes))  # the bytes just hashed: one read, one version
         except YamlError as exc:
@@ -194,11 +204,7 @@ class Loader:
                 fact = check_fact(node, report, sources, topics)
                 if fact is not None:
                     facts.append(fact)
-                    keys.append(
-                        tuple(
-                            (lang, q, " ".join(tokenize(q))) for lang, listed in fact.questions.items() for q in listed
-                        )
-                    )
+                    keys.append(tuple(" ".join(tokenize(q)) for _, q in _questions(fact)))
             more = problems.total - len(problems)
             sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, tuple(keys))
         self._sheets[relative] = sheet
@@ -210,7 +216,7 @@ class Loader:
     # The on-disk cache's hooks (engine/knowledge/cache.py): a sheet taken from it, and each sheet a load used.
 
     def _stored_sheet(
-        self, relative: str, digest: str, context: tuple, sources: dict[str, Source], topics: set[str]
+        self, relative: str, digest: str, context: _Context, sources: dict[str, Source], topics: set[str]
     ) -> _Sheet | None:
         if self.cache is None:
             return None
@@ -229,7 +235,7 @@ class Loader:
         return sheet
 
     def _load_facts(
-        self, problems: list[Problem], sources: dict[str, Source], topics: set[str]
+        self, problems: Problems, sources: dict[str, Source], topics: set[str]
     ) -> tuple[list[Fact], set[str] | None, dict[str, str]]:
         """The valid facts, every id declared (valid or not; None when a sheet could not be read), and
         the fact that claims each question (by its folded form)."""
@@ -270,7 +276,7 @@ class Loader:
             for fact, keys in zip(sheet.facts, sheet.keys, strict=True):
                 if first_seen[fact.id] != (relative, fact.line):
                     continue  # a duplicate: the first definition wins
-                for lang, question, key in keys:
+                for (lang, question), key in zip(_questions(fact), keys, strict=True):
                     owner = claimed.setdefault(key, fact.id)
                     if owner != fact.id:
                         problems.append(

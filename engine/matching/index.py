@@ -170,7 +170,9 @@ class Index:
     def evolve(self, removed: Iterable[tuple[str, FactEntry]], added: Iterable[tuple[str, FactEntry]]) -> Index:
         """The index with the `removed` entries taken out and the `added` ones put in."""
         removed, added = list(removed), list(added)
-        changes = {name: (defaultdict(set), defaultdict(set)) for name in ("question", "answer")}
+        changes: dict[str, tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]] = {
+            name: (defaultdict(set), defaultdict(set)) for name in ("question", "answer")
+        }
         for ids, pairs in ((0, removed), (1, added)):
             for fact_id, entry in pairs:
                 for token in entry.question_bag:

@@ -20,10 +20,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.textnorm import fold
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 log = logging.getLogger("alliance.semantic")
 
@@ -56,7 +60,7 @@ def _package_folder() -> Path:
 class Embedder:
     """Folded text -> unit vector (float32); an empty or unknown text gives the zero vector."""
 
-    def __init__(self, table: np.ndarray, tokenizer, identity: str) -> None:
+    def __init__(self, table: np.ndarray, tokenizer: Tokenizer, identity: str) -> None:
         self._table = table
         self._tokenizer = tokenizer
         self.identity = identity
@@ -99,7 +103,7 @@ class Embedder:
         are gathered into a local dict first: other threads may add to the memo meanwhile.
         """
         cache = self._words
-        found = {w: cache.get(w) for w in dict.fromkeys(words)}
+        found: dict[str, np.ndarray | None] = {w: cache.get(w) for w in dict.fromkeys(words)}
         missing = [w for w, row in found.items() if row is None]
         if missing:
             encodings = self._tokenizer.encode_batch(missing, add_special_tokens=False)
@@ -109,7 +113,7 @@ class Embedder:
                 cache.update(zip(missing, rows.astype(np.float16), strict=True))
         if not words:
             return np.zeros((0, self.dim), np.float32)
-        return np.stack([found[w] for w in words]).astype(np.float32, copy=False)
+        return np.stack([found[w] for w in words]).astype(np.float32, copy=False)  # type: ignore[misc]
 
     def encode_bags(
         self, bags: Sequence[Sequence[str]], weight: Callable[[str], float], *, remember: bool = False
