@@ -86,3 +86,24 @@ def test_a_large_base_keeps_half_precision_even_from_single_precision_blocks(mon
     blocks = [FactTexts(np.ones((2, 2), np.float32), np.ones((1, 2), np.float32)) for _ in range(3)]
     vectors = FactVectors(blocks, 2)
     assert all(b.questions.dtype == np.float16 for b in vectors.blocks())
+
+
+def test_centroids_are_those_of_summing_each_fact_alone():
+    """The centroids are summed for all facts at once; the search picks facts through them, so they must be
+    the very ones (bit for bit) of summing each fact's rows on their own, half precision included."""
+    rng = np.random.default_rng(7)
+    blocks = [
+        FactTexts(
+            rng.standard_normal((int(rng.integers(0, 30)), 16)).astype(np.float16),
+            rng.standard_normal((int(rng.integers(0, 6)), 16)).astype(np.float16),
+        )
+        for _ in range(300)
+    ]
+    expected = np.zeros((len(blocks), 16), dtype=np.float32)
+    for i, block in enumerate(blocks):
+        rows = np.vstack((block.questions, block.context))
+        if len(rows):
+            total = rows.sum(axis=0, dtype=np.float32)
+            expected[i] = total / max(float(np.linalg.norm(total)), 1e-12)
+    assert np.array_equal(FactVectors(blocks, 16)._centroids, expected)
+    assert np.array_equal(FactVectors([], 16)._centroids, np.zeros((0, 16), np.float32))
