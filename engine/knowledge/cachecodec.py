@@ -32,7 +32,8 @@ class Stale(BadFile):
 
 
 def strings(value: Any, *, intern: bool = False) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    # (The types gathered in C: this runs for every word table and every fact's lists.)
+    if not isinstance(value, list) or not set(map(type, value)) <= {str}:
         raise BadFile("a list of strings was expected")
     return tuple(map(sys.intern, value)) if intern else tuple(value)
 
@@ -143,24 +144,27 @@ def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], co
         raise BadFile("a word outside the table")
     if (lengths < 0).any() or int(lengths.sum()) != len(tokens):
         raise BadFile("word set lengths do not add up")
-    words = tuple(table[i] for i in tokens.tolist())
+    # The words looked up in one numpy gather (the table as an array of the interned strings themselves).
+    words = tuple(np.array(table, dtype=object)[tokens].tolist()) if len(tokens) else ()
     ends = np.cumsum(lengths).tolist()
     starts = [0, *ends[:-1]]
     runs = iter(zip(starts, ends, strict=True))
-    # Equal sets are shared: most facts of a sheet name the same few entities and kinds.
-    shared: dict[tuple[str, ...], frozenset[str]] = {}
+    # Equal collections are shared: facts of a sheet name the same few entities and kinds, and repeat variants.
+    tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+    sets: dict[tuple[str, ...], frozenset[str]] = {}
 
     def take_tuple() -> tuple[str, ...]:
         run = next(runs, None)
         if run is None:
             raise BadFile("fewer word sets than the shapes say")
-        return words[run[0] : run[1]]
+        found = words[run[0] : run[1]]
+        return tuples.setdefault(found, found)
 
     def take() -> frozenset[str]:
         found = take_tuple()
-        value = shared.get(found)
+        value = sets.get(found)
         if value is None:
-            value = shared[found] = frozenset(found)
+            value = sets[found] = frozenset(found)
         return value
 
     entries = []
