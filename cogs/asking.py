@@ -27,13 +27,10 @@ from cogs.flood import RateLimiter, SeenIds
 from cogs.strings import lang_for, lang_of, text
 from cogs.triggers import looks_like_question, worth_answering_unasked
 from cogs.views import FeedbackView, ReplyView, SuggestionView
-from engine.answering import Reply
-from engine.dialogue.conversation import Conversations
-from engine.messages import message
-from engine.textnorm import clean
+from engine import Conversations, Reply, clean, message
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.asking")
 

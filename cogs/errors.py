@@ -17,7 +17,7 @@ from cogs.checks import NotAdmin, NotModerator
 from cogs.strings import lang_for, lang_of, text
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.errors")
 

@@ -26,15 +26,20 @@ from cogs.embeds import fact_embed
 from cogs.offloop import OffLoop
 from cogs.problem_report import FILENAME, problem_report
 from cogs.strings import lang_for, lang_of, text
-from engine.answering import Snapshot
-from engine.evaluation.changes import ChangeReport, compare
-from engine.knowledge import drafting
-from engine.knowledge.loader import KnowledgeError, LoadTimeout
-from engine.knowledge.schema import Problem
+from engine import (
+    ChangeReport,
+    KnowledgeError,
+    LoadTimeout,
+    Problem,
+    Snapshot,
+    compare_reload,
+    draft_fact,
+    draft_offers,
+)
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
-    from engine.journal.store import Journal
+    from cogs.bot import AllianceBot
+    from engine import Journal
 
 log = logging.getLogger("alliance.facts")
 
@@ -114,7 +119,7 @@ class Facts(commands.Cog):
             new = engine.load_next(root, timeout=seconds)
             if digest_of is not None and digest_of() != before:
                 raise KnowledgeError([Problem("knowledge/", None, None, FILES_CHANGED)])
-            return new, compare(engine, old, new), before
+            return new, compare_reload(engine, old, new), before
 
         log.info("facts %s started by %s: reading knowledge/", action, _who(ctx))
         try:
@@ -263,7 +268,7 @@ class Facts(commands.Cog):
 
         lang = lang_for(ctx)
         await ctx.defer(ephemeral=True)
-        found = await asyncio.to_thread(drafting.draft, self.bot.engine.snapshot, [question])
+        found = await asyncio.to_thread(draft_fact, self.bot.engine.snapshot, [question])
         log.info("facts draft by %s: %s", _who(ctx), found.fact_id or "not covered")
         lines = draft_lines(lang, found)
         if not found.covered:
@@ -313,7 +318,7 @@ class Facts(commands.Cog):
         # The drafting offer: each shown group's best passage of the article (engine/knowledge/drafting.py,
         # off the loop).
         shown = [g.text for g in groups[: reports.UNANSWERED_SHOWN]]
-        offers = await asyncio.to_thread(drafting.offers, self.bot.engine.snapshot, shown) if shown else {}
+        offers = await asyncio.to_thread(draft_offers, self.bot.engine.snapshot, shown) if shown else {}
         await send_lines(
             ctx,
             reports.scope_lines(lang, scope) + reports.unanswered_lines(lang, groups, UNANSWERED_DAYS, offers=offers),

@@ -14,10 +14,10 @@ import discord
 from discord.ext import commands
 
 from cogs.checks import ensure_admin_ctx
-from cogs.strings import lang_of, text
+from cogs.strings import lang_for, text
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.sync")
 
@@ -35,7 +35,7 @@ class Sync(commands.Cog):
     @commands.command(name="sync")
     async def sync(self, ctx: commands.Context[Any], where: Literal["global", "here"] = "global") -> None:
         """Sync the slash commands: `global` (every server, the default) or `here` (this server, at once)."""
-        lang = lang_of(getattr(ctx.guild, "preferred_locale", None))
+        lang = lang_for(ctx)
         if where == "here":
             if ctx.guild is None:
                 raise commands.NoPrivateMessage()

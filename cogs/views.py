@@ -11,10 +11,10 @@ import discord
 from cogs import limits
 from cogs.embeds import answer_embed
 from cogs.strings import text
-from engine.answering import Reply, Suggestion
+from engine import Reply, Suggestion
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.views")
 

@@ -10,7 +10,7 @@ import discord
 import pytest
 import yaml
 
-from bot import AllianceBot
+from cogs.bot import AllianceBot
 from cogs.checks import NotAdmin, NotModerator
 from cogs.facts import Facts
 from engine.answering import Reply
