@@ -106,23 +106,10 @@ class Asking(commands.Cog):
             return "channel"
         return None
 
-    def is_command(self, message: discord.Message) -> bool:
-        """A prefix command (or "@bot command"): the commands extension handles those."""
-        me = self.bot.user
-        content = message.content.strip()
-        mentioned = False
-        if me is not None:
-            for lead in (f"<@{me.id}>", f"<@!{me.id}>"):
-                if content.startswith(lead):
-                    content, mentioned = content[len(lead) :].strip(), True
-                    break
-        prefix = self.bot.settings.prefix
-        if content.startswith(prefix):
-            content = content[len(prefix) :]
-        elif not mentioned:
-            return False
-        words = content.split(maxsplit=1)
-        return bool(words) and self.bot.get_command(words[0]) is not None
+    async def is_command(self, message: discord.Message) -> bool:
+        """A prefix command (or "@bot command"), as discord.py's own parser reads it: the commands extension
+        answers those."""
+        return (await self.bot.get_context(message)).valid
 
     # -- what to say ----------------------------------------------------------------------
 
@@ -175,7 +162,7 @@ class Asking(commands.Cog):
 
     async def answer_message(self, message: discord.Message) -> None:
         via = self.trigger(message)
-        if via is None or self.is_command(message) or not self.seen.add(message.id):
+        if via is None or await self.is_command(message) or not self.seen.add(message.id):
             return
         question = question_text(message.content)
         if via == "channel" and (not looks_like_question(question) or self.bot.engine.is_chitchat(question)):
