@@ -49,7 +49,6 @@ def bot(engine: Engine, journal: Journal, settings: Settings) -> MockBot:
     bot.all_commands = {}
     bot.strip_after_prefix = False
 
-
     async def get_prefix(message: discord.Message) -> list[str] | str:
         return await commands.Bot.get_prefix(bot, message)
 
