@@ -116,11 +116,11 @@ class Asking(commands.Cog):
     def compose(self, reply: Reply, *, asker_id: int, ref: int) -> Outgoing:
         """The reply as an embed with buttons (answer, did-you-mean) or as a short text."""
         if reply.answered and reply.fact is not None:
-            view = FeedbackView(self.bot, lang=reply.lang, ref=ref, fact_id=reply.fact.id)
-            return Outgoing(embed=answer_embed(reply), view=view)
+            feedback = FeedbackView(self.bot, lang=reply.lang, ref=ref, fact_id=reply.fact.id)
+            return Outgoing(embed=answer_embed(reply), view=feedback)
         if reply.kind == "unsure" and reply.suggestions:
-            view = SuggestionView(self.bot, reply, asker_id=asker_id, ref=ref)
-            return Outgoing(embed=unsure_embed(reply), view=view)
+            suggestions = SuggestionView(self.bot, reply, asker_id=asker_id, ref=ref)
+            return Outgoing(embed=unsure_embed(reply), view=suggestions)
         content = reply.text
         if reply.understood:  # a follow-up read with the previous question: say how, even for "not covered"
             content = f"*{escape(message(reply.lang, 'understood'))} « {escape(reply.understood)} »*\n{content}"

@@ -63,8 +63,11 @@ async def send_problems(ctx: commands.Context[Any], lang: str, error: KnowledgeE
     report = problem_report(lang, error, applied=applied)
     for number, chunk in enumerate(report.messages, 1):
         attach = report.attachment if number == len(report.messages) else None
-        file = discord.File(io.BytesIO(attach.encode()), filename=FILENAME) if attach else None
-        await ctx.send(chunk, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)  # type: ignore[arg-type]
+        if attach:  # discord.py's overloads take a File or none at all, not None
+            file = discord.File(io.BytesIO(attach.encode()), filename=FILENAME)
+            await ctx.send(chunk, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await ctx.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def _who(ctx: commands.Context[Any]) -> str:
@@ -82,6 +85,7 @@ class Facts(commands.Cog):
         self._worker = OffLoop("knowledge-load")
         self.load_seconds = LOAD_SECONDS
 
+    # discord.py types cog_check as returning `bool | Coroutine`: an async override is what its docs show.
     async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
         if await self.bot.is_owner(ctx.author):
             return True  # anywhere, DMs included (where the reports are of direct messages)

@@ -212,6 +212,7 @@ async def announce(bot: AllianceBot, lang: str, digest: str | None = None) -> li
     cog = _shards(bot)
     if cog is None:
         return []
+    # A Cog to the checker: matched by name in `_shards` (the class seen here may be another copy of Shards).
     return await cog.announce(lang, digest)  # type: ignore[attr-defined]
 
 

@@ -15,7 +15,6 @@ import sys
 from typing import Any, TextIO
 
 from engine.cli.parser import INTERACTIVE, parser
-from engine.knowledge.loader import KnowledgeError
 from engine.settings import Settings, SettingsError, build_engine
 
 __all__ = [
@@ -85,6 +84,8 @@ def run(args: argparse.Namespace, settings: Settings, stdin: TextIO = sys.stdin,
 
 
 def _run(args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    from engine.knowledge.loader import KnowledgeError  # the engine, loaded only once a command runs
+
     command = args.command or "run"
     if command == "journal-backup":
         from engine.cli.check import cmd_journal_backup

@@ -12,6 +12,7 @@ from engine.evaluation.followups import followup_section
 from engine.evaluation.questions import compare, evaluate, format_reliability, format_table
 from engine.knowledge.baseline import since_commit
 from engine.knowledge.loader import KnowledgeError, Loader
+from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.knowledge.schema import DECISION_FILE, Problem, load_eval
 from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
 from engine.settings import Settings
@@ -34,9 +35,9 @@ EVAL_SETS = (
 FIT_SETS = EVAL_SETS[:-1]
 
 
-def _eval_sets(root: Path, kb, names: Iterable[str]) -> dict[str, list]:
+def _eval_sets(root: Path, kb: KnowledgeBase, names: Iterable[str]) -> dict[str, list[EvalQuestion]]:
     """The named question files of knowledge/eval that exist, by name; raises KnowledgeError on a bad one."""
-    sets = {}
+    sets: dict[str, list[EvalQuestion]] = {}
     for name in names:
         if not (root / "eval" / name).exists():
             continue
