@@ -104,6 +104,8 @@ def _nonzero(parse: Parse) -> Parse:
     return lambda name, raw: parse(name, raw) or None
 
 
+#: JOURNAL_RETENTION_DAYS's default, which the journal itself defaults to as well.
+RETENTION_DAYS = 90
 #: CACHE_DIR's default when unset and the journal is not a file: beside bot.py.
 DEFAULT_CACHE = ROOT / "cache"
 
@@ -123,7 +125,7 @@ class Settings:
     journal_enabled: bool = setting("JOURNAL_ENABLED", True, _bool)
     #: postgresql://... : the journal in PostgreSQL instead of JOURNAL_PATH (shards in several processes).
     journal_url: str = setting("JOURNAL_URL", "", _postgres, secret=True)  # may hold a password
-    journal_retention_days: int = setting("JOURNAL_RETENTION_DAYS", 90, _whole(0, 36500))
+    journal_retention_days: int = setting("JOURNAL_RETENTION_DAYS", RETENTION_DAYS, _whole(0, 36500))
     #: The on-disk cache of parsed and analysed sheets (engine/knowledge/cache.py); None: no cache.
     cache_dir: Path | None = setting("CACHE_DIR", DEFAULT_CACHE, _cache_dir)  # noqa: RUF009 (a field, made once)
     #: None: the fitted decision's own thresholds (knowledge/decision.yaml).

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from engine.answering import Reply
 from engine.journal.backend import Backend, is_url, open_backend
 from engine.journal.reports import JournalStats, UnansweredGroup, group_alike, read_stats, read_unanswered
+from engine.settings import RETENTION_DAYS
 
 log = logging.getLogger("alliance.journal")
 
@@ -103,7 +104,7 @@ class Journal:
         self,
         path: str | None,
         *,
-        retention_days: int = 90,
+        retention_days: int = RETENTION_DAYS,
         timeout: float = 2.0,
         clock: Callable[[], float] = time.time,
         queue_limit: int = WRITE_QUEUE,
@@ -494,7 +495,7 @@ class Journal:
         await asyncio.to_thread(self.close)
 
 
-def open_journal(path: str | None, retention_days: int = 90) -> Journal:
+def open_journal(path: str | None, retention_days: int = RETENTION_DAYS) -> Journal:
     """The journal for the settings, created or migrated now so a bad path is logged at start."""
     journal = Journal(path, retention_days=retention_days)
     if journal.enabled:
