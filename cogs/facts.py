@@ -10,7 +10,6 @@ Replies are ephemeral for slash commands; prefix replies go to the channel typed
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ from cogs.completion import complete_fact_id
 from cogs.confirm import ConfirmRemoval
 from cogs.embeds import fact_embed
 from cogs.offloop import OffLoop
-from cogs.problem_report import FILENAME, problem_report
+from cogs.replies import send_file, send_lines, send_problems
 from cogs.strings import lang_for, lang_of, text
 from engine import (
     ChangeReport,
@@ -50,24 +49,6 @@ UNANSWERED_DAYS = 30
 LOAD_SECONDS = 60.0
 #: Why a reload is refused when the files changed while it read them (the shards must all load the same).
 FILES_CHANGED = "files changed while they were being read: nothing was swapped; reload again once the edit is done"
-
-
-async def send_lines(ctx: commands.Context[Any], lines: list[str]) -> None:
-    """Send a report in as many messages as Discord's 2000-character limit needs."""
-    for chunk in limits.chunks(lines):
-        await ctx.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-
-async def send_problems(ctx: commands.Context[Any], lang: str, error: KnowledgeError, *, applied: bool) -> None:
-    """A refused load's problems in at most a few messages, the full list attached when it is longer."""
-    report = problem_report(lang, error, applied=applied)
-    for number, chunk in enumerate(report.messages, 1):
-        attach = report.attachment if number == len(report.messages) else None
-        if attach:  # discord.py's overloads take a File or none at all, not None
-            file = discord.File(io.BytesIO(attach.encode()), filename=FILENAME)
-            await ctx.send(chunk, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await ctx.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def _who(ctx: commands.Context[Any]) -> str:
@@ -278,10 +259,7 @@ class Facts(commands.Cog):
         if not found.covered:
             await send_lines(ctx, lines)
             return
-        attachment = discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=f"{found.fact_id}.yaml")
-        await ctx.send(
-            limits.clip("\n".join(lines), limits.CONTENT), file=attachment, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await send_file(ctx, limits.clip("\n".join(lines), limits.CONTENT), f"{found.fact_id}.yaml", found.yaml)
 
     async def _journal_for(self, ctx: commands.Context[Any], lang: str) -> Journal | None:
         """The journal, after deferring (its thread may be busy with a locked file: answer Discord
