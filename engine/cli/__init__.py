@@ -15,6 +15,7 @@ import sys
 from typing import Any, TextIO
 
 from engine.cli.parser import INTERACTIVE, parser
+from engine.cli.streams import utf8_streams
 from engine.settings import Settings, SettingsError, build_engine
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "parser",
     "read_settings",
     "run",
+    "utf8_streams",
 ]
 #: The commands' names the package answers for, each from its module, imported on first use (PEP 562).
 _LAZY = {"cmd_check": "check", "CHECK_SHOWN": "check", "EVAL_SETS": "evaluate", "FIT_SETS": "evaluate"}
@@ -52,15 +54,6 @@ def read_settings() -> Settings | None:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
-
-
-def utf8_streams(stdin: TextIO, stdout: TextIO) -> None:
-    """Whatever bytes arrive, read them as UTF-8 (invalid ones replaced) and write UTF-8: one bad line must not
-    end the run nor put non-UTF-8 bytes in the JSON."""
-    if hasattr(stdin, "reconfigure"):
-        stdin.reconfigure(encoding="utf-8", errors="replace")
-    if hasattr(stdout, "reconfigure"):
-        stdout.reconfigure(encoding="utf-8")
 
 
 def main(argv: list[str] | None = None, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:

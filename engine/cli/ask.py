@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from engine.answering import Engine
-from engine.cli.console import isatty
+from engine.cli.streams import isatty
 from engine.dialogue.conversation import Conversations
 from engine.render import render_text, reply_json
 
