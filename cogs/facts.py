@@ -66,8 +66,7 @@ class Facts(commands.Cog):
         self._worker = OffLoop("knowledge-load")
         self.load_seconds = LOAD_SECONDS
 
-    # discord.py types cog_check as returning `bool | Coroutine`: an async override is what its docs show.
-    async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
+    async def cog_check(self, ctx: commands.Context[Any]) -> bool:
         if await self.bot.is_owner(ctx.author):
             return True  # anywhere, DMs included (where the reports are of direct messages)
         return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)

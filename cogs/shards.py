@@ -14,7 +14,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from discord.ext import commands
 
@@ -189,10 +189,10 @@ class Shards(commands.Cog):
         return lines
 
 
-def _shards(bot: AllianceBot) -> commands.Cog | None:
+def _shards(bot: AllianceBot) -> Shards | None:
     # By name, not isinstance: load_extension executes this module afresh, so its class is not the one seen here.
     cog = bot.get_cog("Shards")
-    return cog if isinstance(cog, commands.Cog) and type(cog).__name__ == "Shards" else None
+    return cast(Shards, cog) if isinstance(cog, commands.Cog) and type(cog).__name__ == "Shards" else None
 
 
 def digest_function(bot: AllianceBot) -> Callable[[], str] | None:
@@ -212,8 +212,7 @@ async def announce(bot: AllianceBot, lang: str, digest: str | None = None) -> li
     cog = _shards(bot)
     if cog is None:
         return []
-    # A Cog to the checker: matched by name in `_shards` (the class seen here may be another copy of Shards).
-    return await cog.announce(lang, digest)  # type: ignore[attr-defined]
+    return await cog.announce(lang, digest)
 
 
 async def setup(bot: AllianceBot) -> None:

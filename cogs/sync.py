@@ -28,8 +28,7 @@ class Sync(commands.Cog):
     def __init__(self, bot: AllianceBot) -> None:
         self.bot = bot
 
-    # discord.py types cog_check as returning `bool | Coroutine`: an async override is what its docs show.
-    async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
+    async def cog_check(self, ctx: commands.Context[Any]) -> bool:
         settings = self.bot.settings
         return await ensure_admin_ctx(ctx, settings.moderator_roles, settings.admin_guilds)
 
