@@ -19,8 +19,9 @@ compare), language (the reply language, for matching and drafting), messages and
 engine's sentences and a Reply as text or JSON, for every front end), and settings (both front
 ends' settings, one declared table).
 
-Inside the engine, modules import each other by their own names (`engine.knowledge.loader`);
-no package `__init__` imports anything on import, so no cycle forms.
+Inside the engine, modules import each other by their own names (`engine.knowledge.loader`),
+never through the door; the job packages' `__init__` files import nothing (cli's, a front end, imports
+its parser and the settings), so no package pulls in another one on import and no cycle forms.
 """
 
 from __future__ import annotations

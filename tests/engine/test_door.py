@@ -44,3 +44,16 @@ def test_the_door_loads_only_what_is_asked_for():
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_checkers_view_of_the_door_is_the_table():
+    """The TYPE_CHECKING imports (what mypy and editors see) name the same things as EXPORTS (what runs)."""
+    tree = ast.parse((ROOT / "engine" / "__init__.py").read_text(encoding="utf-8"))
+    guarded = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    seen = {
+        alias.asname or alias.name: (node.module, alias.name)
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen == engine.EXPORTS
