@@ -27,7 +27,7 @@ def small(**overrides: Any) -> Lexicon:
         "markers": {"fr": ["le", "qui"], "en": ["the", "who"]},
         "accented": {"Né": "born"},
         "open_words": ["quoi", "what"],
-        "now": ["toujours", "cette annee"],
+        "now": ["toujours", "cette annee", "a ce jour"],
         "people": ["De Meo"],
         "follow_up_starts": ["et", "what about"],
         "pronouns": ["il", "ce dernier"],
@@ -191,6 +191,7 @@ def test_asks_now_finds_single_words_and_phrases():
     lexicon = small()
     assert lexicon.asks_now(lexicon.split("De Meo est toujours patron ?"))
     assert lexicon.asks_now(lexicon.split("les ventes de cette année"))
+    assert lexicon.asks_now(lexicon.split("les ventes à ce jour"))
     assert not lexicon.asks_now(lexicon.split("les ventes de 2018"))
     assert not small(now=[]).asks_now(["toujours"])
 
