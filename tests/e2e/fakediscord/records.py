@@ -106,8 +106,6 @@ class SentMessage:
                 if comp.get("custom_id"):
                     found.append(comp["custom_id"])
                 walk(comp.get("components") or [])
-                if comp.get("accessory"):
-                    walk([comp["accessory"]])
 
         walk(self.components)
         return found
@@ -130,7 +128,6 @@ class InteractionRecord:
     original_message_id: int | None = None
     deferred_pending: bool = False
     followup_ids: list[int] = field(default_factory=list)
-    modal: dict[str, Any] | None = None
 
     @property
     def acknowledged(self) -> bool:
