@@ -50,6 +50,5 @@ class Faults:
         for fault in self.pending:
             if fault.remaining > 0 and record.matches(fault.method, fault.path):
                 fault.remaining -= 1
-                record.fault = True
                 return json_response(fault.body, fault.status, fault.headers)
         return None

@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 import zlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -61,7 +60,6 @@ class GatewayFrame:
     shard_id: int | None
     op: int | None
     d: Any
-    time: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -90,7 +88,6 @@ class Connection:
         self.session: Session | None = None
         self.closed = False
         self.aborted = False
-        self.close_code: int | None = None
 
     async def send(self, payload: dict[str, Any]) -> bool:
         """Send one gateway payload; False if the socket is gone (the caller's log keeps dispatches for RESUME)."""
@@ -125,23 +122,16 @@ class Connection:
 class Session:
     """A gateway session: sequence numbers, the dispatch log, and the connection currently attached."""
 
-    def __init__(
-        self, session_id: str, shard_id: int, shard_count: int, intents: int, identify: dict[str, Any]
-    ) -> None:
+    def __init__(self, session_id: str, shard_id: int, shard_count: int, intents: int) -> None:
         self.session_id = session_id
         self.shard_id = shard_id
         self.shard_count = shard_count
         self.intents = intents
-        self.identify = identify
         self.seq = 0
         self.log: list[tuple[int, dict[str, Any]]] = []
         self.connection: Connection | None = None
         self.resumable = True
         self.lock = asyncio.Lock()
-
-    @property
-    def connected(self) -> bool:
-        return self.connection is not None and not self.connection.closed
 
     async def dispatch(self, event: str, data: Any) -> int:
         async with self.lock:
@@ -255,7 +245,6 @@ class Gateway:
                     break
         finally:
             conn.closed = True
-            conn.close_code = ws.close_code
             session = conn.session
             if session is not None and session.connection is conn:
                 session.connection = None
@@ -314,7 +303,7 @@ class Gateway:
         if intents & p.PRIVILEGED_INTENTS & ~self.fake.allowed_intents:
             await conn.close(DISALLOWED_INTENTS, "Disallowed intent(s).")
             return
-        session = Session(p.new_token(), shard_id, shard_count, intents, d)
+        session = Session(p.new_token(), shard_id, shard_count, intents)
         self.sessions[session.session_id] = session
         old = self.current.get(shard_id)
         if old is not None and old.connection is not None and old.connection is not conn:

@@ -44,7 +44,6 @@ class RecordedRequest:
     route: str | None = None
     status: int | None = None
     response: Any = None
-    fault: bool = False
 
     def matches(self, method: str | None, path: str | None) -> bool:
         return (method is None or method.upper() == self.method) and (path is None or path_matches(path, self.path))
@@ -61,7 +60,6 @@ class SentMessage:
     ephemeral: bool = False
     interaction_id: int | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)
-    deleted: bool = False
 
     @property
     def id(self) -> int:
