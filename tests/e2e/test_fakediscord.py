@@ -150,6 +150,21 @@ async def test_disallowed_privileged_intent_stops_the_client(fake_discord: FakeD
             pass
 
 
+async def test_an_opcode_the_bot_never_sends_closes_the_socket(fake_discord: FakeDiscord) -> None:
+    """Presence updates, member requests and voice are not modelled: the socket closes with 4001, so a bot that
+    starts sending one fails its tests instead of being answered by a fake that pretends."""
+    async with aiohttp.ClientSession() as session, session.ws_connect(fake_discord.gateway_url) as ws:
+        hello = await ws.receive_json()
+        assert hello["op"] == gw.HELLO  # no compress= in the URL: plain text frames
+        await ws.send_json({"op": gw.IDENTIFY, "d": {"token": fake_discord.token, "intents": 0}})
+        ready = await ws.receive_json()
+        assert (ready["t"], ready["s"]) == ("READY", 1)
+        await ws.send_json({"op": 3, "d": {"status": "idle", "since": None, "activities": [], "afk": False}})
+        async for _ in ws:  # the GUILD_CREATE that follows READY, then the close
+            pass
+        assert ws.close_code == gw.UNKNOWN_OPCODE
+
+
 # --- messages -----------------------------------------------------------------------------------------------------
 
 

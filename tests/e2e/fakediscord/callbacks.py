@@ -55,11 +55,11 @@ class InteractionCallbacks:
         body = record.json or {}
         rtype = body.get("type")
         data = body.get("data") or {}
-        if rtype not in _CALLBACKS_FOR.get(inter.type, set()):
+        if not isinstance(rtype, int) or rtype not in _CALLBACKS_FOR.get(inter.type, set()):
             errors = FormErrors()
             message = f"Callback type {rtype} is not valid for interaction type {inter.type}"
             errors.add(["type"], "INTERACTION_CALLBACK_TYPE_INVALID", message)
-            errors.raise_if_any()
+            raise DiscordHTTPError(400, limits.INVALID_FORM_BODY, "Invalid Form Body", errors.errors)
         store = self.fake.store
         channel = self.fake.world.channels[inter.channel_id]
         ephemeral = bool((data.get("flags") or 0) & p.FLAG_EPHEMERAL)

@@ -14,7 +14,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.typedefs import Middleware
 
 from .limits import DiscordHTTPError
 from .records import RecordedFile, RecordedRequest
@@ -73,13 +74,16 @@ def _with_record(handler: Handler) -> Callable[[web.Request], Awaitable[web.Stre
     return handle
 
 
-def _middleware(fake: FakeDiscord) -> Any:
+def _middleware(fake: FakeDiscord) -> Middleware:
     @web.middleware
-    async def middleware(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+    async def middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)  # the gateway websocket
         record = await _read_request(request)
         request[_RECORD] = record
+        response: web.StreamResponse | None
         try:
             response = fake.faults.take(record)
             if response is None:
@@ -128,9 +132,9 @@ async def _read_request(request: web.Request) -> RecordedRequest:
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
         async for part in reader:
-            if part is None or not hasattr(part, "read"):
-                continue
-            data = await part.read()  # type: ignore[union-attr]  # a BodyPartReader, not a nested multipart
+            if not isinstance(part, BodyPartReader):
+                continue  # a nested multipart: discord.py sends none
+            data = await part.read()
             if part.name == "payload_json":
                 body = json.loads(data)
             else:

@@ -168,7 +168,8 @@ def _check_button(errors: FormErrors, comp: Mapping[str, Any], path: list[str | 
     if not comp.get("label") and not comp.get("emoji"):
         errors.add([*path], "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "A label or emoji is required")
     custom_id = comp.get("custom_id")
-    if not errors.required([*path, "custom_id"], custom_id):
+    if custom_id is None:
+        errors.required([*path, "custom_id"], None)
         return
     errors.length_between([*path, "custom_id"], custom_id, 1, MAX_CUSTOM_ID)
     if custom_id in custom_ids:
@@ -219,7 +220,9 @@ def check_message(body: Mapping[str, Any], *, files: int = 0, partial: bool = Fa
 def check_autocomplete(data: Mapping[str, Any]) -> None:
     errors = FormErrors()
     choices = data.get("choices")
-    if errors.required(["data", "choices"], choices):
+    if choices is None:
+        errors.required(["data", "choices"], None)
+    else:
         errors.max_length(["data", "choices"], choices, MAX_CHOICES)
         _check_choices(errors, ["data", "choices"], choices)
     errors.raise_if_any()
@@ -264,7 +267,8 @@ def _check_command(errors: FormErrors, path: list[str | int], command: Mapping[s
         errors.add([*path, "type"], "BASE_TYPE_CHOICES", "Only slash commands (type 1) are modelled.")
         return
     name = command.get("name")
-    if not errors.required([*path, "name"], name):
+    if name is None:
+        errors.required([*path, "name"], None)
         return
     if not _COMMAND_NAME.match(name) or name != name.lower():
         errors.add([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")

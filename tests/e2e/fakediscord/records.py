@@ -166,7 +166,7 @@ class Changes:
                 if result:
                     future.set_result(result)
 
-    async def wait(self, predicate: Callable[[], T], timeout: float, what: str) -> T:  # noqa: ASYNC109 - every wait has a default bound
+    async def wait(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:  # noqa: ASYNC109 - every wait has a default bound
         result = predicate()
         if result:
             return result

@@ -30,7 +30,7 @@ class Waits:
 
     async def wait_until(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         *,
         timeout: float = 5.0,  # noqa: ASYNC109 - every wait has a default bound
         what: str = "condition",
