@@ -94,9 +94,6 @@ class FormErrors:
             return False
         return True
 
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
     def raise_if_any(self) -> None:
         if self.errors:
             raise DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", self.errors)
