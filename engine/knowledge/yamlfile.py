@@ -62,6 +62,15 @@ class LineList(list):
     item_lines: list[int]
 
 
+def line_of(node: Any, key: str | None = None) -> int | None:
+    """The line of `node` (a mapping or list read by parse_yaml), or of its `key`; None for anything else."""
+    if isinstance(node, LineDict):
+        return node.key_lines.get(key, node.line) if key else node.line
+    if isinstance(node, LineList):
+        return node.line
+    return None
+
+
 #: libyaml's parser when PyYAML was built with it (it is, in the wheels), else the pure-Python one.
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
