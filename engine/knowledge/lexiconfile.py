@@ -7,12 +7,12 @@ shape is checked here section by section rather than declared as a fixed record.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from engine.knowledge.model import LANGS
 from engine.knowledge.problems import Problem, Report
 from engine.knowledge.validate import read, unknown_keys
-from engine.knowledge.yamlfile import LineDict, LineList, YamlError, decode, line_of, read_inside, shown
+from engine.knowledge.yamlfile import LineList, YamlError, decode, line_of, read_inside, shown
 from engine.lexicon import Lexicon
 
 #: The sections every lexicon has.
@@ -50,7 +50,7 @@ def _load_frequencies(root: Path, problems: list[Problem]) -> dict[str, dict[str
     return frequencies
 
 
-def _accented(value: Any, report: Report, data: LineDict) -> dict[str, str]:
+def _accented(value: Any, report: Report, data: dict[str, Any]) -> dict[str, str]:
     """The optional `accented:` mapping of accented words to the word they stand for."""
     if value is None:
         return {}
@@ -75,7 +75,9 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     ok = True
     for section in _LEXICON_FIELDS:
         value = data.get(section)
-        lists = [(section, value)] if section == "entities" else list(value.items()) if isinstance(value, dict) else []
+        lists: list[tuple[Any, Any]] = (
+            [(section, value)] if section == "entities" else list(value.items()) if isinstance(value, dict) else []
+        )
         if not lists or not all(isinstance(words, list) for _, words in lists):
             shape = "a list of words" if section == "entities" else "a mapping of names to lists of words"
             report.add(line_of(data, section), f"section '{section}' must be {shape}")
@@ -110,7 +112,7 @@ def load_lexicon(root: Path, problems: list[Problem]) -> Lexicon | None:
     )
 
 
-def _optional_words(data: LineDict, section: str, report: Report) -> list[str]:
+def _optional_words(data: dict[str, Any], section: str, report: Report) -> list[str]:
     """An optional section listing words or phrases; a wrong shape is reported, not fatal to the rest."""
     value = data.get(section)
     if value is None:
@@ -118,4 +120,4 @@ def _optional_words(data: LineDict, section: str, report: Report) -> list[str]:
     if not _string_list(value):
         report.add(line_of(data, section), f"section '{section}' must be a list of words or phrases")
         return []
-    return value
+    return cast(list[str], value)  # a list of str: just checked
