@@ -94,7 +94,7 @@ def _questions(
     questions: dict[str, tuple[str, ...]] = {}
     for lang, texts in listed.items():
         where = line_of(raw, lang) or line_of(node, "questions")
-        kept = tuple(q.strip() for q in texts if q.strip())
+        kept = tuple(q for q in map(str.strip, texts) if q)
         if not kept:
             report.add(where, f"questions.{lang} must be a non-empty list of text", fact_id)
             continue

@@ -91,8 +91,8 @@ def fields(
 
 def _as_fields(record: msgspec.Struct) -> Fields:
     return {
-        name: _as_fields(value) if isinstance(value, msgspec.Struct) else value
-        for name, value in zip(record.__struct_fields__, msgspec.structs.astuple(record), strict=True)
+        name: msgspec.structs.asdict(value) if isinstance(value, msgspec.Struct) else value
+        for name, value in msgspec.structs.asdict(record).items()
     }
 
 
