@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from engine.answering import Snapshot
-from engine.knowledge import schema
+from engine.knowledge import shapes
 from engine.knowledge.draftyaml import Draft, Match, fact_yaml, header, prefilled, yaml_text
 from engine.knowledge.model import LANGS, KnowledgeBase, Source
 from engine.knowledge.passages import (
@@ -32,7 +32,6 @@ from engine.knowledge.passages import (
     weigher,
 )
 from engine.knowledge.review import REVIEW_MARK
-from engine.knowledge.schema import OUT_OF_SCOPE_FILE
 from engine.knowledge.wording import MAX_KEYWORDS, Wording
 from engine.lexicon import Analysis
 from engine.matching.semantic import Embedder
@@ -73,9 +72,9 @@ NO_NUMBER = 0.5
 _NUMERIC_KINDS = frozenset({"how_many", "when", "how_old"})
 #: Below this score no passage answers the question: the sources do not cover it (figures in knowledge/README.md).
 COVERED = 0.4
-#: Questions a fact needs in each language, when check asks for a minimum (engine/knowledge/schema.py): a draft proposes
+#: Questions a fact needs in each language (declared in engine/knowledge/shapes.py): a draft proposes
 #: that many, placeholders marked for review filling what it cannot propose honestly.
-MIN_QUESTIONS: int = getattr(schema, "MIN_QUESTIONS", 1)
+MIN_QUESTIONS = shapes.MIN_QUESTIONS
 #: Proposed question variants per language at most.
 MAX_VARIANTS = 6
 #: A passage worth a fact skeleton (add-source) holds at least this many content words.
@@ -257,7 +256,7 @@ class Drafter:
     def _claimed(self) -> dict[str, str]:
         """Who holds each question (its folded words, as the loader compares them): a fact id or out_of_scope.yaml."""
         if self._taken is None:
-            taken = {" ".join(tokenize(q)): OUT_OF_SCOPE_FILE for q in self.kb.out_of_scope}
+            taken = {" ".join(tokenize(q)): shapes.OUT_OF_SCOPE_FILE for q in self.kb.out_of_scope}
             for fact in self.kb.facts:
                 taken.update((" ".join(tokenize(q)), fact.id) for qs in fact.questions.values() for q in qs)
             self._taken = taken
