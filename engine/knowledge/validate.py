@@ -140,7 +140,7 @@ def _walk(
             found[field.name] = _walk(value, value, field.type, report, fact_id, path, at)
             continue
         if field.name not in values and not field.required:
-            found[field.name] = field.default
+            found[field.name] = field.default if field.default_factory is msgspec.NODEFAULT else field.default_factory()
         elif value is None and field.required:
             report.add(at, _problem("missing", field.type).format(path=path), fact_id)
         else:
