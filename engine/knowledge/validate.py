@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -96,10 +96,42 @@ def _as_fields(record: msgspec.Struct) -> Fields:
     }
 
 
+class _Field(NamedTuple):
+    """One declared field, with what the walk needs of it worked out once."""
+
+    name: str
+    type: Any
+    nested: type[msgspec.Struct] | None
+    required: bool
+    default: Callable[[], Any]
+    missing: str
+    invalid: str
+
+
+@cache
+def _plan(shape: type[msgspec.Struct]) -> tuple[_Field, ...]:
+    """The declared fields of `shape` (msgspec resolves their annotations at each call: once is enough)."""
+    plan = []
+    for f in msgspec.structs.fields(shape):
+        nested = f.type if isinstance(f.type, type) and issubclass(f.type, msgspec.Struct) else None
+        factory = f.default_factory if f.default_factory is not msgspec.NODEFAULT else (lambda v=f.default: v)
+        plan.append(
+            _Field(
+                f.name, f.type, nested, f.required, factory, _problem("missing", f.type), _problem("invalid", f.type)
+            )
+        )
+    return tuple(plan)
+
+
+@cache
+def _names(shape: type[msgspec.Struct]) -> set[str]:
+    return {f.name for f in _plan(shape)}
+
+
 @cache
 def _text_fields(shape: type[msgspec.Struct]) -> tuple[str, ...]:
     """The fields of `shape` that hold one text (where a YAML date stands for its ISO form)."""
-    return tuple(f.name for f in msgspec.structs.fields(shape) if f.type == Text)
+    return tuple(f.name for f in _plan(shape) if f.type == Text)
 
 
 def _dates_as_text(node: LineDict, shape: type[msgspec.Struct]) -> Any:
@@ -113,8 +145,8 @@ def _dates_as_text(node: LineDict, shape: type[msgspec.Struct]) -> Any:
 def _problem(kind: str, annotation: Any) -> str:
     """The words a field's type declares for `kind` ("missing" or "invalid"), with `{path}` to fill."""
     for meta in typing.get_args(annotation)[1:]:
-        if isinstance(meta, msgspec.Meta) and meta.extra:
-            return str(meta.extra.get("problem") or meta.extra[kind])
+        if isinstance(meta, msgspec.Meta) and meta.extra and (words := meta.extra.get("problem", meta.extra.get(kind))):
+            return str(words)
     return "missing field '{path}'" if kind == "missing" else "field '{path}' is not valid"
 
 
@@ -128,24 +160,24 @@ def _walk(
     line: int | None,
 ) -> Fields:
     """Check each field of `data` against `shape` on its own; `node` holds the lines (`line` when it has none)."""
-    names = {f.name for f in msgspec.structs.fields(shape)}
-    unknown_keys(node, names, report, prefix, fact_id)
+    unknown_keys(node, _names(shape), report, prefix, fact_id)
     values = data if isinstance(data, dict) else {}
     found: Fields = {}
-    for field in msgspec.structs.fields(shape):
+    lines = node.key_lines if isinstance(node, LineDict) else {}
+    own = node.line if isinstance(node, LineDict) else line  # where a field it lacks is reported
+    for field in _plan(shape):
         path = f"{prefix}.{field.name}" if prefix else field.name
-        at = line_of(node, field.name) if isinstance(node, LineDict) else line
         value = values.get(field.name)
-        if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct):
-            found[field.name] = _walk(value, value, field.type, report, fact_id, path, at)
-            continue
-        if field.name not in values and not field.required:
-            found[field.name] = field.default if field.default_factory is msgspec.NODEFAULT else field.default_factory()
+        if field.nested is not None:
+            at = lines.get(field.name, own)
+            found[field.name] = _walk(value, value, field.nested, report, fact_id, path, at)
+        elif field.name not in values and not field.required:
+            found[field.name] = field.default()
         elif value is None and field.required:
-            report.add(at, _problem("missing", field.type).format(path=path), fact_id)
+            report.add(lines.get(field.name, own), field.missing.format(path=path), fact_id)
         else:
             try:
                 found[field.name] = msgspec.convert(value, field.type)
             except msgspec.ValidationError:
-                report.add(at, _problem("invalid", field.type).format(path=path), fact_id)
+                report.add(lines.get(field.name, own), field.invalid.format(path=path), fact_id)
     return found
