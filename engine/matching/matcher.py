@@ -22,7 +22,7 @@ from engine.knowledge.model import Fact, KnowledgeBase
 from engine.language import LanguageGuesser
 from engine.lexicon import Analysis
 from engine.matching.decision import DecisionModel
-from engine.matching.features import Signals, feature_vector, latest_year
+from engine.matching.features import Signals, feature_rows, latest_year
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
 from engine.matching.semantic import (
@@ -47,6 +47,8 @@ SEMANTIC_CANDIDATES = 8
 MAX_NAMES = 12
 #: A capitalised word that does not start a sentence: a name, when the base does not know it.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
+#: Words whose bag weight is memoised (bounded: a stream of new words cannot grow it).
+WEIGHT_MEMO = 50_000
 #: The semantic views of a text: its words as written (corrected), and its lexicon concepts.
 VIEWS = ("surface", "concept")
 
@@ -88,6 +90,7 @@ class Matcher:
         """`cache`: the Loader's on-disk cache, which holds the analyses of the sheets an earlier process read."""
         lexicon = kb.lexicon
         self.kb = kb
+        self._weights: dict[str, float] = {}
         self.lexicon = lexicon
         self.embedder: Embedder | None = default_embedder() if embedder is _DEFAULT else embedder  # type: ignore[assignment]
         self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
@@ -237,7 +240,13 @@ class Matcher:
         return bool(self._listed) and " ".join(tokenize(question)) in self._listed
 
     def _weight(self, word: str) -> float:
-        return informativeness(self.lexicon.zipf(word))
+        """A word's weight in a bag (memoised: a question's words are mostly the knowledge's)."""
+        found = self._weights.get(word)
+        if found is None:
+            found = informativeness(self.lexicon.zipf(word))
+            if len(self._weights) < WEIGHT_MEMO:
+                self._weights[word] = found
+        return found
 
     def _bags(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """A text's two views: its folded words (surface), and its lexicon concepts (PDG, CEO -> ceo)."""
@@ -334,10 +343,8 @@ class Matcher:
         negative = self.nearest_negative(question, " ".join(analysis.words), fitting=fitting)
         asks_yes_no = self.lexicon.asks_yes_no(analysis.words)
         asks_now = self.lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
-        return [
-            (self._by_fact[i][0], feature_vector(signal, signals.values(), weighed, asks_yes_no, asks_now, negative))
-            for i, signal in signals.items()
-        ]
+        rows = feature_rows(list(signals.values()), weighed, asks_yes_no, asks_now, negative)
+        return [(self._by_fact[i][0], row) for i, row in zip(signals, rows, strict=True)]
 
     def _best(self, indices: np.ndarray, sem_q: np.ndarray, sem_c: np.ndarray) -> list[str]:
         """The facts most alike in meaning in one view, best first."""
