@@ -9,9 +9,9 @@ means right about four times in five.
 from __future__ import annotations
 
 import math
-from operator import mul
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import mul
 from types import MappingProxyType
 
 #: The signals, in the order of a feature vector; decision.yaml must give a weight to each.
