@@ -145,7 +145,10 @@ def _mapped_table(path: Path) -> np.ndarray:
     else than the one expected tensor is refused.
     """
     with path.open("rb") as handle:
-        (size,) = struct.unpack("<Q", handle.read(8))
+        head = handle.read(8)
+        if len(head) != 8:
+            raise ValueError("not a safetensors file (too short)")
+        (size,) = struct.unpack("<Q", head)
         if not 2 <= size <= 1 << 20:
             raise ValueError(f"not a safetensors file (header of {size} bytes)")
         header = json.loads(handle.read(size))
