@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz.fuzz import ratio
 
-from engine.lexicon import Analysis
+from engine.lexicon import Analysis, Lexicon
 from engine.matching.index import FactEntry, Index
 from engine.matching.spelling import REAL_WORD_ZIPF
 
@@ -103,7 +103,7 @@ class LexicalScorer:
     fill one entry; they compute the same value).
     """
 
-    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon) -> None:
+    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon: Lexicon) -> None:
         self.index = index
         self._entries = entries
         self._lexicon = lexicon
@@ -128,7 +128,7 @@ class LexicalScorer:
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
         self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
 
-    def _arrays(self, postings) -> dict[str, np.ndarray]:
+    def _arrays(self, postings: Mapping[str, frozenset[str]]) -> dict[str, np.ndarray]:
         position = self._position
         return {
             token: np.fromiter((position[i] for i in ids), dtype=np.int32, count=len(ids))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,7 @@ VIEWS = ("surface", "concept")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÀ-Ý])")
 
 
-def _sentences(texts) -> list[str]:
+def _sentences(texts: Iterable[str]) -> list[str]:
     return [part for text in texts for part in _SENTENCE_END.split(text) if part.strip()]
 
 
@@ -78,6 +78,10 @@ class Matcher:
     fact that is the very same object under the very same lexicon (the Loader hands back
     unchanged facts as they were), so a reload only analyses what changed.
     """
+
+    _by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
+    _index: Index
+    latest_year: str | None
 
     def __init__(
         self,
@@ -116,7 +120,7 @@ class Matcher:
             self.__dict__.update(previous.__dict__)
             self.kb = kb
             return
-        reusable = previous._by_fact if same else {}
+        reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]

@@ -55,7 +55,7 @@ def _pairwise(group: np.ndarray) -> np.ndarray:
         total = low + ((acc[:, 4] + acc[:, 5]) + (acc[:, 6] + acc[:, 7]))
         for j in range(i, n):
             total += group[:, j]
-        return total
+        return np.asarray(total)
     half = n // 2
     half -= half % 8
-    return _pairwise(group[:, :half]) + _pairwise(group[:, half:])
+    return np.asarray(_pairwise(group[:, :half]) + _pairwise(group[:, half:]))
