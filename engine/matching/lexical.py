@@ -206,8 +206,12 @@ class LexicalScorer:
             if upper * mismatch.penalty <= floor:
                 continue
             scored += 1
-            best.append((fact_id, self._signal(fact_id, weighed, mismatch)))
-            best.sort(key=lambda c: c[1].score, reverse=True)
+            found = self._signal(fact_id, weighed, mismatch)
+            # Kept best first, a newcomer after those that score as much (what a stable sort gives).
+            at = len(best)
+            while at and best[at - 1][1].score < found.score:
+                at -= 1
+            best.insert(at, (fact_id, found))
             del best[limit:]
         return best
 
@@ -258,7 +262,7 @@ class LexicalScorer:
         for n, value in matched.items():
             recall, precision = value / total, value / weights[n]
             ranked.append(((1 - SURFACE_WEIGHT) * ((1 + BETA2) * precision * recall / (BETA2 * precision + recall)), n))
-        ranked.sort(key=_first, reverse=True)
+        ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
         variants = self._entries[fact_id].variants
         spoken = weighed.spoken
         best = 0.0
@@ -270,7 +274,3 @@ class LexicalScorer:
                 best = blend
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
         return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
-
-
-def _first(pair: tuple[float, int]) -> float:
-    return pair[0]

@@ -163,3 +163,37 @@ def test_a_weights_file_that_is_not_the_expected_table_is_refused(tmp_path, cont
     path.write_bytes(content)
     with pytest.raises(ValueError):
         _mapped_table(path)
+
+
+def sorted_each_time_rank(scorer, weighed, limit):
+    """The lexical ranking as first written: the best list sorted again after each newcomer."""
+    touched = np.flatnonzero(weighed.explained)
+    coverage = weighed.explained[touched] / weighed.total
+    bound = (lexical.VARIANT_WEIGHT + (1 - lexical.VARIANT_WEIGHT) * coverage) * coverage
+    keep = min(len(touched), lexical.SORTED_BOUNDS)
+    top = np.argpartition(-bound, keep - 1)[:keep] if keep < len(touched) else np.arange(len(touched))
+    best, scored = [], 0
+    for n in top[np.argsort(-bound[top], kind="stable")]:
+        if scored >= lexical.MAX_SCORED:
+            break
+        upper, fact_id = float(bound[n]), scorer._ids[touched[n]]
+        floor = best[-1][1].score if len(best) >= limit else 0.0
+        if upper <= floor:
+            break
+        mismatch = scorer.mismatch(fact_id, weighed.analysis)
+        if upper * mismatch.penalty <= floor:
+            continue
+        scored += 1
+        best.append((fact_id, scorer._signal(fact_id, weighed, mismatch)))
+        best.sort(key=lambda c: c[1].score, reverse=True)
+        del best[limit:]
+    return best
+
+
+@pytest.mark.parametrize("limit", [1, 4, LEXICAL_CANDIDATES])
+def test_the_ranking_keeps_the_order_a_stable_sort_gave(snapshot, questions, limit):
+    m = snapshot.matcher
+    for question in questions:
+        weighed = m.lexical.weigh(m.analyse(question))
+        if weighed.total:
+            assert m.lexical.rank(weighed, limit) == sorted_each_time_rank(m.lexical, weighed, limit), question
