@@ -64,6 +64,7 @@ _CODE = (
     "textnorm.py",
     "matching/index.py",
     "matching/semantic.py",
+    "matching/pooling.py",
     "matching/matcher.py",
 )
 
