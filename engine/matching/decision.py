@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import mul
 from types import MappingProxyType
 
 #: The signals, in the order of a feature vector; decision.yaml must give a weight to each.
@@ -78,7 +79,10 @@ class DecisionModel:
         object.__setattr__(self, "_vector", tuple(float(self.weights[f]) for f in FEATURES))
 
     def probability(self, features: Sequence[float]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self._vector, features, strict=True))
+        if len(features) != len(self._vector):
+            raise ValueError(f"expected {len(self._vector)} features, got {len(features)}")
+        # Summed left to right, as a generator would (the fitted thresholds were measured so).
+        z = self.bias + sum(map(mul, self._vector, features))
         if z < -40:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
