@@ -26,7 +26,7 @@ from engine.knowledge.baseline import since_commit
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.loader import KnowledgeError, Loader
 from engine.knowledge.schema import DECISION_FILE, Problem, load_eval
-from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
+from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml, without_asked
 from engine.render import render_text, reply_json
 from engine.settings import Settings, SettingsError
 
@@ -184,6 +184,8 @@ EVAL_SETS = (
     "training-mixed.yaml",
     "training-nearmiss.yaml",
     "training-varied.yaml",
+    "former-holdout.yaml",
+    "dev-2026-12.yaml",
     "holdout.yaml",
 )
 #: The files `calibrate` fits the decision on (every set but the held-out one).
@@ -238,7 +240,8 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
     if not questions:
         print("error: there are no evaluation questions to fit on", file=sys.stderr)
         return 2
-    matchers = [Snapshot.build(kb).matcher, Snapshot.build(cut_questions(kb, THIN_QUESTIONS)).matcher]
+    fitted = without_asked(kb, [q.q for q in questions])
+    matchers = [Snapshot.build(fitted).matcher, Snapshot.build(cut_questions(fitted, THIN_QUESTIONS)).matcher]
     if matchers[0].embedder is None:
         print("error: the embedding model is not installed (pip install -r requirements.txt)", file=sys.stderr)
         return 2
