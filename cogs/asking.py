@@ -27,13 +27,10 @@ from cogs.flood import RateLimiter, SeenIds
 from cogs.strings import lang_for, lang_of, text
 from cogs.triggers import looks_like_question, worth_answering_unasked
 from cogs.views import FeedbackView, ReplyView, SuggestionView
-from engine.answering import Reply
-from engine.dialogue.conversation import Conversations
-from engine.messages import message
-from engine.textnorm import clean
+from engine import Conversations, Reply, clean, message
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.asking")
 
@@ -109,34 +106,21 @@ class Asking(commands.Cog):
             return "channel"
         return None
 
-    def is_command(self, message: discord.Message) -> bool:
-        """A prefix command (or "@bot command"): the commands extension handles those."""
-        me = self.bot.user
-        content = message.content.strip()
-        mentioned = False
-        if me is not None:
-            for lead in (f"<@{me.id}>", f"<@!{me.id}>"):
-                if content.startswith(lead):
-                    content, mentioned = content[len(lead) :].strip(), True
-                    break
-        prefix = self.bot.settings.prefix
-        if content.startswith(prefix):
-            content = content[len(prefix) :]
-        elif not mentioned:
-            return False
-        words = content.split(maxsplit=1)
-        return bool(words) and self.bot.get_command(words[0]) is not None
+    async def is_command(self, message: discord.Message) -> bool:
+        """A prefix command (or "@bot command"), as discord.py's own parser reads it: the commands extension
+        answers those."""
+        return (await self.bot.get_context(message)).valid
 
     # -- what to say ----------------------------------------------------------------------
 
     def compose(self, reply: Reply, *, asker_id: int, ref: int) -> Outgoing:
         """The reply as an embed with buttons (answer, did-you-mean) or as a short text."""
         if reply.answered and reply.fact is not None:
-            view = FeedbackView(self.bot, lang=reply.lang, ref=ref, fact_id=reply.fact.id)
-            return Outgoing(embed=answer_embed(reply), view=view)
+            feedback = FeedbackView(self.bot, lang=reply.lang, ref=ref, fact_id=reply.fact.id)
+            return Outgoing(embed=answer_embed(reply), view=feedback)
         if reply.kind == "unsure" and reply.suggestions:
-            view = SuggestionView(self.bot, reply, asker_id=asker_id, ref=ref)
-            return Outgoing(embed=unsure_embed(reply), view=view)
+            suggestions = SuggestionView(self.bot, reply, asker_id=asker_id, ref=ref)
+            return Outgoing(embed=unsure_embed(reply), view=suggestions)
         content = reply.text
         if reply.understood:  # a follow-up read with the previous question: say how, even for "not covered"
             content = f"*{escape(message(reply.lang, 'understood'))} « {escape(reply.understood)} »*\n{content}"
@@ -178,7 +162,7 @@ class Asking(commands.Cog):
 
     async def answer_message(self, message: discord.Message) -> None:
         via = self.trigger(message)
-        if via is None or self.is_command(message) or not self.seen.add(message.id):
+        if via is None or await self.is_command(message) or not self.seen.add(message.id):
             return
         question = question_text(message.content)
         if via == "channel" and (not looks_like_question(question) or self.bot.engine.is_chitchat(question)):

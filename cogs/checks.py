@@ -10,11 +10,14 @@ bot has not cached yet is still recognised; a prefix command reads the cached me
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+if TYPE_CHECKING:
+    from discord.ext.commands._types import Check  # the type discord.py's `commands.check` returns
 
 
 class NotModerator(commands.CheckFailure, app_commands.CheckFailure):
@@ -69,7 +72,7 @@ async def ensure_admin_ctx(
     raise NotAdmin()
 
 
-def admin_only() -> Any:
+def admin_only() -> Check[commands.Context[Any]]:
     """A command check (prefix and slash) for `ensure_admin_ctx`, with the bot's settings."""
 
     async def predicate(ctx: commands.Context[Any]) -> bool:

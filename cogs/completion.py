@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process
 
-from engine.answering import Snapshot
-from engine.textnorm import tokenize
+from engine import Snapshot, tokenize
 
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25

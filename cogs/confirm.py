@@ -44,7 +44,7 @@ class ConfirmRemoval(discord.ui.View):
         return False
 
     @discord.ui.button(style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmRemoval]) -> None:
         self.stop()
         await interaction.response.edit_message(view=None)
         lines = await self.swap()
@@ -52,7 +52,7 @@ class ConfirmRemoval(discord.ui.View):
             await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmRemoval]) -> None:
         self.stop()
         await interaction.response.edit_message(content=text(self.lang, "removal_cancelled"), view=None)
 
@@ -61,7 +61,9 @@ class ConfirmRemoval(discord.ui.View):
             with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(content=text(self.lang, "removal_expired"), view=None)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmRemoval]
+    ) -> None:
         log.error("reload confirmation failed", exc_info=error)
         send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
         with contextlib.suppress(discord.HTTPException):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from cogs import limits
 from cogs.embeds import escape
 from cogs.strings import sentence
-from engine.knowledge.drafting import Draft, Match
+from engine import Draft, Match
 
 #: How much of a passage a line shows.
 PASSAGE_CHARS = 220

@@ -8,10 +8,7 @@ import discord
 
 from cogs import limits
 from cogs.strings import text
-from engine.answering import Reply
-from engine.knowledge.model import Fact, KnowledgeBase
-from engine.messages import message
-from engine.render import source_line
+from engine import Fact, KnowledgeBase, Reply, message, source_line
 
 CONFIDENT = 80
 GREEN = discord.Colour.green()

@@ -17,7 +17,7 @@ from cogs.checks import NotAdmin, NotModerator
 from cogs.strings import lang_for, lang_of, text
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.errors")
 
@@ -49,6 +49,8 @@ class Errors(commands.Cog):
         self._previous = bot.tree.on_error
 
     async def cog_load(self) -> None:
+        # The tree's error hook is replaced by assignment (discord.py's documented way for a cog; the other is a
+        # CommandTree subclass): the checker refuses assigning to a method.
         self.bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def cog_unload(self) -> None:

@@ -10,7 +10,6 @@ Replies are ephemeral for slash commands; prefix replies go to the channel typed
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -24,17 +23,22 @@ from cogs.completion import complete_fact_id
 from cogs.confirm import ConfirmRemoval
 from cogs.embeds import fact_embed
 from cogs.offloop import OffLoop
-from cogs.problem_report import FILENAME, problem_report
+from cogs.replies import send_file, send_lines, send_problems
 from cogs.strings import lang_for, lang_of, text
-from engine.answering import Snapshot
-from engine.evaluation.changes import ChangeReport, compare
-from engine.knowledge import drafting
-from engine.knowledge.loader import KnowledgeError, LoadTimeout
-from engine.knowledge.schema import Problem
+from engine import (
+    ChangeReport,
+    KnowledgeError,
+    LoadTimeout,
+    Problem,
+    Snapshot,
+    compare_reload,
+    draft_fact,
+    draft_offers,
+)
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
-    from engine.journal.store import Journal
+    from cogs.bot import AllianceBot
+    from engine import Journal
 
 log = logging.getLogger("alliance.facts")
 
@@ -45,21 +49,6 @@ UNANSWERED_DAYS = 30
 LOAD_SECONDS = 60.0
 #: Why a reload is refused when the files changed while it read them (the shards must all load the same).
 FILES_CHANGED = "files changed while they were being read: nothing was swapped; reload again once the edit is done"
-
-
-async def send_lines(ctx: commands.Context[Any], lines: list[str]) -> None:
-    """Send a report in as many messages as Discord's 2000-character limit needs."""
-    for chunk in limits.chunks(lines):
-        await ctx.send(chunk, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-
-async def send_problems(ctx: commands.Context[Any], lang: str, error: KnowledgeError, *, applied: bool) -> None:
-    """A refused load's problems in at most a few messages, the full list attached when it is longer."""
-    report = problem_report(lang, error, applied=applied)
-    for number, chunk in enumerate(report.messages, 1):
-        attach = report.attachment if number == len(report.messages) else None
-        file = discord.File(io.BytesIO(attach.encode()), filename=FILENAME) if attach else None
-        await ctx.send(chunk, file=file, ephemeral=True, allowed_mentions=NO_MENTIONS)  # type: ignore[arg-type]
 
 
 def _who(ctx: commands.Context[Any]) -> str:
@@ -77,7 +66,7 @@ class Facts(commands.Cog):
         self._worker = OffLoop("knowledge-load")
         self.load_seconds = LOAD_SECONDS
 
-    async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
+    async def cog_check(self, ctx: commands.Context[Any]) -> bool:
         if await self.bot.is_owner(ctx.author):
             return True  # anywhere, DMs included (where the reports are of direct messages)
         return ensure_moderator_ctx(ctx, self.bot.settings.moderator_roles)
@@ -114,7 +103,7 @@ class Facts(commands.Cog):
             new = engine.load_next(root, timeout=seconds)
             if digest_of is not None and digest_of() != before:
                 raise KnowledgeError([Problem("knowledge/", None, None, FILES_CHANGED)])
-            return new, compare(engine, old, new), before
+            return new, compare_reload(engine, old, new), before
 
         log.info("facts %s started by %s: reading knowledge/", action, _who(ctx))
         try:
@@ -263,16 +252,13 @@ class Facts(commands.Cog):
 
         lang = lang_for(ctx)
         await ctx.defer(ephemeral=True)
-        found = await asyncio.to_thread(drafting.draft, self.bot.engine.snapshot, [question])
+        found = await asyncio.to_thread(draft_fact, self.bot.engine.snapshot, [question])
         log.info("facts draft by %s: %s", _who(ctx), found.fact_id or "not covered")
         lines = draft_lines(lang, found)
         if not found.covered:
             await send_lines(ctx, lines)
             return
-        attachment = discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=f"{found.fact_id}.yaml")
-        await ctx.send(
-            limits.clip("\n".join(lines), limits.CONTENT), file=attachment, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await send_file(ctx, limits.clip("\n".join(lines), limits.CONTENT), f"{found.fact_id}.yaml", found.yaml)
 
     async def _journal_for(self, ctx: commands.Context[Any], lang: str) -> Journal | None:
         """The journal, after deferring (its thread may be busy with a locked file: answer Discord
@@ -313,7 +299,7 @@ class Facts(commands.Cog):
         # The drafting offer: each shown group's best passage of the article (engine/knowledge/drafting.py,
         # off the loop).
         shown = [g.text for g in groups[: reports.UNANSWERED_SHOWN]]
-        offers = await asyncio.to_thread(drafting.offers, self.bot.engine.snapshot, shown) if shown else {}
+        offers = await asyncio.to_thread(draft_offers, self.bot.engine.snapshot, shown) if shown else {}
         await send_lines(
             ctx,
             reports.scope_lines(lang, scope) + reports.unanswered_lines(lang, groups, UNANSWERED_DAYS, offers=offers),

@@ -3,53 +3,64 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
+
+from discord.ext import commands
+
+
+class _Bucket(commands.Cooldown):
+    """discord.py's cooldown bucket, remembering whether its member was warned during this flood."""
+
+    __slots__ = ("warned",)
+
+    def __init__(self, rate: float, per: float) -> None:
+        super().__init__(rate, per)
+        self.warned = False
+
+
+def _itself(key: Hashable) -> Hashable:
+    return key
 
 
 class RateLimiter:
-    """At most `rate` questions per `per` seconds for each key (a sliding window).
+    """At most `rate` questions per `per` seconds for each key: discord.py's `CooldownMapping` (the window opens at
+    a member's first question and refills whole after `per` seconds), plus one warning per flood.
 
     `hit` says how long to wait (0 when allowed); `should_warn` is true once per flood,
-    so a member hammering the bot gets one polite reply, not one per message.
+    so a member hammering the bot gets one polite reply, not one per message. A member's
+    bucket is dropped once its window has passed, so memory holds only the members asking now.
+    The key is a member id, or (command, member id) for a cooldown of its own.
     """
 
-    def __init__(
-        self, rate: int, per: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000
-    ) -> None:
-        self.rate, self.per, self.clock, self.max_keys = rate, per, clock, max_keys
-        self._hits: dict[Hashable, deque[float]] = {}
-        self._warned: set[Hashable] = set()
+    def __init__(self, rate: int, per: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.per, self.clock = rate, per, clock
+        self.buckets: commands.CooldownMapping[Hashable] = commands.CooldownMapping(_Bucket(rate, per), _itself)
+
+    def _bucket(self, key: Hashable, now: float) -> _Bucket:
+        bucket = self.buckets.get_bucket(key, now)
+        assert isinstance(bucket, _Bucket)  # the mapping copies its original, a _Bucket
+        return bucket
 
     def hit(self, key: Hashable) -> float:
         """Count one question for `key`; 0.0 when allowed, else the seconds until it would be."""
         if self.per <= 0:
             return 0.0
         now = self.clock()
-        hits = self._hits.get(key)
-        if hits is None:
-            if len(self._hits) >= self.max_keys:
-                self._forget(now)
-            hits = self._hits[key] = deque(maxlen=self.rate)
-        while hits and hits[0] <= now - self.per:
-            hits.popleft()
-        if len(hits) < self.rate:
-            hits.append(now)
-            self._warned.discard(key)
+        bucket = self._bucket(key, now)
+        retry = bucket.update_rate_limit(now)
+        if retry is None:
+            bucket.warned = False
             return 0.0
-        return max(hits[0] + self.per - now, 0.01)
+        return max(retry, 0.01)
 
     def should_warn(self, key: Hashable) -> bool:
         """True the first time `key` is refused since it was last allowed."""
-        if key in self._warned:
+        bucket = self._bucket(key, self.clock())
+        if bucket.warned:
             return False
-        self._warned.add(key)
+        bucket.warned = True
         return True
-
-    def _forget(self, now: float) -> None:
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.per]:
-            del self._hits[key]
-            self._warned.discard(key)
 
 
 class SeenIds:

@@ -1,8 +1,10 @@
-"""Discord's message and embed limits, and cutting text cleanly to fit them (no Discord objects here)."""
+"""Discord's message and embed limits, and cutting text cleanly to fit them (plain text in and out)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from discord.ext.commands import Paginator
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -30,23 +32,18 @@ def clip(text: str, limit: int) -> str:
 
 
 def chunks(lines: Iterable[str], limit: int = CONTENT) -> list[str]:
-    """Join lines into as few messages as fit in `limit` each; a line too long alone is clipped.
+    """Join lines into as few messages as fit in `limit` each (discord.py's `Paginator`); a line too long alone is
+    clipped. Blank messages are dropped (Discord refuses them).
 
-    Blank messages are dropped (Discord refuses them).
+    The paginator counts a separator after every line, the page's last included, and keeps a line two separators
+    short of `max_size`: `limit + 1` gives pages of at most `limit` characters, of lines of at most `limit - 1`
+    (a line of exactly `limit` is clipped by one word more).
     """
-    messages: list[str] = []
-    current: str | None = None
+    pages = Paginator(prefix=None, suffix=None, max_size=limit + 1)
     for line in lines:
         line = clip(line, limit) if len(line) > limit else line
-        candidate = line if current is None else f"{current}\n{line}"
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        messages.append(current or "")
-        current = line
-    if current is not None:
-        messages.append(current)
-    return [m for m in messages if m.strip()]
+        pages.add_line(clip(line, limit - 1) if len(line) == limit else line)
+    return [page for page in pages.pages if page.strip()]
 
 
 def quote_block(text: str, limit: int = FIELD_VALUE) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from cogs import limits, reports
 from cogs.strings import text
-from engine.knowledge.schema import KnowledgeError, Problem
+from engine import KnowledgeError, Problem
 
 #: Problems shown in the messages, and the messages they may take.
 MAX_SHOWN = 50

@@ -10,11 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from cogs import drafts
 from cogs.embeds import escape
 from cogs.strings import text
-from engine.evaluation.changes import KINDS, ChangeReport
-from engine.journal.reports import JournalStats, UnansweredGroup
-from engine.knowledge.drafting import Draft
-from engine.knowledge.loader import Problem
-from engine.knowledge.model import KnowledgeBase
+from engine import KINDS, ChangeReport, Draft, JournalStats, KnowledgeBase, Problem, UnansweredGroup
 
 #: Width of one line of ids, so a long list still splits between messages.
 LINE = 1500

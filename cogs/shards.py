@@ -14,17 +14,17 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from discord.ext import commands
 
 from cogs.embeds import escape
 from cogs.strings import sentence
-from engine.knowledge.loader import KnowledgeError
+from engine import KnowledgeError
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
-    from engine.journal.reload_sync import ReloadSync, ShardState
+    from cogs.bot import AllianceBot
+    from engine import ReloadSync, ShardState
 
 log = logging.getLogger("alliance.reload")
 
@@ -66,7 +66,7 @@ class Shards(commands.Cog):
         shard_ids = settings.shard_ids or (tuple(range(settings.shard_count)) if settings.shard_count else None)
         self.sync: ReloadSync | None = None
         if settings.journal_enabled and settings.journal_url:
-            from engine.journal.reload_sync import ReloadSync  # psycopg only for a bot that uses PostgreSQL
+            from engine import ReloadSync  # psycopg only for a bot that uses PostgreSQL
 
             self.sync = ReloadSync(settings.journal_url, shard_ids)
         #: The digest of the knowledge this process serves (None until known).
@@ -78,7 +78,7 @@ class Shards(commands.Cog):
     async def cog_load(self) -> None:
         if self.sync is None:
             return
-        from engine.journal.reload_sync import knowledge_digest
+        from engine import knowledge_digest
 
         self.serving = await asyncio.to_thread(knowledge_digest, self.bot.settings.knowledge_dir)
         try:
@@ -117,7 +117,7 @@ class Shards(commands.Cog):
     async def follow(self, digest: str) -> None:
         """Another process reloaded to `digest`: reload our files, swap them in only when they are the same
         knowledge and valid, and record what we did."""
-        from engine.journal.reload_sync import knowledge_digest
+        from engine import knowledge_digest
 
         assert self.sync is not None
         settings = self.bot.settings
@@ -162,7 +162,7 @@ class Shards(commands.Cog):
         the reload read (see `digest_function`); without it, the files' digest now."""
         if self.sync is None:
             return []
-        from engine.journal.reload_sync import answered_all, knowledge_digest, tally
+        from engine import answered_all, knowledge_digest, tally
 
         sync = self.sync
         settings = self.bot.settings
@@ -189,10 +189,10 @@ class Shards(commands.Cog):
         return lines
 
 
-def _shards(bot: AllianceBot) -> commands.Cog | None:
+def _shards(bot: AllianceBot) -> Shards | None:
     # By name, not isinstance: load_extension executes this module afresh, so its class is not the one seen here.
     cog = bot.get_cog("Shards")
-    return cog if isinstance(cog, commands.Cog) and type(cog).__name__ == "Shards" else None
+    return cast(Shards, cog) if isinstance(cog, commands.Cog) and type(cog).__name__ == "Shards" else None
 
 
 def digest_function(bot: AllianceBot) -> Callable[[], str] | None:
@@ -201,7 +201,7 @@ def digest_function(bot: AllianceBot) -> Callable[[], str] | None:
     cog = _shards(bot)
     if cog is None or getattr(cog, "sync", None) is None:
         return None
-    from engine.journal.reload_sync import knowledge_digest
+    from engine import knowledge_digest
 
     root = bot.settings.knowledge_dir
     return lambda: knowledge_digest(root)
@@ -212,7 +212,7 @@ async def announce(bot: AllianceBot, lang: str, digest: str | None = None) -> li
     cog = _shards(bot)
     if cog is None:
         return []
-    return await cog.announce(lang, digest)  # type: ignore[attr-defined]
+    return await cog.announce(lang, digest)
 
 
 async def setup(bot: AllianceBot) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.messages import FALLBACK_LANG
+from engine import FALLBACK_LANG
 
 if TYPE_CHECKING:
     from discord.ext import commands

@@ -14,10 +14,10 @@ import discord
 from discord.ext import commands
 
 from cogs.checks import ensure_admin_ctx
-from cogs.strings import lang_of, text
+from cogs.strings import lang_for, text
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.sync")
 
@@ -28,14 +28,14 @@ class Sync(commands.Cog):
     def __init__(self, bot: AllianceBot) -> None:
         self.bot = bot
 
-    async def cog_check(self, ctx: commands.Context[Any]) -> bool:  # type: ignore[override]
+    async def cog_check(self, ctx: commands.Context[Any]) -> bool:
         settings = self.bot.settings
         return await ensure_admin_ctx(ctx, settings.moderator_roles, settings.admin_guilds)
 
     @commands.command(name="sync")
     async def sync(self, ctx: commands.Context[Any], where: Literal["global", "here"] = "global") -> None:
         """Sync the slash commands: `global` (every server, the default) or `here` (this server, at once)."""
-        lang = lang_of(getattr(ctx.guild, "preferred_locale", None))
+        lang = lang_for(ctx)
         if where == "here":
             if ctx.guild is None:
                 raise commands.NoPrivateMessage()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from engine.answering import Reply
-from engine.textnorm import tokenize
+from engine import Reply, tokenize
 
 #: Words a question starts with, folded (no accents), French then English.
 QUESTION_STARTS = frozenset(

@@ -11,10 +11,10 @@ import discord
 from cogs import limits
 from cogs.embeds import answer_embed
 from cogs.strings import text
-from engine.answering import Reply, Suggestion
+from engine import Reply, Suggestion
 
 if TYPE_CHECKING:
-    from bot import AllianceBot
+    from cogs.bot import AllianceBot
 
 log = logging.getLogger("alliance.views")
 
@@ -41,7 +41,9 @@ class ReplyView(discord.ui.View):
             with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ReplyView]
+    ) -> None:
         log.error("button %r failed", getattr(item, "custom_id", item), exc_info=error)
         send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
         with contextlib.suppress(discord.HTTPException):
@@ -100,11 +102,11 @@ class FeedbackView(ReplyView):
         return not interaction.user.bot
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
-    async def helpful(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def helpful(self, interaction: discord.Interaction, button: discord.ui.Button[FeedbackView]) -> None:
         await self._vote(interaction, helpful=True)
 
     @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
-    async def wrong(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def wrong(self, interaction: discord.Interaction, button: discord.ui.Button[FeedbackView]) -> None:
         await self._vote(interaction, helpful=False)
 
     async def _vote(self, interaction: discord.Interaction, *, helpful: bool) -> None:

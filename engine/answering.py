@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.dialogue.conversation import Conversations
 from engine.dialogue.followup import Turn, resolve
@@ -72,7 +72,7 @@ class Snapshot:
     matcher: Matcher = field(repr=False)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options) -> Snapshot:
+    def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options: Any) -> Snapshot:
         """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
         with paused_gc():  # a bulk build: see engine/knowledge/gcpause.py
             return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))

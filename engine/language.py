@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 
 from engine.textnorm import fold
 
@@ -27,11 +27,11 @@ class LanguageGuesser:
         self._freq_fr = frequencies.get("fr", {})
         self._freq_en = frequencies.get("en", {})
 
-    def guess(self, text: str, words: Iterable[str]) -> str:
+    def guess(self, text: str, words: Sequence[str]) -> str:
         fr, en = self.evidence(text, words)
         return "en" if en > fr else "fr"
 
-    def evidence(self, text: str, words: Iterable[str]) -> tuple[float, float]:
+    def evidence(self, text: str, words: Sequence[str]) -> tuple[float, float]:
         """The (French, English) votes; both 0 when the text tells nothing ("renault ?")."""
         fr = en = 0.0
         for word in words:

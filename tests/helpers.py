@@ -17,7 +17,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot import AllianceBot
+from cogs.bot import AllianceBot
 from engine.settings import Settings
 
 BOT_ID = 900_000_000_000_000_001

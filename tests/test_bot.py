@@ -16,8 +16,9 @@ import discord
 import pytest
 from discord.ext import commands
 
-import bot as bot_module
-from bot import EXTENSIONS, AllianceBot, ShardedAllianceBot, intents_for, make_bot, run_discord, serve
+import bot as entry_point
+from cogs import bot as bot_module
+from cogs.bot import EXTENSIONS, AllianceBot, ShardedAllianceBot, intents_for, make_bot, run_discord, serve
 from engine.answering import Engine, Snapshot
 from engine.journal.store import Journal
 from engine.settings import Settings
@@ -241,7 +242,8 @@ def test_main_runs_discord_when_a_token_is_set(monkeypatch):
     monkeypatch.setattr(bot_module, "run_discord", lambda s: seen.append(s) or 0)
     monkeypatch.setattr(sys, "argv", ["bot.py"])
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
-    assert bot_module.main() == 0
+    monkeypatch.setattr(logging.root, "handlers", [])
+    assert entry_point.main() == 0
     assert seen and seen[0].token == TOKEN
 
 
@@ -265,18 +267,10 @@ def test_terminal_commands_do_not_import_discord():
         "print(sorted(m for m in ('discord', 'aiohttp') if m in sys.modules))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    root = Path(bot_module.__file__).resolve().parent
+    root = Path(entry_point.__file__).resolve().parent
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 0, result.stderr
     assert "Makoto Uchida" in result.stdout  # it did answer
     assert result.stdout.rstrip().endswith("[]")
-
-
-def test_python_bot_py_connects_through_the_discord_half(monkeypatch):
-    """With a token, `python bot.py` hands the settings to the module's `run_discord` (discord.py imported then)."""
-    seen = []
-    monkeypatch.setattr(bot_module, "run_discord", lambda s: seen.append(s) or 0)
-    assert bot_module._connect(Settings(token=TOKEN)) == 0
-    assert seen and seen[0].token == TOKEN

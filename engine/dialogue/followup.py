@@ -51,7 +51,9 @@ def _class(token: str, lexicon: Lexicon) -> str:
     return "person" if token in lexicon.people else "other"
 
 
-def _entity_spans(words: tuple[str, ...] | list[str], lexicon: Lexicon, entities: frozenset[str] | set[str]):
+def _entity_spans(
+    words: tuple[str, ...] | list[str], lexicon: Lexicon, entities: frozenset[str] | set[str]
+) -> list[tuple[int, int, str]]:
     """(start, end, entity) for each entity (or year) the words name, in order."""
     return [
         (start, end, token)
@@ -65,7 +67,7 @@ def _is_entity(token: str, lexicon: Lexicon) -> bool:
 
 
 def _pronoun_spans(words: list[str], lexicon: Lexicon) -> list[tuple[int, int]]:
-    found = []
+    found: list[tuple[int, int]] = []
     for i in range(len(words)):
         for size in (3, 2, 1):
             if tuple(words[i : i + size]) in lexicon.pronouns:
@@ -134,7 +136,7 @@ def resolve(previous: Turn, words: list[str], analysis: Analysis, lexicon: Lexic
     return None
 
 
-def _bare(rest: list[str], named) -> bool:
+def _bare(rest: list[str], named: list[tuple[int, int, str]]) -> bool:
     """Nothing but the entity, give or take one word ("renault ?", "kato alors ?")."""
     return len(rest) - sum(e - s for s, e, _ in named) <= 1
 
@@ -144,7 +146,7 @@ def _said_before(rest: list[str], at: int, lexicon: Lexicon) -> bool:
     return any(token for start, _, token in lexicon.spans(rest[:at]) if token)
 
 
-def _substitute(previous: Turn, rest: list[str], named, lexicon: Lexicon) -> list[str]:
+def _substitute(previous: Turn, rest: list[str], named: list[tuple[int, int, str]], lexicon: Lexicon) -> list[str]:
     """The previous question with its entities swapped for the ones named now ("et renault ?")."""
     words = list(previous.words)
     old = _entity_spans(words, lexicon, lexicon.entities | {t for _, _, t in named})
@@ -170,7 +172,7 @@ def _substitute(previous: Turn, rest: list[str], named, lexicon: Lexicon) -> lis
     return words + additions
 
 
-def _extend(previous: Turn, rest: list[str], named, lexicon: Lexicon) -> list[str]:
+def _extend(previous: Turn, rest: list[str], named: list[tuple[int, int, str]], lexicon: Lexicon) -> list[str]:
     """The previous question, its entities swapped for the ones named now, and the fragment's words added."""
     entity_words = {i for s, e, _ in named for i in range(s, e)}
     added = [w for i, w in enumerate(rest) if i not in entity_words]

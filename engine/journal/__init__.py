@@ -1,7 +1,9 @@
 """The journal: every question and its outcome, kept for the moderators' reports.
 
-- store: the Journal the front ends write to, through a bounded queue off the event loop;
+- store: the Journal the front ends write to and read from (its door: import from it);
+- connections: its two connections and the failure policy; write_queue: the bounded queue off the event loop;
 - backend, schema, pg: the SQLite and PostgreSQL backends and their migrations;
+- backup: the live copy of a journal file;
 - reports: the statistics and unanswered groups read back from either backend;
 - reload_sync: reload announcements between shard processes over PostgreSQL.
 

@@ -97,7 +97,7 @@ class PgConnection:
         self.raw = raw
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.raw.execute(translate(sql), tuple(clean_value(v) for v in params))  # type: ignore[arg-type]
+        return self.raw.execute(translate(sql), tuple(clean_value(v) for v in params))
 
     def close(self) -> None:
         self.raw.close()

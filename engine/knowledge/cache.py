@@ -53,6 +53,9 @@ _CODE = (
     "knowledge/loader.py",
     "knowledge/yamlfile.py",
     "knowledge/schema.py",
+    "knowledge/factcheck.py",
+    "knowledge/shapes.py",
+    "knowledge/validate.py",
     "knowledge/review.py",
     "knowledge/quotes.py",
     "knowledge/yamlhints.py",
@@ -61,6 +64,7 @@ _CODE = (
     "textnorm.py",
     "matching/index.py",
     "matching/semantic.py",
+    "matching/pooling.py",
     "matching/matcher.py",
 )
 

@@ -13,8 +13,8 @@ REVIEW_MARK = "TODO-REVIEW"
 
 def marked(questions: Mapping[str, tuple[str, ...]], answers: Mapping[str, str]) -> list[str]:
     """The fields ("questions.en", "answer.fr") whose text still holds REVIEW_MARK, in order."""
-    mark = REVIEW_MARK.casefold()
-    fields = [f"questions.{lang}" for lang, listed in questions.items() if any(mark in q.casefold() for q in listed)]
+    mark = REVIEW_MARK.casefold()  # the mark holds no line break, so it is in the joined lines when in one of them
+    fields = [f"questions.{lang}" for lang, listed in questions.items() if mark in "\n".join(listed).casefold()]
     return fields + [f"answer.{lang}" for lang, text in answers.items() if mark in text.casefold()]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +49,27 @@ def shown(value: Any, limit: int = ECHO) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping that remembers its own line and the line of each key."""
 
     line: int = 0
     key_lines: dict[str, int]
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A list that remembers its own line and the line of each item."""
 
     line: int = 0
     item_lines: list[int]
+
+
+def line_of(node: Any, key: str | None = None) -> int | None:
+    """The line of `node` (a mapping or list read by parse_yaml), or of its `key`; None for anything else."""
+    if isinstance(node, LineDict):
+        return node.key_lines.get(key, node.line) if key else node.line
+    if isinstance(node, LineList):
+        return node.line
+    return None
 
 
 #: libyaml's parser when PyYAML was built with it (it is, in the wheels), else the pure-Python one.
@@ -70,7 +80,7 @@ class _LineLoader(_BASE):  # type: ignore[misc, valid-type]
     """SafeLoader plus line numbers; still refuses every non-standard tag."""
 
 
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
     data = LineDict()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
@@ -86,7 +96,7 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
         data.key_lines[str(key)] = key_node.start_mark.line + 1
 
 
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode):
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[LineList]:
     data = LineList()
     data.line = node.start_mark.line + 1
     data.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -105,12 +115,13 @@ def _check_shape(text: str) -> None:
     refuse anchors and aliases, deep nesting and documents of more than MAX_NODES nodes."""
     depth = nodes = 0
     for event in yaml.parse(text, Loader=_BASE):
+        line = event.start_mark.line + 1 if event.start_mark else None  # the parser marks every event
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise YamlError(_NO_ALIASES, event.start_mark.line + 1)
+            raise YamlError(_NO_ALIASES, line)
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
+                raise YamlError(f"nested more than {MAX_DEPTH} levels deep", line)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
             continue
@@ -118,9 +129,7 @@ def _check_shape(text: str) -> None:
             continue
         nodes += 1
         if nodes > MAX_NODES:
-            raise YamlError(
-                f"more than {MAX_NODES:,} values, lists and mappings in one file", event.start_mark.line + 1
-            )
+            raise YamlError(f"more than {MAX_NODES:,} values, lists and mappings in one file", line)
 
 
 def parse_yaml(text: str) -> Any:

@@ -19,12 +19,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.matching.decision import FEATURES, TERMS, DecisionModel, terms
 from engine.textnorm import fold, tokenize
+
+if TYPE_CHECKING:
+    from engine.matching.matcher import Matcher
 
 #: Answers must be right at least this often, out of sample, at the chosen threshold; among the
 #: thresholds that reach it, the one with the best in-scope accuracy + abstention is taken.
@@ -76,7 +80,7 @@ class Rows:
     real: np.ndarray
 
 
-def collect(matchers: Sequence, questions: Sequence[EvalQuestion]) -> Rows:
+def collect(matchers: Sequence[Matcher], questions: Sequence[EvalQuestion]) -> Rows:
     """Every candidate of every question under every matcher, as rows."""
     x, y, group, qid, scope, real = [], [], [], [], [], []
     for m, matcher in enumerate(matchers):
@@ -85,7 +89,8 @@ def collect(matchers: Sequence, questions: Sequence[EvalQuestion]) -> Rows:
             found = matcher.candidates(matcher.analyse(case.q), fitting=True)
             # A question with no candidate still counts (it abstains), as a group of one empty row
             # that is measured but not learned from.
-            for fact_id, features in [(f.id, v) for f, v in found] or [(None, (0.0,) * len(FEATURES))]:
+            none: list[tuple[str | None, tuple[float, ...]]] = [(None, (0.0,) * len(FEATURES))]
+            for fact_id, features in [(f.id, v) for f, v in found] or none:
                 x.append(features)
                 y.append(float(fact_id is not None and fact_id == case.expect))
                 group.append(g)
@@ -155,7 +160,7 @@ class Fit:
     questions: int
 
 
-def fit(matchers: Sequence, questions: Sequence[EvalQuestion], folds: int = FOLDS) -> Fit:
+def fit(matchers: Sequence[Matcher], questions: Sequence[EvalQuestion], folds: int = FOLDS) -> Fit:
     """Fit the decision on `questions`, asked of each matcher; thresholds from out-of-fold predictions."""
     rows = collect(matchers, questions)
     out_of_fold = np.zeros(len(rows.y))

@@ -7,7 +7,7 @@ The order is decision.FEATURES. Values are similarities and shares in [-1, 1], m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from engine.knowledge.model import KnowledgeBase
@@ -41,12 +41,58 @@ def feature_vector(
     asks_now: bool,
     negative: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[float, ...]:
-    """The candidate's features, in decision.FEATURES order."""
+    """The candidate's features, in decision.FEATURES order (one at a time: see feature_rows)."""
     others = [r for r in rivals if r is not signal]
     other_lexical = max((r.lexical.score for r in others), default=0.0)
     other_semantic = max((r.semantic[0] for r in others), default=0.0)
     other_concept = max((r.concept[0] for r in others), default=0.0)
+    return _features(signal, (other_lexical, other_semantic, other_concept), weighed, asks_yes_no, asks_now, negative)
+
+
+def feature_rows(
+    signals: Sequence[Signals],
+    weighed: Weighed,
+    asks_yes_no: bool,
+    asks_now: bool,
+    negative: tuple[float, float] = (0.0, 0.0),
+) -> list[tuple[float, ...]]:
+    """Every candidate's features, the same as feature_vector's for each, in linear time.
+
+    A candidate's rival is the best other candidate: the best of all, unless it is that one.
+    """
+    best = [
+        _best_of_others([s.lexical.score for s in signals]),
+        _best_of_others([s.semantic[0] for s in signals]),
+        _best_of_others([s.concept[0] for s in signals]),
+    ]
+    return [
+        _features(signal, (best[0][n], best[1][n], best[2][n]), weighed, asks_yes_no, asks_now, negative)
+        for n, signal in enumerate(signals)
+    ]
+
+
+def _best_of_others(values: list[float]) -> list[float]:
+    """For each position, the highest value at any other position (0.0 when there is none)."""
+    if len(values) < 2:
+        return [0.0] * len(values)
+    top = max(range(len(values)), key=values.__getitem__)
+    second = max(values[:top] + values[top + 1 :])
+    best = values[top]
+    return [second if n == top else best for n in range(len(values))]
+
+
+def _features(
+    signal: Signals,
+    rivals: tuple[float, float, float],
+    weighed: Weighed,
+    asks_yes_no: bool,
+    asks_now: bool,
+    negative: tuple[float, float],
+) -> tuple[float, ...]:
+    """The candidate's features given its rivals' best (lexical, semantic, concept) scores."""
+    other_lexical, other_semantic, other_concept = rivals
     mismatch = signal.lexical.mismatch
+    tokens = len(weighed.analysis.tokens)
     return (
         signal.lexical.score,
         signal.lexical.score - other_lexical,
@@ -64,8 +110,8 @@ def feature_vector(
         float(mismatch.kind),
         float(signal.yes_no and not asks_yes_no),
         weighed.unknown_share,
-        float(len(weighed.analysis.tokens) == 1),
-        min(len(weighed.analysis.tokens), 12) / 12,
+        float(tokens == 1),
+        min(tokens, 12) / 12,
         float(asks_now and signal.stale),
         float(asks_now and signal.current),
         min(signal.variants, 60) / 60,

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz.fuzz import ratio
 
-from engine.lexicon import Analysis
+from engine.lexicon import Analysis, Lexicon
 from engine.matching.index import FactEntry, Index
 from engine.matching.spelling import REAL_WORD_ZIPF
 
@@ -42,6 +42,8 @@ ANSWER_ENTITY_PENALTY = 0.85
 #: Share of a variant's score given to its plain similarity with the question, stop words included:
 #: it breaks ties between variants that hold the same content words ("what will X do" vs "will there be X").
 SURFACE_WEIGHT = 0.2
+#: The most a variant's surface similarity adds to its blend (a similarity of 100).
+SURFACE_BOUND = SURFACE_WEIGHT * 100 / 100
 #: Share of weight a word found only in a fact's answer (not its questions) counts for.
 ANSWER_WORD_SHARE = 0.5
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
@@ -67,6 +69,10 @@ class Mismatch:
         return factor * (KIND_PENALTY if self.kind else 1.0)
 
 
+#: The mismatch of a question naming no entity, by whether it asks another kind.
+_KIND_ONLY = {kind: Mismatch(foreign_entity=False, mentioned_entity=False, kind=kind) for kind in (False, True)}
+
+
 @dataclass(frozen=True, slots=True)
 class LexicalSignal:
     """One fact's lexical evidence for one question."""
@@ -86,6 +92,8 @@ class Weighed:
     #: Per fact position (the order of the scorer's facts): the weight its words explain.
     explained: np.ndarray
     unknown_share: float
+    #: The question's folded words joined by spaces (what variants' surfaces are compared with).
+    spoken: str = ""
 
 
 class LexicalScorer:
@@ -95,7 +103,7 @@ class LexicalScorer:
     fill one entry; they compute the same value).
     """
 
-    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon) -> None:
+    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon: Lexicon) -> None:
         self.index = index
         self._entries = entries
         self._lexicon = lexicon
@@ -120,7 +128,7 @@ class LexicalScorer:
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
         self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
 
-    def _arrays(self, postings) -> dict[str, np.ndarray]:
+    def _arrays(self, postings: Mapping[str, frozenset[str]]) -> dict[str, np.ndarray]:
         position = self._position
         return {
             token: np.fromiter((position[i] for i in ids), dtype=np.int32, count=len(ids))
@@ -150,10 +158,13 @@ class LexicalScorer:
             found = self._a_postings.get(token)
             if found is not None:
                 explained[found] += weight * ANSWER_WORD_SHARE
-        return Weighed(analysis, weights, total, explained, unknown / total if total else 0.0)
+        return Weighed(analysis, weights, total, explained, unknown / total if total else 0.0, " ".join(analysis.words))
 
     def mismatch(self, fact_id: str, analysis: Analysis) -> Mismatch:
         entry = self._entries[fact_id]
+        if not analysis.entities:
+            # Most questions name no entity: only the kind can mismatch (the general case gives the same).
+            return _KIND_ONLY[bool(analysis.kinds) and not analysis.kinds & entry.kinds]
         missing = analysis.entities - entry.entities
         # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact.
         about = {e for e in analysis.entities - entry.mentions if not e.isdigit()}
@@ -195,8 +206,12 @@ class LexicalScorer:
             if upper * mismatch.penalty <= floor:
                 continue
             scored += 1
-            best.append((fact_id, self._signal(fact_id, weighed, mismatch)))
-            best.sort(key=lambda c: c[1].score, reverse=True)
+            found = self._signal(fact_id, weighed, mismatch)
+            # Kept best first, a newcomer after those that score as much (what a stable sort gives).
+            at = len(best)
+            while at and best[at - 1][1].score < found.score:
+                at -= 1
+            best.insert(at, (fact_id, found))
             del best[limit:]
         return best
 
@@ -229,21 +244,33 @@ class LexicalScorer:
         return LexicalSignal(min(score * mismatch.penalty, 1.0), explained / weighed.total, mismatch)
 
     def _score(self, fact_id: str, weighed: Weighed, explained: float) -> float:
-        """The closest question variant's F-score blended with how much of the question the whole fact explains."""
+        """The closest question variant's F-score blended with how much of the question the whole fact explains.
+
+        A variant's surface similarity is at most 1, so its blend is at most `SURFACE_BOUND` above
+        its F-score's share: variants are looked at best F-score first, and the (costly) similarity
+        is only computed while it could still beat the best blend found. The result is the same
+        as comparing every variant; only the similarities that cannot matter are skipped.
+        """
         total = weighed.total
         coverage = explained / total
-        spoken = " ".join(weighed.analysis.words)
-        variants = self._entries[fact_id].variants
         weights, holders = self._variants_of(fact_id)
         matched: dict[int, float] = defaultdict(float)
         for token, weight in weighed.weights.items():
             for n in holders.get(token, ()):
                 matched[n] += weight
-        best = 0.0
+        ranked = []
         for n, value in matched.items():
-            words = variants[n][1]
             recall, precision = value / total, value / weights[n]
-            f = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
-            best = max(best, (1 - SURFACE_WEIGHT) * f + SURFACE_WEIGHT * fuzz.ratio(spoken, words) / 100)
+            ranked.append(((1 - SURFACE_WEIGHT) * ((1 + BETA2) * precision * recall / (BETA2 * precision + recall)), n))
+        ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
+        variants = self._entries[fact_id].variants
+        spoken = weighed.spoken
+        best = 0.0
+        for share, n in ranked:
+            if share + SURFACE_BOUND <= best:
+                break
+            blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
+            if blend > best:
+                best = blend
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
         return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -21,10 +21,12 @@ import numpy as np
 from engine.knowledge.model import Fact, KnowledgeBase
 from engine.language import LanguageGuesser
 from engine.lexicon import Analysis
+from engine.matching.candidates import gather
 from engine.matching.decision import DecisionModel
-from engine.matching.features import Signals, feature_vector, latest_year
+from engine.matching.features import latest_year
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
+from engine.matching.negatives import Negatives
 from engine.matching.semantic import (
     Embedder,
     FactTexts,
@@ -40,13 +42,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("alliance.matcher")
 
-#: Candidates taken from each signal before the decision weighs them.
-LEXICAL_CANDIDATES = 8
-SEMANTIC_CANDIDATES = 8
 #: Unknown capitalised words of one question looked at as names (each may cost a spelling search).
 MAX_NAMES = 12
 #: A capitalised word that does not start a sentence: a name, when the base does not know it.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
+#: Words whose bag weight is memoised (bounded: a stream of new words cannot grow it).
+WEIGHT_MEMO = 50_000
 #: The semantic views of a text: its words as written (corrected), and its lexicon concepts.
 VIEWS = ("surface", "concept")
 
@@ -54,7 +55,7 @@ VIEWS = ("surface", "concept")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÀ-Ý])")
 
 
-def _sentences(texts) -> list[str]:
+def _sentences(texts: Iterable[str]) -> list[str]:
     return [part for text in texts for part in _SENTENCE_END.split(text) if part.strip()]
 
 
@@ -78,6 +79,10 @@ class Matcher:
     unchanged facts as they were), so a reload only analyses what changed.
     """
 
+    _by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
+    _index: Index
+    latest_year: str | None
+
     def __init__(
         self,
         kb: KnowledgeBase,
@@ -88,6 +93,7 @@ class Matcher:
         """`cache`: the Loader's on-disk cache, which holds the analyses of the sheets an earlier process read."""
         lexicon = kb.lexicon
         self.kb = kb
+        self._weights: dict[str, float] = {}
         self.lexicon = lexicon
         self.embedder: Embedder | None = default_embedder() if embedder is _DEFAULT else embedder  # type: ignore[assignment]
         self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
@@ -114,7 +120,7 @@ class Matcher:
             self.__dict__.update(previous.__dict__)
             self.kb = kb
             return
-        reusable = previous._by_fact if same else {}
+        reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
@@ -137,8 +143,8 @@ class Matcher:
             index = Index.build(entries.items())
         self._index = index
         self.lexical = LexicalScorer(index, entries, lexicon)
-        self._order = list(by_fact)
-        self._position = {fact_id: n for n, fact_id in enumerate(self._order)}
+        self.order = list(by_fact)
+        self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         self.vectors = (
             tuple(
                 FactVectors([t[view] for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
@@ -155,7 +161,7 @@ class Matcher:
             }
         self.latest_year = latest_year(kb)
         #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
-        self._years = {i: self._year_state(e) for i, (_, e, _) in by_fact.items()}
+        self.years = {i: self._year_state(e) for i, (_, e, _) in by_fact.items()}
 
         known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
         for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
@@ -176,9 +182,7 @@ class Matcher:
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
-        self._negatives, self._negative_texts = self._negative_vectors(kb, previous)
-        #: The listed questions as the loader compares them with facts' questions (folded words).
-        self._listed = frozenset(" ".join(tokenize(q)) for q in kb.out_of_scope)
+        self.negatives = self._negatives_of(kb, previous)
 
     def _analyse(
         self, facts: Sequence[Fact], cache: KnowledgeCache | None
@@ -194,50 +198,34 @@ class Matcher:
         model, dim = (embedder.identity, embedder.dim) if embedder is not None else (None, 0)
         return cache.analyses(facts, self.lexicon, model, dim, compute)
 
-    def _negative_vectors(
-        self, kb: KnowledgeBase, previous: Matcher | None
-    ) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
-        """The known out-of-scope questions in each view (reused when they and the lexicon did not change)."""
-        if self.embedder is None or not kb.out_of_scope:
-            return (), ()
-        if (
+    def _negatives_of(self, kb: KnowledgeBase, previous: Matcher | None) -> Negatives:
+        """The known out-of-scope questions (their vectors reused when they and the lexicon did not change)."""
+        same = (
             previous is not None
             and previous.lexicon is self.lexicon
             and previous.embedder is self.embedder
             and previous.kb.out_of_scope == kb.out_of_scope
             and previous._known_words == self._known_words  # they are read with this base's spelling
-        ):
-            return previous._negatives, previous._negative_texts
-        analysed = [self.analyse(q) for q in kb.out_of_scope]
-        bags = [[a.words for a in analysed], [a.tokens or a.words for a in analysed]]
-        return tuple(self.embedder.encode_bags(b, self._weight, remember=True) for b in bags), tuple(
-            " ".join(a.words) for a in analysed
         )
+        reuse = previous.negatives if same and previous is not None else None
+        return Negatives.build(kb.out_of_scope, self.analyse, self.embedder, self.bag_weight, reuse)
 
     def nearest_negative(self, question: np.ndarray, text: str, *, fitting: bool = False) -> tuple[float, float]:
-        """Best cosine, per view, to a question known to be out of scope.
-
-        While fitting, the very same text is left out, so that the decision learns from a
-        question's neighbours, as it will meet new questions; in service a question listed as
-        out of scope meets itself, and is not answered.
-        """
-        if not self._negatives:
-            return 0.0, 0.0
-        found = []
-        same = [n for n, t in enumerate(self._negative_texts) if t == text] if fitting else []
-        for matrix, vector in zip(self._negatives, question, strict=True):
-            scores = matrix @ vector
-            if same:
-                scores[same] = -1.0
-            found.append(float(scores.max()) if len(scores) else 0.0)
-        return found[0], found[1]
+        """Best cosine, per view, to a question known to be out of scope (see Negatives.nearest)."""
+        return self.negatives.nearest(question, text, fitting=fitting)
 
     def listed_out_of_scope(self, question: str) -> bool:
         """Whether moderators listed this very question (the same words, folded) as outside the article."""
-        return bool(self._listed) and " ".join(tokenize(question)) in self._listed
+        return self.negatives.lists(question)
 
-    def _weight(self, word: str) -> float:
-        return informativeness(self.lexicon.zipf(word))
+    def bag_weight(self, word: str) -> float:
+        """A word's weight in a bag (memoised: a question's words are mostly the knowledge's)."""
+        found = self._weights.get(word)
+        if found is None:
+            found = informativeness(self.lexicon.zipf(word))
+            if len(self._weights) < WEIGHT_MEMO:
+                self._weights[word] = found
+        return found
 
     def _bags(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """A text's two views: its folded words (surface), and its lexicon concepts (PDG, CEO -> ceo)."""
@@ -255,10 +243,15 @@ class Matcher:
             context.append(self._bags(" ".join(fact.keywords)))
         views = []
         for view in range(len(VIEWS)):
-            vectors = self.embedder.encode_bags([b[view] for b in questions + context], self._weight, remember=True)
+            vectors = self.embedder.encode_bags([b[view] for b in questions + context], self.bag_weight, remember=True)
             vectors = vectors.astype(np.float16)
             views.append(FactTexts(vectors[: len(questions)], vectors[len(questions) :]))
         return tuple(views)
+
+    @property
+    def facts(self) -> dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]:
+        """Each fact by id, with its analysis and its vectors in each view (None without the semantic signal)."""
+        return self._by_fact
 
     @property
     def learned(self) -> bool:
@@ -304,66 +297,11 @@ class Matcher:
         return scored[:limit]
 
     def candidates(self, analysis: Analysis, *, fitting: bool = False) -> list[tuple[Fact, tuple[float, ...]]]:
-        """The lexical and the semantic best facts together, each with its feature vector.
+        """The lexical and the semantic best facts together, each with its feature vector (see candidates.py).
 
         `fitting` (calibrate only): a known out-of-scope question is not its own neighbour.
         """
-        if not analysis.tokens or self.embedder is None or self.vectors is None:
-            return []
-        weighed = self.lexical.weigh(analysis)
-        lexical = dict(self.lexical.rank(weighed, LEXICAL_CANDIDATES))
-        question = self.embedder.encode_bags((analysis.words, analysis.tokens), self._weight)
-        searched = [vectors.similarities(vector) for vectors, vector in zip(self.vectors, question, strict=True)]
-        picked = [self._best(*found) for found in searched]
-        ids = list(dict.fromkeys([*lexical, *(i for view in picked for i in view)]))
-        # Every candidate, whichever signal or view found it, gets its similarity in each view.
-        views = [
-            self._similarities(vectors, vector, found, ids)
-            for vectors, vector, found in zip(self.vectors, question, searched, strict=True)
-        ]
-        lexical.update(self.lexical.signals(weighed, [i for i in ids if i not in lexical]))
-        signals = {
-            i: Signals(
-                lexical=lexical[i],
-                semantic=views[0][i],
-                concept=views[1][i],
-                yes_no=self._by_fact[i][1].yes_no,
-                stale=self._years[i][0],
-                current=self._years[i][1],
-                variants=len(self._by_fact[i][1].variants),
-            )
-            for i in ids
-        }
-        negative = self.nearest_negative(question, " ".join(analysis.words), fitting=fitting)
-        asks_yes_no = self.lexicon.asks_yes_no(analysis.words)
-        asks_now = self.lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
-        return [
-            (self._by_fact[i][0], feature_vector(signal, signals.values(), weighed, asks_yes_no, asks_now, negative))
-            for i, signal in signals.items()
-        ]
-
-    def _best(self, indices: np.ndarray, sem_q: np.ndarray, sem_c: np.ndarray) -> list[str]:
-        """The facts most alike in meaning in one view, best first."""
-        order = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
-        return [self._order[indices[n]] for n in order]
-
-    def _similarities(
-        self, vectors: FactVectors, vector: np.ndarray, found: tuple[np.ndarray, ...], ids: list[str]
-    ) -> dict[str, tuple[float, float]]:
-        """Each candidate's (question, context) cosines in one view: from the search, else computed."""
-        indices, sem_q, sem_c = found
-        by_index = {int(i): n for n, i in enumerate(indices)}
-        result, rest = {}, []
-        for fact_id in ids:
-            n = by_index.get(self._position[fact_id])
-            if n is None:
-                rest.append(fact_id)
-            else:
-                result[fact_id] = (float(sem_q[n]), float(sem_c[n]))
-        if rest:
-            q, c = vectors.similarities_for(vector, [self._position[i] for i in rest])
-            result.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})
-        return result
+        return gather(self, analysis, fitting=fitting)
 
     def _year_state(self, entry: FactEntry) -> tuple[bool, bool]:
         years = {e for e in entry.entities if e.isdigit()}

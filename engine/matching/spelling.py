@@ -77,7 +77,8 @@ class Speller:
         for length in range(len(word) - limit, len(word) + limit + 1):
             choices = self._by_length.get(length)
             if choices:
-                found += process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)
+                # rapidfuzz's overloads do not cover an int distance scorer with a cutoff: the call is documented.
+                found += process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)  # type: ignore[call-overload]
         if not found:
             return word
         # The closest word; among equals, one that starts alike ("wher" is "where", not "her"),

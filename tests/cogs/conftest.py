@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import discord
 import pytest
+from discord.ext import commands
 
 from engine.answering import Engine
 from engine.journal.store import Journal
@@ -39,4 +42,19 @@ def settings(knowledge_copy: Path, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def bot(engine: Engine, journal: Journal, settings: Settings) -> MockBot:
-    return MockBot(engine=engine, journal=journal, settings=settings)
+    """The mocked bot, reading its prefix and knowing a command as discord.py does: `get_context` and
+    `get_prefix` are the real methods, over `command_prefix` and `all_commands` (no command unless a test adds)."""
+    bot = MockBot(engine=engine, journal=journal, settings=settings)
+    bot.command_prefix = commands.when_mentioned_or(settings.prefix)
+    bot.all_commands = {}
+    bot.strip_after_prefix = False
+
+    async def get_prefix(message: discord.Message) -> list[str] | str:
+        return await commands.Bot.get_prefix(bot, message)
+
+    async def get_context(origin: discord.Message) -> commands.Context[Any]:
+        return await commands.Bot.get_context(bot, origin)
+
+    bot.get_prefix.side_effect = get_prefix
+    bot.get_context.side_effect = get_context
+    return bot

@@ -10,7 +10,7 @@ import discord
 import pytest
 import yaml
 
-from bot import AllianceBot
+from cogs.bot import AllianceBot
 from cogs.checks import NotAdmin, NotModerator
 from cogs.facts import Facts
 from engine.answering import Reply
@@ -233,7 +233,7 @@ async def test_unexpected_reload_failure_swaps_nothing_and_is_logged(cog, bot, m
     def boom(*args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("cogs.facts.compare", boom)
+    monkeypatch.setattr("cogs.facts.compare_reload", boom)
     old = bot.engine.snapshot
     ctx = slash_ctx(bot)
     with pytest.raises(RuntimeError):

@@ -24,6 +24,8 @@ def test_rate_then_wait_then_allowed_again():
     assert limiter.hit("a") == 20  # the first hit leaves the window in 20 s
     assert limiter.hit("b") == 0  # per member
     clock.now += 20
+    assert limiter.hit("a") > 0  # the window is 30 s from the first hit: at its very end, still refused
+    clock.now += 0.5
     assert limiter.hit("a") == 0
 
 
@@ -45,14 +47,16 @@ def test_zero_seconds_means_no_limit():
     assert all(limiter.hit("a") == 0 for _ in range(100))
 
 
-def test_old_members_are_forgotten_when_full():
+def test_members_whose_window_passed_are_forgotten():
     clock = Clock()
-    limiter = RateLimiter(1, 10, clock=clock, max_keys=3)
+    limiter = RateLimiter(1, 10, clock=clock)
     for key in range(3):
         limiter.hit(key)
+        limiter.hit(key)
+        assert limiter.should_warn(key)
     clock.now += 11
     limiter.hit("new")
-    assert len(limiter._hits) == 1
+    assert len(limiter.buckets._cache) == 1  # the buckets whose window passed are gone, their warnings with them
 
 
 @given(st.lists(st.integers(min_value=0, max_value=50), max_size=300))

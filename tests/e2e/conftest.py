@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot import AllianceBot, make_bot
+from cogs.bot import AllianceBot, make_bot
 from engine.answering import Engine, Snapshot
 from engine.settings import Settings
 

@@ -22,17 +22,18 @@ import discord  # noqa: E402
 import yarl  # noqa: E402
 
 import bot  # noqa: E402
+from cogs import bot as discord_bot  # noqa: E402
 
 
 def main() -> int:
     discord.http.Route.BASE = os.environ["FAKEDISCORD_URL"]
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["FAKEDISCORD_GATEWAY"])
-    make_bot = bot.make_bot
+    make_bot = discord_bot.make_bot
 
     def quick_ready(settings: Any, **kwargs: Any) -> Any:
         return make_bot(settings, guild_ready_timeout=0.01, **kwargs)
 
-    bot.make_bot = quick_ready
+    discord_bot.make_bot = quick_ready
     sys.argv[0] = str(ROOT / "bot.py")
     return bot.main()
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot as bot_module
+from cogs import bot as bot_module
 from cogs import embeds, limits, reports, strings
 from engine.answering import Reply
 from engine.journal.store import UnansweredGroup

@@ -253,7 +253,10 @@ def test_ask_json_a_deeply_nested_line_is_a_question_like_any_other():
 
 
 def test_logging_is_configured_once_by_the_front_end_that_runs(monkeypatch):
-    """The bot finds logging untouched (discord.py's set-up is the only one); a terminal command sets up its own."""
+    """bot.py sets up logging once: discord.py's own set-up for the bot, a terse stderr one for a terminal command."""
+    import bot
+    from cogs import bot as discord_bot
+
     monkeypatch.setattr(logging.root, "handlers", [])
     monkeypatch.setattr(logging.root, "level", logging.root.level)
     monkeypatch.setenv("DISCORD_TOKEN", "a.b.c")
@@ -263,8 +266,11 @@ def test_logging_is_configured_once_by_the_front_end_that_runs(monkeypatch):
         seen.append(list(logging.root.handlers))
         return 0
 
-    assert cli.main(["run"], run_discord=run_discord) == 0
-    assert seen == [[]]
+    monkeypatch.setattr(discord_bot, "run_discord", run_discord)
+    assert bot.main(["run"]) == 0
+    assert len(seen) == 1 and len(seen[0]) == 1  # discord.py's one handler, set up before connecting
+    monkeypatch.setattr(logging.root, "handlers", [])
     monkeypatch.delenv("DISCORD_TOKEN")
-    assert cli.main(["ask", "merci"], stdout=io.StringIO()) == 0
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert bot.main(["ask", "merci"]) == 0
     assert [type(h) for h in logging.root.handlers] == [logging.StreamHandler]

@@ -234,7 +234,7 @@ def test_a_failing_reload_keeps_the_old_knowledge_and_names_file_and_line(knowle
 
 def test_the_history_in_memory_is_bounded_too():
     readline = pytest.importorskip("readline")
-    from engine.console import HISTORY_LINES, bound_history
+    from engine.cli.console import HISTORY_LINES, bound_history
 
     readline.clear_history()
     try:

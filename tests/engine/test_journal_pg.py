@@ -206,7 +206,7 @@ async def test_while_the_server_is_down_the_queue_stays_bounded_and_counts_what_
         asyncio.ensure_future(journal.run(journal.record_question, answer, ref=ref, **where)) for ref in range(1, 13)
     ]
     await asyncio.sleep(0)
-    assert len(journal._queue) <= 5
+    assert len(journal._writes) <= 5
     own_server.start()
     results = await asyncio.wait_for(asyncio.gather(*pending), timeout=60)
     written = [ref for ref, ok in zip(range(1, 13), results, strict=True) if ok]

@@ -1,4 +1,5 @@
-"""A fake Discord (REST + gateway) on loopback, for end-to-end tests of discord.py bots."""
+"""A fake Discord (REST + gateway) on loopback for the bot's end-to-end tests, modelling what the bot uses and
+nothing more; one module per concern (see tests/e2e/README.md, "Layout")."""
 
 from .limits import DiscordHTTPError, Pings
 from .records import InteractionRecord, Mark, RecordedRequest, SentMessage

@@ -1,7 +1,10 @@
-"""The gateway side of the fake: websocket connections, sessions with sequence numbers, RESUME and fault injection.
+"""The gateway side of the fake: websocket connections, sessions with sequence numbers, RESUME and its faults.
 
 A *connection* is one websocket; a *session* is what IDENTIFY creates and RESUME picks up again: it keeps its
 sequence number and a log of every dispatch, so events sent while the client was away are replayed on RESUME.
+The client may send heartbeats, IDENTIFY and RESUME, all the bot sends; any other opcode closes with 4001, so a
+new need shows up at once. The faults a test injects are op 7 RECONNECT, op 9 INVALID_SESSION, a dropped TCP
+connection and a held-up HELLO.
 """
 
 from __future__ import annotations
@@ -9,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 import zlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -26,11 +28,8 @@ if TYPE_CHECKING:
 DISPATCH = 0
 HEARTBEAT = 1
 IDENTIFY = 2
-PRESENCE_UPDATE = 3
-VOICE_STATE_UPDATE = 4
 RESUME = 6
 RECONNECT = 7
-REQUEST_GUILD_MEMBERS = 8
 INVALID_SESSION = 9
 HELLO = 10
 HEARTBEAT_ACK = 11
@@ -46,17 +45,9 @@ INVALID_SHARD = 4010
 INVALID_INTENTS = 4013
 DISALLOWED_INTENTS = 4014
 
-# Which intent a message event needs: (guild event, DM event).
-_EVENT_INTENTS: dict[str, tuple[int, int]] = {
-    "MESSAGE_CREATE": (p.INTENT_GUILD_MESSAGES, p.INTENT_DIRECT_MESSAGES),
-    "MESSAGE_UPDATE": (p.INTENT_GUILD_MESSAGES, p.INTENT_DIRECT_MESSAGES),
-    "MESSAGE_DELETE": (p.INTENT_GUILD_MESSAGES, p.INTENT_DIRECT_MESSAGES),
-    "MESSAGE_DELETE_BULK": (p.INTENT_GUILD_MESSAGES, p.INTENT_DIRECT_MESSAGES),
-    "MESSAGE_REACTION_ADD": (p.INTENT_GUILD_MESSAGE_REACTIONS, p.INTENT_DIRECT_MESSAGE_REACTIONS),
-    "MESSAGE_REACTION_REMOVE": (p.INTENT_GUILD_MESSAGE_REACTIONS, p.INTENT_DIRECT_MESSAGE_REACTIONS),
-    "TYPING_START": (p.INTENT_GUILD_MESSAGE_TYPING, p.INTENT_DIRECT_MESSAGE_TYPING),
-}
-_CONTENT_KEYS = ("content", "embeds", "attachments", "components", "poll")
+HEARTBEAT_INTERVAL_MS = 41_250  # Discord's; discord.py heartbeats on its own clock, so tests never wait for it
+_MESSAGE_EVENTS = ("MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE")  # need GUILD_ or DIRECT_MESSAGES
+_CONTENT_KEYS = ("content", "embeds", "attachments", "components")
 
 
 @dataclass
@@ -69,7 +60,6 @@ class GatewayFrame:
     shard_id: int | None
     op: int | None
     d: Any
-    time: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -98,7 +88,6 @@ class Connection:
         self.session: Session | None = None
         self.closed = False
         self.aborted = False
-        self.close_code: int | None = None
 
     async def send(self, payload: dict[str, Any]) -> bool:
         """Send one gateway payload; False if the socket is gone (the caller's log keeps dispatches for RESUME)."""
@@ -133,24 +122,16 @@ class Connection:
 class Session:
     """A gateway session: sequence numbers, the dispatch log, and the connection currently attached."""
 
-    def __init__(
-        self, session_id: str, shard_id: int, shard_count: int, intents: int, identify: dict[str, Any]
-    ) -> None:
+    def __init__(self, session_id: str, shard_id: int, shard_count: int, intents: int) -> None:
         self.session_id = session_id
         self.shard_id = shard_id
         self.shard_count = shard_count
         self.intents = intents
-        self.identify = identify
         self.seq = 0
         self.log: list[tuple[int, dict[str, Any]]] = []
         self.connection: Connection | None = None
         self.resumable = True
         self.lock = asyncio.Lock()
-        self.presence: dict[str, Any] | None = identify.get("presence")
-
-    @property
-    def connected(self) -> bool:
-        return self.connection is not None and not self.connection.closed
 
     async def dispatch(self, event: str, data: Any) -> int:
         async with self.lock:
@@ -249,13 +230,13 @@ class Gateway:
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="websocket upgrade expected")
         await ws.prepare(request)
-        compress = self.fake.gateway_compression and request.query.get("compress") == "zlib-stream"
+        compress = request.query.get("compress") == "zlib-stream"
         conn = Connection(len(self.connections), ws, request, compress=compress)
         self.connections.append(conn)
         self.fake.notify()
         try:
             await self._open.wait()
-            hello = {"heartbeat_interval": self.fake.heartbeat_interval_ms, "_trace": ['["fake-gateway",{}]']}
+            hello = {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ['["fake-gateway",{}]']}
             await conn.send({"op": HELLO, "d": hello})
             async for msg in ws:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -264,7 +245,6 @@ class Gateway:
                     break
         finally:
             conn.closed = True
-            conn.close_code = ws.close_code
             session = conn.session
             if session is not None and session.connection is conn:
                 session.connection = None
@@ -300,12 +280,6 @@ class Gateway:
                 await self._resume(conn, d or {})
             elif session is None:
                 await conn.close(NOT_AUTHENTICATED, "Not authenticated.")
-            elif op == PRESENCE_UPDATE:
-                session.presence = d
-            elif op == REQUEST_GUILD_MEMBERS:
-                await self._member_chunk(session, d or {})
-            elif op == VOICE_STATE_UPDATE:
-                pass
             else:
                 await conn.close(UNKNOWN_OPCODE, "Unknown opcode.")
         finally:
@@ -329,7 +303,7 @@ class Gateway:
         if intents & p.PRIVILEGED_INTENTS & ~self.fake.allowed_intents:
             await conn.close(DISALLOWED_INTENTS, "Disallowed intent(s).")
             return
-        session = Session(p.new_token(), shard_id, shard_count, intents, d)
+        session = Session(p.new_token(), shard_id, shard_count, intents)
         self.sessions[session.session_id] = session
         old = self.current.get(shard_id)
         if old is not None and old.connection is not None and old.connection is not conn:
@@ -339,24 +313,14 @@ class Gateway:
             session.connection = conn
             conn.session = session
             guilds = [g for g in self.fake.guilds.values() if p.shard_for(g.id, shard_count) == shard_id]
-            ready = {
-                "v": 10,
-                "user": dict(self.fake.bot_user),
-                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
-                "session_id": session.session_id,
-                "session_type": "normal",
-                "resume_gateway_url": self.fake.resume_gateway_url,
-                "shard": [shard_id, shard_count],
-                "application": {"id": str(self.fake.application_id), "flags": self.fake.application_flags},
-                "private_channels": [],
-                "presences": [],
-                "relationships": [],
-                "guild_join_requests": [],
-                "user_settings": {},
-                "geo_ordered_rtc_regions": [],
-                "auth": {},
-                "_trace": ['["fake-gateway",{}]'],
-            }
+            ready = p.ready(
+                self.fake.bot_user,
+                [g.id for g in guilds],
+                session_id=session.session_id,
+                resume_gateway_url=self.fake.resume_gateway_url,
+                shard=(shard_id, shard_count),
+                application_id=self.fake.application_id,
+            )
             await self._record_dispatch(session, "READY", ready)
             for guild in guilds:
                 data = guild.payload(self.fake.application_id)
@@ -389,31 +353,6 @@ class Gateway:
                     await conn.send(frame)
             await self._record_dispatch(session, "RESUMED", {"_trace": ['["fake-gateway",{}]']})
 
-    async def _member_chunk(self, session: Session, d: dict[str, Any]) -> None:
-        guild = self.fake.guilds.get(int(d.get("guild_id") or 0))
-        if guild is None:
-            return
-        members = list(guild.members.values())
-        user_ids = d.get("user_ids")
-        if user_ids:
-            wanted = {int(u) for u in ([user_ids] if isinstance(user_ids, str | int) else user_ids)}
-            members = [m for m in members if int(m["user"]["id"]) in wanted]
-        elif d.get("query"):
-            members = [m for m in members if m["user"]["username"].startswith(d["query"])]
-        if d.get("limit"):
-            members = members[: d["limit"]]
-        chunk = {
-            "guild_id": str(guild.id),
-            "members": members,
-            "chunk_index": 0,
-            "chunk_count": 1,
-            "not_found": [],
-            "presences": [],
-            "nonce": d.get("nonce"),
-        }
-        async with session.lock:
-            await self._record_dispatch(session, "GUILD_MEMBERS_CHUNK", chunk)
-
     async def _record_dispatch(self, session: Session, event: str, data: Any) -> None:
         seq = await session.dispatch_locked(event, data)
         self.dispatched.append(DispatchedEvent(session.session_id, session.shard_id, seq, event, data))
@@ -442,11 +381,10 @@ class Gateway:
 
     def _shape_for(self, session: Session, event: str, data: Any) -> Any:
         """Apply intents to message events: drop what the session did not ask for, blank unprivileged content."""
-        needs = _EVENT_INTENTS.get(event)
-        if needs is None or not isinstance(data, dict):
+        if event not in _MESSAGE_EVENTS or not isinstance(data, dict):
             return data
         in_guild = bool(data.get("guild_id"))
-        if not session.intents & needs[0 if in_guild else 1]:
+        if not session.intents & (p.INTENT_GUILD_MESSAGES if in_guild else p.INTENT_DIRECT_MESSAGES):
             return None
         if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & p.INTENT_MESSAGE_CONTENT:
             bot_id = str(self.fake.bot_user["id"])
@@ -454,5 +392,4 @@ class Gateway:
             mentioned = any(m.get("id") == bot_id for m in data.get("mentions") or [])
             if in_guild and not by_bot and not mentioned:
                 data = {**data, **{k: ("" if k == "content" else []) for k in _CONTENT_KEYS if k in data}}
-                data.pop("poll", None)
         return data

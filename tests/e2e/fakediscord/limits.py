@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .payloads import FLAG_IS_COMPONENTS_V2
-
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
 MAX_EMBED_TOTAL = 6000
@@ -29,35 +27,22 @@ MAX_ACTION_ROWS = 5
 MAX_ROW_WIDTH = 5
 MAX_BUTTON_LABEL = 80
 MAX_CUSTOM_ID = 100
-MAX_SELECT_OPTIONS = 25
-MAX_SELECT_PLACEHOLDER = 150
-MAX_V2_COMPONENTS = 40
-MAX_V2_TEXT = 4000
 MAX_CHOICES = 25
 MAX_CHOICE_NAME = 100
 MAX_CHOICE_VALUE = 100
-MAX_MODAL_TITLE = 45
 MAX_COMMANDS = 100
 MAX_OPTIONS = 25
-MAX_COMMAND_NAME = 32
 MAX_COMMAND_DESCRIPTION = 100
 
 # Codes of the JSON error body (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
-GENERAL_ERROR = 0
-UNKNOWN_APPLICATION = 10002
 UNKNOWN_CHANNEL = 10003
-UNKNOWN_GUILD = 10004
-UNKNOWN_MEMBER = 10007
 UNKNOWN_MESSAGE = 10008
-UNKNOWN_USER = 10013
 UNKNOWN_WEBHOOK = 10015
 UNKNOWN_INTERACTION = 10062
-UNKNOWN_APPLICATION_COMMAND = 10063
 ALREADY_ACKNOWLEDGED = 40060
 MISSING_ACCESS = 50001
 CANNOT_EDIT_OTHERS_MESSAGE = 50005
 EMPTY_MESSAGE = 50006
-MISSING_PERMISSIONS = 50013
 INVALID_WEBHOOK_TOKEN = 50027
 INVALID_FORM_BODY = 50035
 
@@ -109,9 +94,6 @@ class FormErrors:
             return False
         return True
 
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
     def raise_if_any(self) -> None:
         if self.errors:
             raise DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", self.errors)
@@ -150,150 +132,46 @@ def check_embeds(errors: FormErrors, embeds: Sequence[Mapping[str, Any]]) -> Non
         colour = embed.get("color")
         if colour is not None and not 0 <= colour <= 0xFFFFFF:
             errors.add([*path, "color"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 16777215.")
-        for key in ("url",):
-            _check_url(errors, [*path, key], embed.get(key))
     if sum(embed_size(e) for e in embeds) > MAX_EMBED_TOTAL:
         errors.add(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}")
 
 
-def _check_url(errors: FormErrors, path: Sequence[str | int], url: str | None) -> None:
-    if url is None:
-        return
-    scheme = url.split(":", 1)[0] if ":" in url else ""
-    if scheme not in ("http", "https"):
-        errors.add(
-            path,
-            "URL_TYPE_INVALID_PROTOCOL",
-            f"Scheme \"{scheme}\" is not supported. Scheme must be one of ('http', 'https').",
-        )
+_BUTTON_STYLES = {1, 2, 3, 4}  # primary, secondary, success, danger: link (5) and premium (6) are not modelled
 
 
-_BUTTON_STYLES = {1, 2, 3, 4, 5, 6}
-_SELECT_TYPES = {3, 5, 6, 7, 8}
-_V2_TOP_LEVEL = {1, 9, 10, 12, 13, 14, 17}
-
-
-def check_components(errors: FormErrors, components: Sequence[Mapping[str, Any]], *, v2: bool) -> None:
-    """Action rows of buttons and selects (classic), or the components v2 layout tree."""
-    custom_ids: dict[str, list[str | int]] = {}
-    if v2:
-        count = _count_components(components)
-        if count > MAX_V2_COMPONENTS:
-            errors.add(["components"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_V2_COMPONENTS} or fewer in length.")
-        if _v2_text_length(components) > MAX_V2_TEXT:
-            errors.add(["components"], "MAX_TEXT_DISPLAY_LENGTH", f"Total text length must be {MAX_V2_TEXT} or fewer.")
-    elif len(components) > MAX_ACTION_ROWS:
-        errors.max_length(["components"], components, MAX_ACTION_ROWS)
-    for i, comp in enumerate(components):
+def check_components(errors: FormErrors, components: Sequence[Mapping[str, Any]]) -> None:
+    """Action rows of buttons, the only components the bot sends (selects and components v2 are refused)."""
+    custom_ids: set[str] = set()
+    errors.max_length(["components"], components, MAX_ACTION_ROWS)
+    for i, row in enumerate(components):
         path: list[str | int] = ["components", i]
-        ctype = comp.get("type")
-        allowed = _V2_TOP_LEVEL if v2 else {1}
-        if ctype not in allowed:
-            choices = ", ".join(str(t) for t in sorted(allowed))
-            errors.add([*path, "type"], "UNION_TYPE_CHOICES", f'Value of field "type" must be one of ({choices},).')
+        if row.get("type") != 1:
+            errors.add([*path, "type"], "UNION_TYPE_CHOICES", 'Value of field "type" must be one of (1,).')
             continue
-        _check_component(errors, comp, path, custom_ids)
+        buttons = row.get("components") or []
+        errors.length_between([*path, "components"], buttons, 1, MAX_ROW_WIDTH)
+        for j, button in enumerate(buttons):
+            _check_button(errors, button, [*path, "components", j], custom_ids)
 
 
-def _check_component(
-    errors: FormErrors, comp: Mapping[str, Any], path: list[str | int], custom_ids: dict[str, list[str | int]]
-) -> None:
-    ctype = comp.get("type")
-    if ctype == 1:
-        children = comp.get("components") or []
-        if not 1 <= len(children) <= MAX_ROW_WIDTH:
-            errors.length_between([*path, "components"], children, 1, MAX_ROW_WIDTH)
-        if any(c.get("type") in _SELECT_TYPES for c in children) and len(children) > 1:
-            errors.add(
-                [*path, "components"],
-                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                "The specified component exceeds the maximum width",
-            )
-        for j, child in enumerate(children):
-            _check_component(errors, child, [*path, "components", j], custom_ids)
-    elif ctype == 2:
-        _check_button(errors, comp, path, custom_ids)
-    elif ctype in _SELECT_TYPES:
-        _check_custom_id(errors, comp, path, custom_ids, required=True)
-        errors.max_length([*path, "placeholder"], comp.get("placeholder"), MAX_SELECT_PLACEHOLDER)
-        if ctype == 3:
-            options = comp.get("options") or []
-            errors.length_between([*path, "options"], options, 1, MAX_SELECT_OPTIONS)
-            for k, opt in enumerate(options):
-                errors.length_between([*path, "options", k, "label"], opt.get("label"), 1, 100)
-                errors.length_between([*path, "options", k, "value"], opt.get("value"), 1, 100)
-                errors.max_length([*path, "options", k, "description"], opt.get("description"), 100)
-        max_values = comp.get("max_values", 1)
-        if not 1 <= max_values <= MAX_SELECT_OPTIONS:
-            errors.add(
-                [*path, "max_values"],
-                "NUMBER_TYPE_MAX",
-                f"int value should be less than or equal to {MAX_SELECT_OPTIONS}.",
-            )
-    elif ctype in (9, 17):  # section, container
-        for j, child in enumerate(comp.get("components") or []):
-            _check_component(errors, child, [*path, "components", j], custom_ids)
-        accessory = comp.get("accessory")
-        if accessory is not None:
-            _check_component(errors, accessory, [*path, "accessory"], custom_ids)
-
-
-def _check_button(
-    errors: FormErrors, comp: Mapping[str, Any], path: list[str | int], custom_ids: dict[str, list[str | int]]
-) -> None:
-    style = comp.get("style")
-    if style not in _BUTTON_STYLES:
-        errors.add([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3, 4, 5, 6}.")
+def _check_button(errors: FormErrors, comp: Mapping[str, Any], path: list[str | int], custom_ids: set[str]) -> None:
+    if comp.get("type") != 2:
+        errors.add([*path, "type"], "UNION_TYPE_CHOICES", 'Value of field "type" must be one of (2,).')
+        return
+    if comp.get("style") not in _BUTTON_STYLES:
+        errors.add([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3, 4}.")
         return
     errors.max_length([*path, "label"], comp.get("label"), MAX_BUTTON_LABEL)
-    if style == 5:
-        if errors.required([*path, "url"], comp.get("url")):
-            _check_url(errors, [*path, "url"], comp["url"])
-        if comp.get("custom_id") is not None:
-            errors.add([*path, "custom_id"], "BUTTON_COMPONENT_CUSTOM_ID_LINK", "A link button cannot have a custom id")
-    elif style != 6:
-        _check_custom_id(errors, comp, path, custom_ids, required=True)
-        if comp.get("url") is not None:
-            errors.add([*path, "url"], "BUTTON_COMPONENT_URL_NOT_LINK", "A non-link button cannot have a url")
-    if style != 6 and not comp.get("label") and not comp.get("emoji"):
+    if not comp.get("label") and not comp.get("emoji"):
         errors.add([*path], "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "A label or emoji is required")
-
-
-def _check_custom_id(
-    errors: FormErrors,
-    comp: Mapping[str, Any],
-    path: list[str | int],
-    custom_ids: dict[str, list[str | int]],
-    *,
-    required: bool,
-) -> None:
     custom_id = comp.get("custom_id")
     if custom_id is None:
-        if required:
-            errors.required([*path, "custom_id"], None)
+        errors.required([*path, "custom_id"], None)
         return
     errors.length_between([*path, "custom_id"], custom_id, 1, MAX_CUSTOM_ID)
     if custom_id in custom_ids:
         errors.add([*path, "custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
-    custom_ids[custom_id] = path
-
-
-def _count_components(components: Sequence[Mapping[str, Any]]) -> int:
-    total = 0
-    for comp in components:
-        total += 1 + _count_components(comp.get("components") or [])
-        if comp.get("accessory") is not None:
-            total += 1
-    return total
-
-
-def _v2_text_length(components: Sequence[Mapping[str, Any]]) -> int:
-    total = 0
-    for comp in components:
-        if comp.get("type") == 10:
-            total += len(comp.get("content") or "")
-        total += _v2_text_length(comp.get("components") or [])
-    return total
+    custom_ids.add(custom_id)
 
 
 def check_allowed_mentions(errors: FormErrors, allowed: Mapping[str, Any] | None) -> None:
@@ -322,28 +200,15 @@ def check_message(body: Mapping[str, Any], *, files: int = 0, partial: bool = Fa
     """Validate a create (or, with ``partial``, an edit) message body; raise DiscordHTTPError if Discord would."""
     errors = FormErrors()
     content = body.get("content")
-    flags = body.get("flags") or 0
-    v2 = bool(flags & FLAG_IS_COMPONENTS_V2)
     errors.max_length(["content"], content, MAX_CONTENT)
     embeds = body.get("embeds") or []
     check_embeds(errors, embeds)
     components = body.get("components") or []
-    check_components(errors, components, v2=v2)
-    if v2:
-        for key in ("content", "embeds", "poll"):
-            if body.get(key):
-                errors.add(
-                    [key],
-                    "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                    "The 'content', 'embeds', 'stickers', and 'poll' fields cannot be used "
-                    "when using MessageFlags.IS_COMPONENTS_V2",
-                )
+    check_components(errors, components)
     check_allowed_mentions(errors, body.get("allowed_mentions"))
     errors.raise_if_any()
-    if not partial:
-        has_something = bool(content) or embeds or components or files or body.get("sticker_ids") or body.get("poll")
-        if not has_something:
-            raise DiscordHTTPError(400, EMPTY_MESSAGE, "Cannot send an empty message")
+    if not partial and not (content or embeds or components or files):
+        raise DiscordHTTPError(400, EMPTY_MESSAGE, "Cannot send an empty message")
 
 
 # --- interaction responses ------------------------------------------------------------------------------------
@@ -352,7 +217,9 @@ def check_message(body: Mapping[str, Any], *, files: int = 0, partial: bool = Fa
 def check_autocomplete(data: Mapping[str, Any]) -> None:
     errors = FormErrors()
     choices = data.get("choices")
-    if errors.required(["data", "choices"], choices):
+    if choices is None:
+        errors.required(["data", "choices"], None)
+    else:
         errors.max_length(["data", "choices"], choices, MAX_CHOICES)
         _check_choices(errors, ["data", "choices"], choices)
     errors.raise_if_any()
@@ -366,14 +233,6 @@ def _check_choices(errors: FormErrors, path: list[str | int], choices: Sequence[
             errors.length_between([*path, i, "value"], value, 1, MAX_CHOICE_VALUE)
         elif not isinstance(value, int | float) or isinstance(value, bool):
             errors.required([*path, i, "value"], None)
-
-
-def check_modal(data: Mapping[str, Any]) -> None:
-    errors = FormErrors()
-    errors.length_between(["data", "title"], data.get("title"), 1, MAX_MODAL_TITLE)
-    errors.length_between(["data", "custom_id"], data.get("custom_id"), 1, MAX_CUSTOM_ID)
-    errors.length_between(["data", "components"], data.get("components") or [], 1, 5)
-    errors.raise_if_any()
 
 
 # --- application commands -------------------------------------------------------------------------------------
@@ -400,23 +259,17 @@ def check_commands(commands: Sequence[Mapping[str, Any]]) -> None:
     errors.raise_if_any()
 
 
-def check_command(command: Mapping[str, Any]) -> None:
-    errors = FormErrors()
-    _check_command(errors, [], command)
-    errors.raise_if_any()
-
-
 def _check_command(errors: FormErrors, path: list[str | int], command: Mapping[str, Any]) -> None:
-    ctype = command.get("type", 1)
-    name = command.get("name")
-    if not errors.required([*path, "name"], name):
+    if command.get("type", 1) != 1:
+        errors.add([*path, "type"], "BASE_TYPE_CHOICES", "Only slash commands (type 1) are modelled.")
         return
-    if ctype == 1:
-        if not _COMMAND_NAME.match(name) or name != name.lower():
-            errors.add([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-        errors.length_between([*path, "description"], command.get("description"), 1, MAX_COMMAND_DESCRIPTION)
-    else:
-        errors.length_between([*path, "name"], name, 1, MAX_COMMAND_NAME)
+    name = command.get("name")
+    if name is None:
+        errors.required([*path, "name"], None)
+        return
+    if not _COMMAND_NAME.match(name) or name != name.lower():
+        errors.add([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+    errors.length_between([*path, "description"], command.get("description"), 1, MAX_COMMAND_DESCRIPTION)
     _check_options(errors, [*path, "options"], command.get("options") or [])
 
 
@@ -447,15 +300,6 @@ def _check_options(errors: FormErrors, path: list[str | int], options: Sequence[
                 )
         else:
             seen_optional = True
-        choices = option.get("choices") or []
-        errors.max_length([*opath, "choices"], choices, MAX_CHOICES)
-        _check_choices(errors, [*opath, "choices"], choices)
-        if choices and option.get("autocomplete"):
-            errors.add(
-                [*opath, "autocomplete"],
-                "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
-                "Autocomplete cannot be set with choices",
-            )
 
 
 # --- who gets pinged ------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Builders for the JSON objects Discord sends: users, members, roles, guilds, channels, messages, interactions.
+"""Builders for the JSON objects Discord sends: users, members, roles, guilds, channels, messages, READY.
 
 Each builder returns a plain dict shaped like the API v10 payload, with every key that discord.py 2.7 reads with
-``data[...]`` (see discord/types/). The world they describe (which guild has which channel) is kept by the server.
+``data[...]`` (see discord/types/). The world they describe (which guild has which channel) is kept in ``world``;
+interaction and command payloads are built beside the code that serves them.
 """
 
 from __future__ import annotations
@@ -24,22 +25,16 @@ ALL_PERMISSIONS = (1 << 53) - 1
 DEFAULT_EVERYONE_PERMISSIONS = sum(1 << bit for bit in (0, 6, 10, 11, 14, 15, 16, 18, 20, 21, 26, 31, 35, 38))
 
 # Gateway intents the fake looks at.
-INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
-INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10
-INTENT_GUILD_MESSAGE_TYPING = 1 << 11
 INTENT_DIRECT_MESSAGES = 1 << 12
-INTENT_DIRECT_MESSAGE_REACTIONS = 1 << 13
-INTENT_DIRECT_MESSAGE_TYPING = 1 << 14
 INTENT_MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 # Message flags.
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
-FLAG_IS_COMPONENTS_V2 = 1 << 15
 
 
 class Snowflakes:
@@ -74,17 +69,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def user(
-    user_id: int, username: str, *, bot: bool = False, global_name: str | None = None, system: bool = False
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def user(user_id: int, username: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
         "id": str(user_id),
         "username": username,
         "discriminator": "0",
-        "global_name": global_name if global_name is not None else (None if bot else username.title()),
+        "global_name": None if bot else username.title(),
         "avatar": None,
         "bot": bot,
-        "system": system,
+        "system": False,
         "public_flags": 0,
         "flags": 0,
         "banner": None,
@@ -92,7 +85,6 @@ def user(
         "avatar_decoration_data": None,
         "primary_guild": None,
     }
-    return data
 
 
 def client_user(user_id: int, username: str) -> dict[str, Any]:
@@ -131,45 +123,30 @@ def role(
     }
 
 
-def member(
-    user_data: Mapping[str, Any],
-    *,
-    roles: Iterable[int] = (),
-    joined_at: str | None = None,
-    nick: str | None = None,
-    with_user: bool = True,
-    permissions: int | None = None,
-) -> dict[str, Any]:
-    """A guild member; ``with_user=False`` gives the partial member that rides on MESSAGE_CREATE."""
-    data: dict[str, Any] = {
+def member(user_data: Mapping[str, Any], *, roles: Iterable[int] = ()) -> dict[str, Any]:
+    """A guild member with its user (``partial_member`` gives the one that rides on MESSAGE_CREATE)."""
+    return {
+        "user": dict(user_data),
         "roles": [str(r) for r in roles],
-        "joined_at": joined_at or timestamp(),
+        "joined_at": timestamp(),
         "deaf": False,
         "mute": False,
         "flags": 0,
-        "nick": nick,
+        "nick": None,
         "avatar": None,
         "banner": None,
         "premium_since": None,
         "pending": False,
         "communication_disabled_until": None,
     }
-    if with_user:
-        data["user"] = dict(user_data)
-    if permissions is not None:
-        data["permissions"] = str(permissions)
-    return data
 
 
-def text_channel(
-    channel_id: int,
-    guild_id: int,
-    name: str,
-    *,
-    position: int = 0,
-    topic: str | None = None,
-    parent_id: int | None = None,
-) -> dict[str, Any]:
+def partial_member(member_data: Mapping[str, Any]) -> dict[str, Any]:
+    """A member without its user, as on MESSAGE_CREATE and in mentions."""
+    return {k: v for k, v in member_data.items() if k != "user"}
+
+
+def text_channel(channel_id: int, guild_id: int, name: str, *, position: int = 0) -> dict[str, Any]:
     return {
         "id": str(channel_id),
         "type": 0,
@@ -178,8 +155,8 @@ def text_channel(
         "position": position,
         "permission_overwrites": [],
         "nsfw": False,
-        "parent_id": str(parent_id) if parent_id else None,
-        "topic": topic,
+        "parent_id": None,
+        "topic": None,
         "last_message_id": None,
         "rate_limit_per_user": 0,
         "default_auto_archive_duration": 1440,
@@ -313,8 +290,6 @@ def message(
     webhook_id: int | None = None,
     application_id: int | None = None,
     interaction_metadata: Mapping[str, Any] | None = None,
-    poll: Mapping[str, Any] | None = None,
-    sticker_items: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": str(message_id),
@@ -335,7 +310,7 @@ def message(
         "pinned": False,
         "type": message_type,
         "flags": flags,
-        "sticker_items": [dict(s) for s in sticker_items],
+        "sticker_items": [],
     }
     if guild_id is not None:
         data["guild_id"] = str(guild_id)
@@ -352,8 +327,6 @@ def message(
         data["application_id"] = str(application_id)
     if interaction_metadata is not None:
         data["interaction_metadata"] = dict(interaction_metadata)
-    if poll is not None:
-        data["poll"] = dict(poll)
     return data
 
 
@@ -373,87 +346,31 @@ def attachment(
     return data
 
 
-def interaction(
+def ready(
+    bot_user: Mapping[str, Any],
+    guild_ids: Iterable[int],
     *,
-    interaction_id: int,
+    session_id: str,
+    resume_gateway_url: str,
+    shard: tuple[int, int],
     application_id: int,
-    interaction_type: int,
-    token: str,
-    data: Mapping[str, Any] | None,
-    channel: Mapping[str, Any],
-    user_data: Mapping[str, Any],
-    guild: Mapping[str, Any] | None = None,
-    member_data: Mapping[str, Any] | None = None,
-    message_data: Mapping[str, Any] | None = None,
-    locale: str = "en-US",
-    app_permissions: int = ALL_PERMISSIONS,
-    attachment_size_limit: int = 10 * 1024 * 1024,
 ) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload. In a guild it carries ``member`` (with ``permissions``), in a DM ``user``."""
-    payload: dict[str, Any] = {
-        "id": str(interaction_id),
-        "application_id": str(application_id),
-        "type": interaction_type,
-        "token": token,
-        "version": 1,
-        "channel_id": channel["id"],
-        "channel": dict(channel),
-        "app_permissions": str(app_permissions),
-        "locale": locale,
-        "entitlements": [],
-        "entitlement_sku_ids": [],
-        "attachment_size_limit": attachment_size_limit,
-    }
-    if data is not None:
-        payload["data"] = dict(data)
-    if guild is not None:
-        payload["guild_id"] = guild["id"]
-        payload["guild"] = {"id": guild["id"], "locale": guild["preferred_locale"], "features": guild["features"]}
-        payload["guild_locale"] = guild["preferred_locale"]
-        payload["member"] = dict(member_data or {})
-        payload["authorizing_integration_owners"] = {"0": guild["id"]}
-        payload["context"] = 0
-    else:
-        payload["user"] = dict(user_data)
-        payload["authorizing_integration_owners"] = {"0": "0"}
-        payload["context"] = 1
-    if message_data is not None:
-        payload["message"] = dict(message_data)
-    return payload
-
-
-def interaction_metadata(
-    interaction_id: int, interaction_type: int, user_data: Mapping[str, Any], owners: Mapping[str, Any], **extra: Any
-) -> dict[str, Any]:
+    """The READY dispatch: every guild unavailable, each one's GUILD_CREATE follows."""
     return {
-        "id": str(interaction_id),
-        "type": interaction_type,
-        "user": dict(user_data),
-        "authorizing_integration_owners": dict(owners),
-        **extra,
+        "v": 10,
+        "user": dict(bot_user),
+        "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
+        "session_id": session_id,
+        "session_type": "normal",
+        "resume_gateway_url": resume_gateway_url,
+        "shard": list(shard),
+        "application": {"id": str(application_id), "flags": 0},
+        "private_channels": [],
+        "presences": [],
+        "relationships": [],
+        "guild_join_requests": [],
+        "user_settings": {},
+        "geo_ordered_rtc_regions": [],
+        "auth": {},
+        "_trace": ['["fake-gateway",{}]'],
     }
-
-
-def app_command(
-    definition: Mapping[str, Any], *, command_id: int, application_id: int, guild_id: int | None, version: int
-) -> dict[str, Any]:
-    """A stored application command as Discord returns it: the definition plus ids and defaults."""
-    data: dict[str, Any] = {
-        "type": 1,
-        "description": "",
-        "options": [],
-        "default_member_permissions": None,
-        "dm_permission": True,
-        "nsfw": False,
-        "contexts": None,
-        "integration_types": [0],
-        "name_localizations": None,
-        "description_localizations": None,
-    }
-    data.update(definition)
-    data["id"] = str(command_id)
-    data["application_id"] = str(application_id)
-    data["version"] = str(version)
-    if guild_id is not None:
-        data["guild_id"] = str(guild_id)
-    return data

@@ -44,7 +44,6 @@ class RecordedRequest:
     route: str | None = None
     status: int | None = None
     response: Any = None
-    fault: bool = False
 
     def matches(self, method: str | None, path: str | None) -> bool:
         return (method is None or method.upper() == self.method) and (path is None or path_matches(path, self.path))
@@ -61,7 +60,6 @@ class SentMessage:
     ephemeral: bool = False
     interaction_id: int | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)
-    deleted: bool = False
 
     @property
     def id(self) -> int:
@@ -106,8 +104,6 @@ class SentMessage:
                 if comp.get("custom_id"):
                     found.append(comp["custom_id"])
                 walk(comp.get("components") or [])
-                if comp.get("accessory"):
-                    walk([comp["accessory"]])
 
         walk(self.components)
         return found
@@ -130,7 +126,6 @@ class InteractionRecord:
     original_message_id: int | None = None
     deferred_pending: bool = False
     followup_ids: list[int] = field(default_factory=list)
-    modal: dict[str, Any] | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -171,7 +166,7 @@ class Changes:
                 if result:
                     future.set_result(result)
 
-    async def wait(self, predicate: Callable[[], T], timeout: float, what: str) -> T:  # noqa: ASYNC109 - every wait has a default bound
+    async def wait(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:  # noqa: ASYNC109 - every wait has a default bound
         result = predicate()
         if result:
             return result

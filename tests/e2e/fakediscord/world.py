@@ -98,8 +98,8 @@ class World:
         guild.roles[int(data["id"])] = data
         return data
 
-    def add_channel(self, guild: Guild, name: str, *, topic: str | None = None) -> dict[str, Any]:
-        data = p.text_channel(self.new_id(), guild.id, name, position=len(guild.channels), topic=topic)
+    def add_channel(self, guild: Guild, name: str) -> dict[str, Any]:
+        data = p.text_channel(self.new_id(), guild.id, name, position=len(guild.channels))
         guild.channels[int(data["id"])] = data
         self.channels[int(data["id"])] = data
         return data

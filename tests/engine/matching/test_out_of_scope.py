@@ -12,7 +12,7 @@ from engine.matching.decision import FEATURES
 def negative_of(snapshot, question, *, fitting=False):
     m = snapshot.matcher
     analysis = m.analyse(question)
-    vectors = m.embedder.encode_bags((analysis.words, analysis.tokens), m._weight)
+    vectors = m.embedder.encode_bags((analysis.words, analysis.tokens), m.bag_weight)
     return m.nearest_negative(vectors, " ".join(analysis.words), fitting=fitting)
 
 

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import TextIO
 
 from engine.answering import MAX_SUGGESTIONS, Engine, Reply
+from engine.cli.streams import isatty
 from engine.dialogue.conversation import Conversations
 from engine.evaluation.changes import compare
 from engine.knowledge.loader import KnowledgeError
@@ -137,14 +138,6 @@ def ignore_interrupts() -> None:
     """Ignore Ctrl+C from now on (the process is leaving); only the main thread may change it."""
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def isatty(stream: TextIO) -> bool:
-    """Whether `stream` is a terminal (False for in-memory and closed streams)."""
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 class Console:

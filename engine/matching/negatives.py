@@ -1,0 +1,79 @@
+"""Questions moderators listed as outside the article (out_of_scope.yaml), as the matcher uses them.
+
+A question listed word for word is never answered; any question gets, as a feature, its
+best cosine to a listed one (in each semantic view), so that a question close to "who is
+the CEO of Volkswagen?" weighs that closeness against the facts it resembles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from engine.lexicon import Analysis
+from engine.matching.semantic import Embedder
+from engine.textnorm import tokenize
+
+
+def listed_form(question: str) -> str:
+    """How a question is compared with the listed ones: its folded words (as the loader compares them with facts')."""
+    return " ".join(tokenize(question))
+
+
+class Negatives:
+    """The listed questions, read as questions are (typos corrected, analysed), in each view; immutable."""
+
+    __slots__ = ("_listed", "_texts", "_vectors")
+
+    def __init__(self, listed: frozenset[str], vectors: tuple[np.ndarray, ...], texts: tuple[str, ...]) -> None:
+        self._listed = listed
+        self._vectors = vectors
+        self._texts = texts
+
+    @classmethod
+    def build(
+        cls,
+        questions: Sequence[str],
+        analyse: Callable[[str], Analysis],
+        embedder: Embedder | None,
+        weight: Callable[[str], float],
+        reuse: Negatives | None = None,
+    ) -> Negatives:
+        """`analyse` reads a question as the matcher does; `reuse`: a previous build still valid (vectors taken)."""
+        listed = frozenset(listed_form(q) for q in questions)
+        if embedder is None or not questions:
+            return cls(listed, (), ())
+        if reuse is not None:
+            return cls(listed, reuse._vectors, reuse._texts)
+        analysed = [analyse(q) for q in questions]
+        bags = [[a.words for a in analysed], [a.tokens or a.words for a in analysed]]
+        vectors = tuple(embedder.encode_bags(b, weight, remember=True) for b in bags)
+        return cls(listed, vectors, tuple(" ".join(a.words) for a in analysed))
+
+    @property
+    def vectors(self) -> tuple[np.ndarray, ...]:
+        """One matrix per view, a row per listed question (empty without the semantic signal)."""
+        return self._vectors
+
+    def lists(self, question: str) -> bool:
+        """Whether moderators listed this very question (the same words, folded)."""
+        return bool(self._listed) and listed_form(question) in self._listed
+
+    def nearest(self, question: np.ndarray, text: str, *, fitting: bool = False) -> tuple[float, float]:
+        """Best cosine, per view, to a listed question (`question`: the question's vector in each view).
+
+        While fitting, the very same text is left out, so that the decision learns from a
+        question's neighbours, as it will meet new questions; in service a question listed as
+        out of scope meets itself, and is not answered.
+        """
+        if not self._vectors:
+            return 0.0, 0.0
+        found = []
+        same = [n for n, t in enumerate(self._texts) if t == text] if fitting else []
+        for matrix, vector in zip(self._vectors, question, strict=True):
+            scores = matrix @ vector
+            if same:
+                scores[same] = -1.0
+            found.append(float(scores.max()) if len(scores) else 0.0)
+        return found[0], found[1]
