@@ -14,7 +14,7 @@ from engine.knowledge.baseline import since_commit
 from engine.knowledge.loader import KnowledgeError, Loader
 from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.knowledge.schema import DECISION_FILE, Problem, load_eval
-from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml
+from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml, without_asked
 from engine.settings import Settings
 
 #: Floors `eval` exits non-zero under: in-scope accuracy, abstention, reply language.
@@ -29,6 +29,8 @@ EVAL_SETS = (
     "training-mixed.yaml",
     "training-nearmiss.yaml",
     "training-varied.yaml",
+    "former-holdout.yaml",
+    "dev-2026-12.yaml",
     "holdout.yaml",
 )
 #: The files `calibrate` fits the decision on (every set but the held-out one).
@@ -83,7 +85,8 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
     if not questions:
         print("error: there are no evaluation questions to fit on", file=sys.stderr)
         return 2
-    matchers = [Snapshot.build(kb).matcher, Snapshot.build(cut_questions(kb, THIN_QUESTIONS)).matcher]
+    fitted = without_asked(kb, [q.q for q in questions])
+    matchers = [Snapshot.build(fitted).matcher, Snapshot.build(cut_questions(fitted, THIN_QUESTIONS)).matcher]
     if matchers[0].embedder is None:
         print("error: the embedding model is not installed (pip install -r requirements.txt)", file=sys.stderr)
         return 2

@@ -6,6 +6,11 @@ thinly written facts too. Each candidate is one row, labelled 1 when it is the e
 fact. Out-of-fold probabilities (folds by question) choose the answer threshold: among
 those whose answers are right at least TARGET_PRECISION of the time, the one with the best
 in-scope accuracy + abstention. The held-out set is never read here.
+
+A fit question that is also one of its fact's own questions (moderators add what members
+asked) would be matched word for word: the decision would learn from a match no new
+question gets. So the fit asks them of the knowledge without those fact questions
+(`without_asked`), as the known out-of-scope questions are never their own neighbours.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.knowledge.model import EvalQuestion, KnowledgeBase
-from engine.matching.decision import FEATURES, DecisionModel
+from engine.matching.decision import FEATURES, TERMS, DecisionModel, terms
+from engine.textnorm import fold, tokenize
 
 if TYPE_CHECKING:
     from engine.matching.matcher import Matcher
@@ -40,6 +46,25 @@ def cut_questions(kb: KnowledgeBase, per_language: int) -> KnowledgeBase:
     """The same knowledge with every fact cut to its first `per_language` questions in each language."""
     facts = tuple(replace(f, questions={lang: qs[:per_language] for lang, qs in f.questions.items()}) for f in kb.facts)
     return replace(kb, facts=facts)
+
+
+def without_asked(kb: KnowledgeBase, asked: Sequence[str]) -> KnowledgeBase:
+    """The same knowledge without the fact questions that are also fit questions (compared folded).
+
+    A fact keeps its first question in a language where every one was asked, so that it can
+    still be found.
+    """
+    keys = {_key(q) for q in asked}
+    facts = tuple(replace(f, questions={lang: _kept(qs, keys) for lang, qs in f.questions.items()}) for f in kb.facts)
+    return replace(kb, facts=facts)
+
+
+def _kept(questions: Sequence[str], asked: set[str]) -> list[str]:
+    return [q for q in questions if _key(q) not in asked] or list(questions[:1])
+
+
+def _key(text: str) -> str:
+    return " ".join(tokenize(fold(text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +97,7 @@ def collect(matchers: Sequence[Matcher], questions: Sequence[EvalQuestion]) -> R
                 qid.append(n)
                 scope.append(case.expect is not None)
                 real.append(fact_id is not None)
-    return Rows(np.array(x, float), np.array(y), np.array(group), np.array(qid), np.array(scope), np.array(real))
+    return Rows(terms(np.array(x, float)), np.array(y), np.array(group), np.array(qid), np.array(scope), np.array(real))
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, float]:
@@ -159,7 +184,7 @@ def fit(matchers: Sequence[Matcher], questions: Sequence[EvalQuestion], folds: i
         "rows": float(len(rows.y)),
     }
     model = DecisionModel(
-        weights={name: round(float(v), 6) for name, v in zip(FEATURES, weights, strict=True)},
+        weights={name: round(float(v), 6) for name, v in zip(TERMS, weights, strict=True)},
         bias=round(bias, 6),
         answer_threshold=answer,
         suggest_threshold=min(suggest, answer),
@@ -190,14 +215,15 @@ def to_yaml(model: DecisionModel, command: str) -> str:
         "# The learned decision: logistic weights over the matcher's signals (engine/matching/decision.py).",
         f"# Written by `{command}`; do not edit by hand, refit after changing facts or the lexicon.",
         "# Fitted on knowledge/eval (every file but holdout.yaml), with facts whole and cut to their",
-        f"# first {THIN_QUESTIONS} questions a language; the answer threshold, from {FOLDS}-fold cross-validation,",
+        f"# first {THIN_QUESTIONS} questions a language, less the fact questions that are fit questions",
+        f"# too; the answer threshold, from {FOLDS}-fold cross-validation,",
         "# has the best accuracy + abstention among those whose answers were right",
         f"# {TARGET_PRECISION:.0%} of the time.",
         f"bias: {model.bias}",
         f"answer_threshold: {model.answer_threshold}",
         f"suggest_threshold: {model.suggest_threshold}",
         "weights:",
-        *(f"  {name}: {model.weights[name]}" for name in FEATURES),
+        *(f"  {name}: {model.weights[name]}" for name in TERMS),
         "measured:",
         *(f"  {k}: {v}" for k, v in model.measured.items()),
         "fitted_with:",

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import mul
 from types import MappingProxyType
+
+import numpy as np
 
 #: The signals, in the order of a feature vector; decision.yaml must give a weight to each.
 FEATURES = (
@@ -43,6 +44,40 @@ FEATURES = (
 )
 
 
+#: Signals whose pairwise products (squares included) the model weighs too: a linear model of the
+#: signals alone cannot say "a good word match counts only when the meaning agrees". Measured with
+#: calibrate's cross-validation on the fit sets (folds by question): in-scope accuracy at 95%
+#: abstention 79.6% without the products, 83.8% with them; adding the other signals' products
+#: measured lower (82.8%).
+PAIRED = (
+    "lexical",
+    "coverage",
+    "semantic",
+    "semantic_context",
+    "concept",
+    "concept_context",
+    "negative",
+    "lexical_margin",
+    "semantic_margin",
+)
+_PAIRS = tuple((FEATURES.index(a), FEATURES.index(b)) for n, a in enumerate(PAIRED) for b in PAIRED[n:])
+#: What decision.yaml weighs: the signals, then their products, named "a*b".
+TERMS = FEATURES + tuple(f"{FEATURES[a]}*{FEATURES[b]}" for a, b in _PAIRS)
+_LEFT = np.array([a for a, _ in _PAIRS], dtype=np.intp)
+_RIGHT = np.array([b for _, b in _PAIRS], dtype=np.intp)
+
+
+def terms(features: np.ndarray) -> np.ndarray:
+    """Rows of signals (n x len(FEATURES)) with their products appended (n x len(TERMS))."""
+    return np.hstack((features, features[:, _LEFT] * features[:, _RIGHT]))
+
+
+def _some(names: Sequence[str], shown: int = 6) -> str:
+    """A few names, and how many more: an old decision.yaml can lack dozens."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 class DecisionError(ValueError):
     """decision.yaml does not describe a model of this engine's features."""
 
@@ -59,16 +94,17 @@ class DecisionModel:
     measured: Mapping[str, float] = field(default_factory=dict)
     #: What the fit depended on: the embedding model's identity, how many out-of-scope questions.
     fitted_with: Mapping[str, str | float] = field(default_factory=dict)
-    _vector: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
+    _vector: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        missing = [f for f in FEATURES if f not in self.weights]
-        extra = [f for f in self.weights if f not in FEATURES]
+        missing = [f for f in TERMS if f not in self.weights]
+        extra = [f for f in self.weights if f not in TERMS]
         if missing or extra:
             raise DecisionError(
                 "weights must name exactly the engine's features"
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(extra)}" if extra else "")
+                + (f"; missing: {_some(missing)}" if missing else "")
+                + (f"; unknown: {_some(extra)}" if extra else "")
+                + " (refit: python bot.py calibrate)"
             )
         numbers = [self.bias, self.answer_threshold, self.suggest_threshold, *self.weights.values()]
         if not all(isinstance(x, int | float) and math.isfinite(x) for x in numbers):
@@ -76,16 +112,21 @@ class DecisionModel:
         if not 0 < self.suggest_threshold <= self.answer_threshold < 1:
             raise DecisionError("thresholds must satisfy 0 < suggest_threshold <= answer_threshold < 1")
         object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
-        object.__setattr__(self, "_vector", tuple(float(self.weights[f]) for f in FEATURES))
+        object.__setattr__(self, "_vector", np.array([float(self.weights[f]) for f in TERMS]))
 
     def probability(self, features: Sequence[float]) -> float:
-        if len(features) != len(self._vector):
-            raise ValueError(f"expected {len(self._vector)} features, got {len(features)}")
-        # Summed left to right, as a generator would (the fitted thresholds were measured so).
-        z = self.bias + sum(map(mul, self._vector, features))
-        if z < -40:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        """One candidate's probability of being the right fact."""
+        return self.probabilities([features])[0]
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        """Each candidate's probability, in one matrix product (a question has a few dozen candidates)."""
+        x = np.asarray(rows, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != len(FEATURES):
+            raise ValueError(f"expected rows of {len(FEATURES)} features, got an array of shape {x.shape}")
+        z = np.clip(terms(x) @ self._vector + self.bias, -40.0, 40.0)
+        p = 1.0 / (1.0 + np.exp(-z))
+        p[z <= -40.0] = 0.0
+        return [float(v) for v in p]
 
     @classmethod
     def from_data(cls, data: object) -> DecisionModel:

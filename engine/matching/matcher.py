@@ -288,8 +288,11 @@ class Matcher:
         """The best facts for an analysed question, best first, at most `limit`."""
         if self.decision is None:
             return self.rank_lexical(analysis, limit)
-        probability = self.decision.probability
-        scored = [Candidate(fact, probability(features), features) for fact, features in self.candidates(analysis)]
+        found = self.candidates(analysis)
+        if not found:
+            return []
+        probabilities = self.decision.probabilities([features for _, features in found])
+        scored = [Candidate(fact, p, features) for (fact, features), p in zip(found, probabilities, strict=True)]
         scored.sort(key=lambda c: (-c.score, c.fact.id))
         return scored[:limit]
 

@@ -109,9 +109,12 @@ class Embedder:
         if missing:
             encodings = self._tokenizer.encode_batch(missing, add_special_tokens=False)
             rows = self._pool([e.ids for e in encodings], np.zeros((len(missing), self.dim), np.float32))
+            # Rounded as the memo keeps them, so that a word weighs the same whether it was met
+            # before or not (a load from the cache remembers fewer words than a fresh one).
+            rows = rows.astype(np.float16)
             found.update(zip(missing, rows, strict=True))
             if remember and len(cache) + len(missing) <= WORD_MEMO:
-                cache.update(zip(missing, rows.astype(np.float16), strict=True))
+                cache.update(zip(missing, rows, strict=True))
         if not words:
             return np.zeros((0, self.dim), np.float32)
         return np.stack([found[w] for w in words]).astype(np.float32, copy=False)  # type: ignore[misc]

@@ -8,7 +8,7 @@ from engine.answering import Snapshot
 from engine.knowledge.model import EvalQuestion
 from engine.knowledge.yamlfile import parse_yaml
 from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_logistic, reliability, to_yaml
-from engine.matching.decision import FEATURES, DecisionModel
+from engine.matching.decision import TERMS, DecisionModel
 
 
 def test_logistic_fit_recovers_the_sign_and_order_of_weights():
@@ -67,7 +67,7 @@ def test_a_question_without_candidates_still_counts():
 
 def test_fitted_with_round_trips_any_text():
     model = DecisionModel(
-        weights={name: 0.0 for name in FEATURES},
+        weights={name: 0.0 for name in TERMS},
         bias=0.0,
         answer_threshold=0.5,
         suggest_threshold=0.1,

@@ -7,12 +7,12 @@ import math
 import pytest
 
 from engine.knowledge.loader import KnowledgeError, Loader
-from engine.matching.decision import FEATURES, DecisionError, DecisionModel
+from engine.matching.decision import FEATURES, TERMS, DecisionError, DecisionModel
 
 
 def data(**changes):
     base = {
-        "weights": {name: 0.0 for name in FEATURES},
+        "weights": {name: 0.0 for name in TERMS},
         "bias": 0.0,
         "answer_threshold": 0.6,
         "suggest_threshold": 0.2,
@@ -22,7 +22,7 @@ def data(**changes):
 
 
 def test_probability_is_the_logistic_of_the_weighted_sum():
-    weights = {name: 0.0 for name in FEATURES} | {"semantic": 2.0}
+    weights = {name: 0.0 for name in TERMS} | {"semantic": 2.0}
     model = DecisionModel.from_data(data(weights=weights, bias=-1.0))
     features = [0.0] * len(FEATURES)
     features[FEATURES.index("semantic")] = 1.0
@@ -31,11 +31,28 @@ def test_probability_is_the_logistic_of_the_weighted_sum():
         model.probability([0.0])  # a vector of the wrong length is a bug, not a zero
 
 
+def test_products_of_paired_signals_are_weighed_too():
+    """A weight on "semantic*lexical" counts only when both signals are there, which a sum cannot say."""
+    weights = {name: 0.0 for name in TERMS} | {"lexical*semantic": 4.0}
+    model = DecisionModel.from_data(data(weights=weights, bias=-2.0))
+    rows = []
+    for lexical, semantic in ((1.0, 1.0), (1.0, 0.0), (0.0, 1.0)):
+        features = [0.0] * len(FEATURES)
+        features[FEATURES.index("lexical")] = lexical
+        features[FEATURES.index("semantic")] = semantic
+        rows.append(features)
+    both, words_only, meaning_only = model.probabilities(rows)
+    assert both == pytest.approx(1 / (1 + math.exp(-2.0)))
+    assert words_only == meaning_only == pytest.approx(1 / (1 + math.exp(2.0)))
+    assert model.probability(rows[0]) == both
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"weights": {"lexical": 1.0}}, "missing: lexical_margin"),
-        ({"weights": {name: 0.0 for name in FEATURES} | {"colour": 1.0}}, "unknown: colour"),
+        ({"weights": {name: 0.0 for name in TERMS} | {"colour": 1.0}}, "unknown: colour"),
+        ({"weights": {name: 0.0 for name in FEATURES}}, "missing: lexical\\*lexical"),
         ({"bias": float("nan")}, "finite"),
         ({"answer_threshold": 0.1}, "thresholds"),
     ],
