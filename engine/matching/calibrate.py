@@ -59,8 +59,8 @@ def without_asked(kb: KnowledgeBase, asked: Sequence[str]) -> KnowledgeBase:
     return replace(kb, facts=facts)
 
 
-def _kept(questions: Sequence[str], asked: set[str]) -> list[str]:
-    return [q for q in questions if _key(q) not in asked] or list(questions[:1])
+def _kept(questions: Sequence[str], asked: set[str]) -> tuple[str, ...]:
+    return tuple(q for q in questions if _key(q) not in asked) or tuple(questions[:1])
 
 
 def _key(text: str) -> str:
