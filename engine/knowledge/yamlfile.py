@@ -76,6 +76,8 @@ def line_of(node: Any, key: str | None = None) -> int | None:
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# mypy cannot subclass a base chosen at run time (valid-type) whose stub type is Any (misc); both
+# candidates are SafeLoader classes, which is all this class relies on.
 class _LineLoader(_BASE):  # type: ignore[misc, valid-type]
     """SafeLoader plus line numbers; still refuses every non-standard tag."""
 
