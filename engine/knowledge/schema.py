@@ -7,6 +7,7 @@ where the loader finds the checks of every other file, re-exported from the modu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -52,14 +53,16 @@ def load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for node in items(read(root, "sources.yaml", problems), "sources", report):
         source_id = text_of(node, "id")
-        found, valid = fields(node, shapes.Source, report, source_id)
+        found, _ = fields(node, shapes.Source, report, source_id)
         outlet = found.get("outlet")
         if isinstance(outlet, str) and not outlet.strip():
             report.add(line_of(node, "outlet"), "field 'outlet' must be non-empty text", source_id)
-            valid = False
+            outlet = None
         if source_id in sources:
             report.add(node.line, "duplicate source id", source_id)
-        if source_id is None or not valid:
+        # A source with a stray key or a blank outlet is reported and still loaded: dropping it would
+        # add a false "unknown source" to every fact that cites it, burying the one real mistake.
+        if source_id is None or not _usable(found, ("title", "date", "lang", "file")):
             continue
         title, date, lang, file = (found[key].strip() for key in ("title", "date", "lang", "file"))
         if inside(root, file) is None:
@@ -80,12 +83,17 @@ def load_topics(root: Path, problems: list[Problem]) -> list[Topic]:
     topics: list[Topic] = []
     for node in items(read(root, "topics.yaml", problems), "topics", report):
         topic_id = text_of(node, "id")
-        found, valid = fields(node, shapes.Topic, report, topic_id)
-        if topic_id and valid:
+        found, _ = fields(node, shapes.Topic, report, topic_id)
+        if topic_id and _usable(found, LANGS):  # a stray key is reported, the topic still kept
             if any(t.id == topic_id for t in topics):
                 report.add(node.line, "duplicate topic id", topic_id)
             topics.append(Topic(topic_id, MappingProxyType({lang: found[lang].strip() for lang in LANGS})))
     return topics
+
+
+def _usable(found: Mapping[str, object], required: Iterable[str]) -> bool:
+    """Whether the fields a record cannot do without came through the shape's check as text."""
+    return all(isinstance(found.get(key), str) and str(found[key]).strip() for key in required)
 
 
 def load_decision(root: Path, problems: list[Problem]) -> DecisionModel | None:

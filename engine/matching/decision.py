@@ -104,7 +104,6 @@ class DecisionModel:
                 "weights must name exactly the engine's features"
                 + (f"; missing: {_some(missing)}" if missing else "")
                 + (f"; unknown: {_some(extra)}" if extra else "")
-                + " (refit: python bot.py calibrate)"
             )
         numbers = [self.bias, self.answer_threshold, self.suggest_threshold, *self.weights.values()]
         if not all(isinstance(x, int | float) and math.isfinite(x) for x in numbers):

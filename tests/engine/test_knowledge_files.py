@@ -401,3 +401,18 @@ def test_closest_passages_are_looked_for_a_bounded_number_of_times_a_file(knowle
     found = [p for p in messages(refused(knowledge_copy)) if "quote not found" in p]
     assert len(found) == MAX_PASSAGES + 10
     assert sum("closest passage" in p for p in found) == MAX_PASSAGES
+
+
+def test_a_stray_key_in_a_source_or_a_topic_is_one_problem_not_one_per_fact(knowledge_copy):
+    """The record is reported and still loaded: dropping it gave every fact citing it a false
+    "unknown source" (35 problems for one typo, the real ones pushed past the report's bound)."""
+    sources = knowledge_copy / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("    outlet: null", "    outlett: Le Monde"))
+    topics = knowledge_copy / "topics.yaml"
+    text = topics.read_text(encoding="utf-8")
+    topics.write_text(text.replace("    en: The Boulogne-Billancourt meeting", "    en: The Boulogne-Billancourt meeting\n    es: x"))
+    with pytest.raises(KnowledgeError) as caught:
+        Loader(knowledge_copy).load()
+    problems = caught.value.problems
+    assert [(p.file, p.fact_id) for p in problems] == [("sources.yaml", "alliance-2019-12"), ("topics.yaml", "meeting")]
+    assert "outlett" in problems[0].message and "'es'" in problems[1].message

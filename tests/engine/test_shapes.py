@@ -210,7 +210,7 @@ def test_sources_read_their_text_and_check_the_outlet(tmp_path):
     )
     problems: list[Problem] = []
     sources = load_sources(tmp_path, problems)
-    assert list(sources) == ["a"]
+    assert list(sources) == ["a", "b"]  # a blank outlet is reported, the source kept (as before the shapes)
     assert sources["a"] == Source("a", "T", "2019-12-10", "fr", None, "art.txt", "Le texte.")
     assert [str(p) for p in problems] == [
         "sources.yaml:3 [b]: field 'outlet' must be non-empty text",
