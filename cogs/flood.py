@@ -23,6 +23,27 @@ def _itself(key: Hashable) -> Hashable:
     return key
 
 
+class _SweptMapping(commands.CooldownMapping[Hashable]):
+    """discord.py's mapping, sweeping the buckets whose window has passed at most once a window.
+
+    discord.py sweeps the whole cache on every lookup: during a raid by many accounts, each
+    message would cost a scan of every member asking, on the event loop. Swept once per `per`
+    seconds, the cache still holds only the members of the last two windows.
+    """
+
+    def __init__(self, original: commands.Cooldown, per: float) -> None:
+        super().__init__(original, _itself)
+        self._per = per
+        self._swept = float("-inf")
+
+    def _verify_cache_integrity(self, current: float | None = None) -> None:
+        now = time.monotonic() if current is None else current
+        if now - self._swept < self._per:
+            return
+        self._swept = now
+        super()._verify_cache_integrity(now)
+
+
 class RateLimiter:
     """At most `rate` questions per `per` seconds for each key: discord.py's `CooldownMapping` (the window opens at
     a member's first question and refills whole after `per` seconds), plus one warning per flood.
@@ -35,7 +56,9 @@ class RateLimiter:
 
     def __init__(self, rate: int, per: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate, self.per, self.clock = rate, per, clock
-        self.buckets: commands.CooldownMapping[Hashable] = commands.CooldownMapping(_Bucket(rate, per), _itself)
+        self.buckets: commands.CooldownMapping[Hashable] = _SweptMapping(_Bucket(rate, per), per)
+        #: The bucket `hit` last counted, which `should_warn` (called right after a refusal) reuses.
+        self._last: tuple[Hashable, _Bucket] | None = None
 
     def _bucket(self, key: Hashable, now: float) -> _Bucket:
         bucket = self.buckets.get_bucket(key, now)
@@ -48,6 +71,7 @@ class RateLimiter:
             return 0.0
         now = self.clock()
         bucket = self._bucket(key, now)
+        self._last = (key, bucket)
         retry = bucket.update_rate_limit(now)
         if retry is None:
             bucket.warned = False
@@ -56,7 +80,8 @@ class RateLimiter:
 
     def should_warn(self, key: Hashable) -> bool:
         """True the first time `key` is refused since it was last allowed."""
-        bucket = self._bucket(key, self.clock())
+        last = self._last
+        bucket = last[1] if last is not None and last[0] == key else self._bucket(key, self.clock())
         if bucket.warned:
             return False
         bucket.warned = True

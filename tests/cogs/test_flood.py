@@ -1,4 +1,4 @@
-"""Flood control: the per-member sliding window and the seen-message memory."""
+"""Flood control: the per-member window (discord.py's CooldownMapping) and the seen-message memory."""
 
 from __future__ import annotations
 
@@ -70,3 +70,29 @@ def test_seen_ids_remember_the_most_recent(items):
         recent = [*recent, item][-20:]
         assert len(seen) == len(recent)
     assert all(item in seen for item in recent)
+
+
+def test_a_raid_costs_one_sweep_a_window_not_one_per_message(monkeypatch):
+    """discord.py sweeps every bucket on each lookup; 2,000 members flooding would cost 2,000 scans of
+    2,000 buckets per window. Here the buckets are swept once a window, and a refusal reuses its bucket."""
+    from discord.ext import commands
+
+    sweeps = []
+    original = commands.CooldownMapping._verify_cache_integrity
+
+    def counted(self, current=None):
+        sweeps.append(len(self._cache))
+        return original(self, current)
+
+    monkeypatch.setattr(commands.CooldownMapping, "_verify_cache_integrity", counted)
+    clock = Clock()
+    limiter = RateLimiter(1, 10, clock=clock)
+    for member in range(2000):
+        for _ in range(3):
+            if limiter.hit(member):
+                limiter.should_warn(member)
+        clock.now += 0.001
+    assert len(sweeps) == 1
+    clock.now += 10
+    limiter.hit("later")
+    assert len(sweeps) == 2 and len(limiter.buckets._cache) == 1

@@ -410,7 +410,8 @@ def test_a_stray_key_in_a_source_or_a_topic_is_one_problem_not_one_per_fact(know
     sources.write_text(sources.read_text(encoding="utf-8").replace("    outlet: null", "    outlett: Le Monde"))
     topics = knowledge_copy / "topics.yaml"
     text = topics.read_text(encoding="utf-8")
-    topics.write_text(text.replace("    en: The Boulogne-Billancourt meeting", "    en: The Boulogne-Billancourt meeting\n    es: x"))
+    meeting = "    en: The Boulogne-Billancourt meeting"
+    topics.write_text(text.replace(meeting, meeting + "\n    es: x"))
     with pytest.raises(KnowledgeError) as caught:
         Loader(knowledge_copy).load()
     problems = caught.value.problems
