@@ -5,7 +5,7 @@ problem, never silently ignored. A field says, in its type's `extra`, what a mod
 told when it is missing or wrong (`{path}` is the field's dotted path, e.g. `questions.fr`);
 engine/knowledge/validate.py turns a failed conversion into those words at the YAML line.
 Rules that compare values (a known topic, a quote found in its source, enough questions)
-are not shapes: they live with the loaders (engine/knowledge/facts.py and the others).
+are not shapes: they live with the loaders (engine/knowledge/factcheck.py and the others).
 
 msgspec, not pydantic: at 1000x the knowledge, converting every fact costs about 2 µs
 against pydantic's 22, and `import msgspec` about 40 ms against pydantic's 160-210 ms at
