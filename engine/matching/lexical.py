@@ -103,7 +103,14 @@ class LexicalScorer:
     fill one entry; they compute the same value).
     """
 
-    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon: Lexicon) -> None:
+    def __init__(
+        self,
+        index: Index,
+        entries: dict[str, FactEntry],
+        lexicon: Lexicon,
+        postings: tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]] | None = None,
+    ) -> None:
+        """`postings`: the (question, answer) `postings_arrays` of this very index, from the load cache."""
         self.index = index
         self._entries = entries
         self._lexicon = lexicon
@@ -111,8 +118,9 @@ class LexicalScorer:
         self._position = {fact_id: n for n, fact_id in enumerate(self._ids)}
         # Postings as arrays of fact positions: a question's words are summed with numpy, not a
         # Python loop over every fact that holds a common word.
-        self._q_postings = self._arrays(index.question_postings)
-        self._a_postings = self._arrays(index.answer_postings)
+        if postings is None:
+            postings = self._arrays(index.question_postings), self._arrays(index.answer_postings)
+        self._q_postings, self._a_postings = postings
         count = max(index.size, 1)
         #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
         self.context_entities = frozenset(
@@ -127,6 +135,11 @@ class LexicalScorer:
         self._unknown_weight = math.log(1 + count)
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
         self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
+
+    @property
+    def postings_arrays(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
+        """Each word's facts as an int32 array of positions, for the question and the answer postings."""
+        return self._q_postings, self._a_postings
 
     def _arrays(self, postings: Mapping[str, frozenset[str]]) -> dict[str, np.ndarray]:
         position = self._position

@@ -39,6 +39,7 @@ from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
 
 if TYPE_CHECKING:
     from engine.knowledge.cache import KnowledgeCache
+    from engine.knowledge.snapshotcache import StoredSnapshot
 
 log = logging.getLogger("alliance.matcher")
 
@@ -123,8 +124,12 @@ class Matcher:
         reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
+        key, stored = self._stored(kb, cache, bool(reusable))
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
-        analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
+        if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
+            analysed = {f.id: (e, None) for f, e in zip(kb.facts, stored.entries, strict=True)}
+        else:
+            analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
         for fact in kb.facts:
             cached = reusable.get(fact.id)
             if cached is not None and cached[0] is fact:
@@ -142,11 +147,13 @@ class Matcher:
         else:
             index = Index.build(entries.items())
         self._index = index
-        self.lexical = LexicalScorer(index, entries, lexicon)
+        self.lexical = LexicalScorer(index, entries, lexicon, stored.postings if stored is not None else None)
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         self.vectors = (
-            tuple(
+            stored.vectors
+            if stored is not None and self.embedder is not None
+            else tuple(
                 FactVectors([t[view] for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
                 for view in range(len(VIEWS))
             )
@@ -182,7 +189,33 @@ class Matcher:
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
-        self.negatives = self._negatives_of(kb, previous)
+        if stored is not None:
+            self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)
+        else:
+            self.negatives = self._negatives_of(kb, previous)
+            if key is not None and cache is not None:
+                parts = (self.negatives.vectors, self.negatives.texts)
+                cache.write_snapshot(key, self.order, self._snapshot(list(entries.values()), parts))
+
+    def _stored(
+        self, kb: KnowledgeBase, cache: KnowledgeCache | None, evolving: bool
+    ) -> tuple[str | None, StoredSnapshot | None]:
+        """The cache's snapshot key for this base (None: not storable) and its entry, unless `evolving` a
+        previous matcher (a reload: what it reuses is already in memory)."""
+        if cache is None or not kb.facts:
+            return None, None
+        model, dim = (self.embedder.identity, self.embedder.dim) if self.embedder is not None else (None, 0)
+        key = cache.snapshot_key(kb.facts, self.lexicon, model, dim, kb.out_of_scope)
+        if key is None or evolving:
+            return key, None
+        return key, cache.read_snapshot(key, [f.id for f in kb.facts], dim, len(VIEWS) if model else 0)
+
+    def _snapshot(
+        self, entries: list[FactEntry], negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]]
+    ) -> StoredSnapshot:
+        from engine.knowledge.snapshotcache import StoredSnapshot
+
+        return StoredSnapshot(entries, self.vectors or (), self.lexical.postings_arrays, negatives)
 
     def _analyse(
         self, facts: Sequence[Fact], cache: KnowledgeCache | None
