@@ -126,6 +126,7 @@ class Matcher:
         kept: set[str] = set()
         key, stored = self._stored(kb, cache, bool(reusable))
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
+        analysed: dict[str, tuple[FactEntry, tuple[FactTexts, ...] | None]]
         if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
             analysed = {f.id: (e, None) for f, e in zip(kb.facts, stored.entries, strict=True)}
         else:
