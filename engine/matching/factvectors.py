@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,34 @@ def _centroids(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], dim: 
     return out
 
 
+def _stack(
+    blocks: Sequence[np.ndarray],
+    start: np.ndarray,
+    dim: int,
+    precision: type[np.floating[Any]],
+    reused: Sequence[int | None],
+    previous: FactVectors | None,
+    name: str,
+) -> np.ndarray:
+    """The blocks stacked in `precision` (the very values of np.vstack then astype): each run of facts
+    reused in order from `previous` copied as one slice of its rows."""
+    out = np.empty((int(start[-1]), dim), dtype=precision)
+    n, count = 0, len(blocks)
+    while n < count:
+        first = reused[n]
+        if first is None or previous is None:
+            out[start[n] : start[n + 1]] = blocks[n]
+            n += 1
+            continue
+        last = n
+        while last + 1 < count and reused[last + 1] == first + (last + 1 - n):
+            last += 1
+        rows, old = (previous._q, previous._q_start) if name == "q" else (previous._c, previous._c_start)
+        out[start[n] : start[last + 1]] = rows[old[first] : old[first + last - n + 1]]
+        n = last + 1
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class FactTexts:
     """One fact's vectors in one view (half precision): each question variant; its answers, quote and keywords."""
@@ -53,23 +82,39 @@ class FactTexts:
 class FactVectors:
     """Every fact's vectors stacked once, searched with one matrix product per question."""
 
-    def __init__(self, blocks: Sequence[FactTexts], dim: int) -> None:
-        q_rows = [b.questions for b in blocks]
-        c_rows = [b.context for b in blocks]
-        self._q = np.vstack(q_rows) if q_rows else np.zeros((0, dim), np.float32)
-        self._c = np.vstack(c_rows) if c_rows else np.zeros((0, dim), np.float32)
-        self._q_start = np.concatenate(([0], np.cumsum([len(r) for r in q_rows]))).astype(np.int64)
-        self._c_start = np.concatenate(([0], np.cumsum([len(r) for r in c_rows]))).astype(np.int64)
+    def __init__(
+        self,
+        blocks: Sequence[FactTexts],
+        dim: int,
+        previous: FactVectors | None = None,
+        reused: Sequence[int | None] | None = None,
+    ) -> None:
+        """Stack the blocks, one per fact. With `previous` and `reused` (for each fact, its position in
+        `previous` when its rows are the very ones it had there, else None), the rows of reused facts are
+        copied from `previous` in runs and only the other facts' centroids computed (a reload's fast path)."""
+        q_sizes = np.fromiter((len(b.questions) for b in blocks), np.int64, len(blocks))
+        c_sizes = np.fromiter((len(b.context) for b in blocks), np.int64, len(blocks))
+        self._q_start = np.concatenate(([0], np.cumsum(q_sizes))).astype(np.int64)
+        self._c_start = np.concatenate(([0], np.cumsum(c_sizes))).astype(np.int64)
         self.size = len(blocks)
-        self._exact = len(self._q) + len(self._c) <= EXACT_ROWS
+        self._exact = int(self._q_start[-1] + self._c_start[-1]) <= EXACT_ROWS
         # Facts keep their vectors in half precision (half the memory of a large base); a small
         # base is searched whole, in single precision, where BLAS is fast.
         precision = np.float32 if self._exact else np.float16
-        self._q, self._c = self._q.astype(precision, copy=False), self._c.astype(precision, copy=False)
-        q_sizes = np.diff(self._q_start)
-        c_sizes = np.diff(self._c_start)
-        centroids = _centroids(((self._q, self._q_start[:-1], q_sizes), (self._c, self._c_start[:-1], c_sizes)), dim)
-        self._centroids = centroids
+        if previous is None or reused is None:
+            reused = [None] * len(blocks)
+        self._q = _stack([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
+        self._c = _stack([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
+        fresh = np.array([n for n, r in enumerate(reused) if r is None], dtype=np.int64)
+        parts = (self._q, self._q_start[fresh], q_sizes[fresh]), (self._c, self._c_start[fresh], c_sizes[fresh])
+        if previous is None or len(fresh) == len(blocks):
+            self._centroids = _centroids(parts, dim)
+        else:
+            # A fact's centroid depends on its rows alone: the reused facts' are copied.
+            self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
+            kept = np.array([n for n, r in enumerate(reused) if r is not None], dtype=np.int64)
+            self._centroids[kept] = previous._centroids[np.array([r for r in reused if r is not None], np.int64)]
+            self._centroids[fresh] = _centroids(parts, dim)
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], dim: int) -> FactVectors:

@@ -83,6 +83,8 @@ class Matcher:
     _by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
     _index: Index
     latest_year: str | None
+    #: Every fact's vectors, one FactVectors per view (None without the semantic signal).
+    vectors: tuple[FactVectors, ...] | None
 
     def __init__(
         self,
@@ -151,11 +153,19 @@ class Matcher:
         self.lexical = LexicalScorer(index, entries, lexicon, stored.postings if stored is not None else None)
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
+        # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.
+        old = previous.vectors if same and previous is not None and kept else None
+        reused = [previous.position[i] if i in kept else None for i in by_fact] if old and previous else None
         self.vectors = (
             stored.vectors
             if stored is not None and self.embedder is not None
             else tuple(
-                FactVectors([t[view] for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
+                FactVectors(
+                    [t[view] for _, _, t in by_fact.values() if t is not None],
+                    self.embedder.dim,
+                    old[view] if old else None,
+                    reused,
+                )
                 for view in range(len(VIEWS))
             )
             if self.embedder is not None
