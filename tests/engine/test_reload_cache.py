@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine.answering import Engine, Snapshot
-from engine.matching import factvectors
 from engine.knowledge.loader import KnowledgeError, Loader
+from engine.matching import factvectors
 
 
 def test_unchanged_reload_reuses_facts_and_index(knowledge_copy):
