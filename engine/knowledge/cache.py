@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,7 @@ class KnowledgeCache:
         #: What this cache did, for tests and the bench: file reads that hit, misses, files written, ignored.
         self.stats = self._files.stats
         self.snapshots = SnapshotFolder(self._files, CACHE_VERSION, self._code)
+        self._writer: threading.Thread | None = None
         #: The same for the snapshot entry (counted apart: a hit spares every sheet's analysis file).
         self.snapshot_stats = self.snapshots.stats
 
@@ -275,8 +277,22 @@ class KnowledgeCache:
     def read_snapshot(self, key: str, ids: Sequence[str], dim: int, views: int) -> StoredSnapshot | None:
         return self.snapshots.read(key, ids, dim, views)
 
-    def write_snapshot(self, key: str, ids: Sequence[str], stored: StoredSnapshot) -> None:
-        self.snapshots.write(key, ids, stored)
+    def write_snapshot(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
+        """Store the snapshot entry; in `background` (a reload: the bot is serving) by a thread of its own."""
+        self.wait()
+        if not background:
+            self.snapshots.write(key, ids, stored)
+            return
+        self._writer = threading.Thread(
+            target=self.snapshots.write, args=(key, ids, stored), name="cache-snapshot", daemon=True
+        )
+        self._writer.start()
+
+    def wait(self) -> None:
+        """Return once the snapshot entry being written in the background, if any, is written."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.join()
 
     def _read_analyses(
         self, relative: str, key: str, facts: Sequence[Fact], vectors: bool, dim: int

@@ -206,7 +206,8 @@ class Matcher:
             self.negatives = self._negatives_of(kb, previous)
             if key is not None and cache is not None:
                 parts = (self.negatives.vectors, self.negatives.texts)
-                cache.write_snapshot(key, self.order, self._snapshot(list(entries.values()), parts))
+                stored = self._snapshot(list(entries.values()), parts)
+                cache.write_snapshot(key, self.order, stored, background=bool(reusable))
 
     def _stored(
         self, kb: KnowledgeBase, cache: KnowledgeCache | None, evolving: bool

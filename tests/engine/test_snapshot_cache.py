@@ -151,5 +151,9 @@ def test_a_reload_reuses_memory_and_a_served_entry_survives_its_replacement(know
     sheet = knowledge_copy / "facts" / "sales.yaml"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     engine = Engine(served, loader=Loader(knowledge_copy, cache=cache))
-    engine.load_next(knowledge_copy)  # writes the new entry, removing the one `served` maps
+    engine.load_next(knowledge_copy)  # writes the new entry (in the background), removing the one `served` maps
+    cache.wait()
+    assert cache.snapshot_stats["written"] == 1 and len(entries(folder)) == 1
     assert answers(served) == expected
+    _, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["hits"] == 1
