@@ -29,7 +29,6 @@ analyses and vectors into plain data and back, cachefiles.py reads and writes th
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import threading
@@ -55,6 +54,8 @@ from engine.knowledge.cachecodec import (
     whole,
 )
 from engine.knowledge.cachefiles import MAX_FILE_BYTES, CacheFolder
+from engine.knowledge.cachekeys import by_sheet, code_digest
+from engine.knowledge.cachekeys import digest as _digest
 from engine.knowledge.model import Fact, Source
 from engine.knowledge.snapshotcache import SnapshotFolder, StoredSnapshot
 from engine.lexicon import Lexicon
@@ -63,44 +64,8 @@ __all__ = ["CACHE_VERSION", "MAX_FILE_BYTES", "KnowledgeCache"]
 
 #: Bump when what is stored changes shape or meaning without the code digested below changing.
 CACHE_VERSION = 3
-#: The modules whose code decides what the files hold (matcher.py: the texts each view encodes), as paths
-#: under engine/: any change to one of them makes a new cache.
-_CODE = (
-    "knowledge/cache.py",
-    "knowledge/cachecodec.py",
-    "knowledge/snapshotcache.py",
-    "knowledge/loader.py",
-    "knowledge/yamlfile.py",
-    "knowledge/schema.py",
-    "knowledge/factcheck.py",
-    "knowledge/shapes.py",
-    "knowledge/validate.py",
-    "knowledge/review.py",
-    "knowledge/quotes.py",
-    "knowledge/yamlhints.py",
-    "knowledge/model.py",
-    "lexicon.py",
-    "textnorm.py",
-    "matching/index.py",
-    "matching/semantic.py",
-    "matching/pooling.py",
-    "matching/matcher.py",
-    "matching/factvectors.py",
-    "matching/lexical.py",
-    "matching/negatives.py",
-    "matching/spelling.py",
-)
-
 #: A sheet as stored: its facts, the (id, line, questions line) it declares, each fact's questions' folded keys.
 StoredSheet = tuple[tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[str, ...], ...]]
-
-
-def _code_digest() -> str:
-    sha = hashlib.sha1(f"cache {CACHE_VERSION}".encode(), usedforsecurity=False)
-    folder = Path(__file__).resolve().parents[1]  # engine/
-    for name in _CODE:
-        sha.update((folder / name).read_bytes())
-    return sha.hexdigest()
 
 
 def _check_header(found: Any, key: str, code: str) -> None:
@@ -109,18 +74,6 @@ def _check_header(found: Any, key: str, code: str) -> None:
         raise BadFile("written by another version")
     if found.get("key") != key:
         raise Stale("written for an earlier state of the sheet")
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
-
-
-def _by_sheet(facts: Sequence[Fact]) -> dict[str, list[int]]:
-    """The positions of each sheet's facts, sheets in the order they first appear."""
-    groups: dict[str, list[int]] = {}
-    for n, fact in enumerate(facts):
-        groups.setdefault(fact.file, []).append(n)
-    return groups
 
 
 def _question_keys(fact: Fact, folded: Any) -> tuple[str, ...]:
@@ -143,7 +96,7 @@ class KnowledgeCache:
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
         self._files = CacheFolder(self.folder)
-        self._code = _code_digest()
+        self._code = code_digest(CACHE_VERSION)
         self._contexts: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], str] = {}
         self._sheets: dict[str, tuple[str, tuple[Fact, ...]]] = {}
         self._lexicon: tuple[str, Lexicon] | None = None
@@ -237,7 +190,7 @@ class KnowledgeCache:
         facts the last load read from it, under the very lexicon it read.
         """
         result: list[Analysed | None] = [None] * len(facts)
-        for relative, positions in _by_sheet(facts).items():
+        for relative, positions in by_sheet(facts).items():
             group = [facts[n] for n in positions]
             key = self._analysis_key(relative, group, lexicon, model, dim)
             found = self._read_analyses(relative, key, group, model is not None, dim) if key is not None else None
@@ -266,7 +219,7 @@ class KnowledgeCache:
         """The snapshot entry's key for these facts (in this order) and out-of-scope questions; None when
         some fact is not one the last load read from a clean sheet (nothing of it is stored then)."""
         parts = []
-        for relative, positions in _by_sheet(facts).items():
+        for relative, positions in by_sheet(facts).items():
             key = self._analysis_key(relative, [facts[n] for n in positions], lexicon, model, dim)
             if key is None:
                 return None
