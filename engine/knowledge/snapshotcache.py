@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, strings
+from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, string, strings
 from engine.knowledge.cachefiles import CacheFolder, log
 from engine.matching.factvectors import FactVectors
-from engine.matching.index import FactEntry
+from engine.matching.index import FactEntry, Index
 
 __all__ = ["MAX_ARRAY_BYTES", "MAX_META_BYTES", "SnapshotFolder", "StoredSnapshot"]
 
@@ -60,6 +61,8 @@ class StoredSnapshot:
     postings: Postings
     #: The out-of-scope questions' vectors in each view, and each as read.
     negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]]
+    #: The postings (as sets of fact ids) and counts over `entries`.
+    index: Index
 
 
 def _postings_meta(postings: Mapping[str, np.ndarray], name: str, arrays: dict[str, np.ndarray]) -> list[str]:
@@ -80,6 +83,31 @@ def _postings_from(words: Any, offsets: np.ndarray, positions: np.ndarray, size:
         raise BadFile("a posting outside the facts")
     ends = offsets.tolist()
     return {word: positions[ends[n] : ends[n + 1]] for n, word in enumerate(table)}
+
+
+def _counts_meta(counts: Counter[str], name: str, arrays: dict[str, np.ndarray]) -> list[str]:
+    arrays[name] = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    return list(counts)
+
+
+def _counts(words: Any, counts: np.ndarray) -> Counter[str]:
+    """The Counter `_counts_meta` stored (its items in the same order: the very Counter)."""
+    table = strings(words)
+    if counts.dtype != np.int64 or counts.shape != (len(table),) or (counts <= 0).any():
+        raise BadFile("counts of another shape")
+    return Counter(dict(zip(table, counts.tolist(), strict=True)))
+
+
+def _pairs(value: Any) -> list[tuple[Any, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, list) and len(v) == 2 for v in value):
+        raise BadFile("a list of pairs was expected")
+    return [(a, b) for a, b in value]
+
+
+def _id_sets(postings: Mapping[str, np.ndarray], ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    """Each word's fact positions as the set of those facts' ids (the Index's postings)."""
+    table = list(ids)
+    return {word: frozenset(map(table.__getitem__, positions.tolist())) for word, positions in postings.items()}
 
 
 class SnapshotFolder:
@@ -136,8 +164,19 @@ class SnapshotFolder:
         for matrix in negatives:
             if matrix.dtype != np.float32 or matrix.shape != (len(texts), dim):
                 raise BadFile("out-of-scope vectors of another shape")
+        index = Index(
+            question_postings=_id_sets(postings[0], ids),
+            answer_postings=_id_sets(postings[1], ids),
+            entity_counts=_counts(meta["entity_words"], arrays["entity_counts"]),
+            word_counts=_counts(meta["word_words"], arrays["word_counts"]),
+            own_counts={
+                string(lang): _counts(words, arrays[f"own_counts{n}"])
+                for n, (lang, words) in enumerate(_pairs(meta["own_words"]))
+            },
+            size=len(ids),
+        )
         self.stats["hits"] += 1
-        return StoredSnapshot(entries, tuple(vectors), (postings[0], postings[1]), (negatives, texts))
+        return StoredSnapshot(entries, tuple(vectors), (postings[0], postings[1]), (negatives, texts), index)
 
     def write(self, key: str, ids: Sequence[str], stored: StoredSnapshot) -> None:
         """Store the entry (a failure only costs the next start its speed); then remove the older entries."""
@@ -152,6 +191,11 @@ class SnapshotFolder:
             meta["question_words"] = _postings_meta(stored.postings[0], "question", arrays)
             meta["answer_words"] = _postings_meta(stored.postings[1], "answer", arrays)
             matrices, texts = stored.negatives
+            index = stored.index
+            meta["entity_words"] = _counts_meta(index.entity_counts, "entity_counts", arrays)
+            meta["word_words"] = _counts_meta(index.word_counts, "word_counts", arrays)
+            own = list(index.own_counts.items())
+            meta["own_words"] = [[lang, _counts_meta(c, f"own_counts{n}", arrays)] for n, (lang, c) in enumerate(own)]
             arrays.update({f"negatives{view}": np.asarray(m, dtype=np.float32) for view, m in enumerate(matrices)})
             for name, array in arrays.items():
                 np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)

@@ -142,7 +142,9 @@ class Matcher:
                 by_fact[fact.id] = (fact, *analysed[fact.id])
         self._by_fact = by_fact
         entries = {i: e for i, (_, e, _) in by_fact.items()}
-        if same and previous is not None:
+        if stored is not None:
+            index = stored.index
+        elif same and previous is not None:
             index = previous._index.evolve(
                 ((i, e) for i, (_, e, _) in reusable.items() if i not in kept),
                 ((i, e) for i, e in entries.items() if i not in kept),
@@ -227,7 +229,7 @@ class Matcher:
     ) -> StoredSnapshot:
         from engine.knowledge.snapshotcache import StoredSnapshot
 
-        return StoredSnapshot(entries, self.vectors or (), self.lexical.postings_arrays, negatives)
+        return StoredSnapshot(entries, self.vectors or (), self.lexical.postings_arrays, negatives, self._index)
 
     def _analyse(
         self, facts: Sequence[Fact], cache: KnowledgeCache | None

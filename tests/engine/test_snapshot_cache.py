@@ -59,6 +59,8 @@ def test_a_start_reads_the_snapshot_entry_mapped_and_answers_the_same(knowledge_
     vectors = second.matcher.vectors
     assert vectors is not None and isinstance(vectors[0].arrays()["q"].base, np.memmap)  # mapped, not read
     assert answers(second) == answers(first)
+    assert second.matcher._index == first.matcher._index
+    assert list(second.matcher._index.word_counts.items()) == list(first.matcher._index.word_counts.items())
     for fact_id, (_, entry, texts) in second.matcher.facts.items():
         _, expected, expected_texts = first.matcher.facts[fact_id]
         assert entry == expected
