@@ -83,6 +83,7 @@ class Matcher:
     _by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
     _index: Index
     latest_year: str | None
+    lexical: LexicalScorer
     #: Every fact's vectors, one FactVectors per view (None without the semantic signal).
     vectors: tuple[FactVectors, ...] | None
 
@@ -152,7 +153,13 @@ class Matcher:
         else:
             index = Index.build(entries.items())
         self._index = index
-        self.lexical = LexicalScorer(index, entries, lexicon, stored.postings if stored is not None else None)
+        self.lexical = LexicalScorer(
+            index,
+            entries,
+            lexicon,
+            stored.postings if stored is not None else None,
+            previous.lexical if same and previous is not None else None,
+        )
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.

@@ -53,6 +53,12 @@ def test_a_reload_copies_kept_rows_and_centroids_as_a_fresh_build_computes_them(
     for got, want in zip(second.matcher.vectors, fresh.matcher.vectors, strict=True):
         for name, array in want.arrays().items():
             assert array.dtype == got.arrays()[name].dtype and np.array_equal(got.arrays()[name], array), name
+    # The postings' position arrays: kept ones reused, changed ones made again, each as a fresh build holds it.
+    for got, want in zip(second.matcher.lexical.postings_arrays, fresh.matcher.lexical.postings_arrays, strict=True):
+        assert got.keys() == want.keys()
+        assert all(np.array_equal(np.sort(got[t]), np.sort(want[t])) for t in want)
+    kept = first.matcher.lexical.postings_arrays[0]
+    assert any(second.matcher.lexical.postings_arrays[0][t] is kept[t] for t in kept)
 
 
 def test_broken_sheet_after_a_good_load_is_reported_again(knowledge_copy):
