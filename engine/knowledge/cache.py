@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,7 +102,6 @@ class KnowledgeCache:
         #: What this cache did, for tests and the bench: file reads that hit, misses, files written, ignored.
         self.stats = self._files.stats
         self.snapshots = SnapshotFolder(self._files, CACHE_VERSION, self._code)
-        self._writer: threading.Thread | None = None
         #: The same for the snapshot entry (counted apart: a hit spares every sheet's analysis file).
         self.snapshot_stats = self.snapshots.stats
 
@@ -232,20 +230,11 @@ class KnowledgeCache:
 
     def write_snapshot(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
         """Store the snapshot entry; in `background` (a reload: the bot is serving) by a thread of its own."""
-        self.wait()
-        if not background:
-            self.snapshots.write(key, ids, stored)
-            return
-        self._writer = threading.Thread(
-            target=self.snapshots.write, args=(key, ids, stored), name="cache-snapshot", daemon=True
-        )
-        self._writer.start()
+        self.snapshots.write(key, ids, stored, background=background)
 
     def wait(self) -> None:
         """Return once the snapshot entry being written in the background, if any, is written."""
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.join()
+        self.snapshots.wait()
 
     def _read_analyses(
         self, relative: str, key: str, facts: Sequence[Fact], vectors: bool, dim: int

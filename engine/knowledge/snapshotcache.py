@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -47,6 +48,10 @@ MAX_ARRAY_BYTES = 16 * 1024 * 1024 * 1024
 PREFIX = "snapshot-"
 #: A temporary folder older than this was left by a crash: removed when the next entry is written.
 _STALE_TEMPORARY_S = 3600.0
+
+#: The thread writing an entry into each folder, in this process (one at a time: the next write waits).
+_WRITERS: dict[Path, threading.Thread] = {}
+_WRITERS_LOCK = threading.Lock()
 
 Postings = tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]
 
@@ -124,7 +129,11 @@ class SnapshotFolder:
         return self._files.folder / f"{PREFIX}{key}"
 
     def read(self, key: str, ids: Sequence[str], dim: int, views: int) -> StoredSnapshot | None:
-        """The entry stored under `key` for these facts, or None (a miss, or an entry not trusted)."""
+        """The entry stored under `key` for these facts, or None (a miss, or an entry not trusted).
+
+        An entry this process is still writing to the folder is waited for (a full reload right
+        after an edited one reads what that one stored)."""
+        self.wait()
         path = self.path(key)
         if not (path / "meta.json").is_file():
             self.stats["misses"] += 1
@@ -178,7 +187,25 @@ class SnapshotFolder:
         self.stats["hits"] += 1
         return StoredSnapshot(entries, tuple(vectors), (postings[0], postings[1]), (negatives, texts), index)
 
-    def write(self, key: str, ids: Sequence[str], stored: StoredSnapshot) -> None:
+    def write(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
+        """Store the entry (in `background`: by a thread of its own, which `wait` and `read` wait for)."""
+        self.wait()
+        if not background:
+            self._write(key, ids, stored)
+            return
+        thread = threading.Thread(target=self._write, args=(key, ids, stored), name="cache-snapshot", daemon=True)
+        with _WRITERS_LOCK:
+            _WRITERS[self._files.folder] = thread
+        thread.start()
+
+    def wait(self) -> None:
+        """Return once no thread of this process is writing an entry into this folder."""
+        with _WRITERS_LOCK:
+            thread = _WRITERS.pop(self._files.folder, None)
+        if thread is not None:
+            thread.join()
+
+    def _write(self, key: str, ids: Sequence[str], stored: StoredSnapshot) -> None:
         """Store the entry (a failure only costs the next start its speed); then remove the older entries."""
         folder = self._files.folder
         temporary: Path | None = None
@@ -203,10 +230,10 @@ class SnapshotFolder:
             payload = {**header, "views": len(stored.vectors), "negatives": list(texts), **meta}
             (temporary / "meta.json").write_bytes(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
             final = self.path(key)
-            if final.exists():
-                shutil.rmtree(final)  # one not trusted (it was just ignored): replaced
+            if final.exists():  # one not trusted (it was just ignored): moved aside, then removed
+                os.rename(final, temporary.with_name(temporary.name + "-old"))
             os.rename(temporary, final)
-            temporary = None
+            temporary = temporary.with_name(temporary.name + "-old")  # removed below, if it exists
         except OSError as exc:
             log.warning(
                 "cannot write the cache's snapshot entry in %s (%s): loading works, only more slowly", folder, exc
