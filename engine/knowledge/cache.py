@@ -6,7 +6,12 @@ Two kinds of file, one of each per fact sheet, in the cache folder (CACHE_DIR):
   folded key, keyed by the sheet's bytes, the sources and topics it was checked against;
 - `analysis-*.npz`: each of those facts analysed for the matcher (index.FactEntry) and its
   half-precision vectors in each semantic view, keyed by the sheet's key, the lexicon and
-  word lists, and the embedding model.
+  word lists, and the embedding model;
+
+and one `snapshot-*` folder for the whole base, keyed by every sheet's analysis key and the
+out-of-scope list: what the Matcher was built from, stacked, memory-mapped when read
+(snapshotcache.py). A start reads it alone; after an edit it misses, and the sheets'
+files serve what did not change.
 
 Both keys also hold CACHE_VERSION and a digest of the code that computes what is stored,
 so an edited analyser never reads its predecessor's output. Nothing read can run code:
@@ -24,7 +29,6 @@ analyses and vectors into plain data and back, cachefiles.py reads and writes th
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,46 +53,18 @@ from engine.knowledge.cachecodec import (
     whole,
 )
 from engine.knowledge.cachefiles import MAX_FILE_BYTES, CacheFolder
+from engine.knowledge.cachekeys import by_sheet, code_digest
+from engine.knowledge.cachekeys import digest as _digest
 from engine.knowledge.model import Fact, Source
+from engine.knowledge.snapshotcache import SnapshotFolder, StoredSnapshot
 from engine.lexicon import Lexicon
 
 __all__ = ["CACHE_VERSION", "MAX_FILE_BYTES", "KnowledgeCache"]
 
 #: Bump when what is stored changes shape or meaning without the code digested below changing.
-CACHE_VERSION = 2
-#: The modules whose code decides what the files hold (matcher.py: the texts each view encodes), as paths
-#: under engine/: any change to one of them makes a new cache.
-_CODE = (
-    "knowledge/cache.py",
-    "knowledge/cachecodec.py",
-    "knowledge/loader.py",
-    "knowledge/yamlfile.py",
-    "knowledge/schema.py",
-    "knowledge/factcheck.py",
-    "knowledge/shapes.py",
-    "knowledge/validate.py",
-    "knowledge/review.py",
-    "knowledge/quotes.py",
-    "knowledge/yamlhints.py",
-    "knowledge/model.py",
-    "lexicon.py",
-    "textnorm.py",
-    "matching/index.py",
-    "matching/semantic.py",
-    "matching/pooling.py",
-    "matching/matcher.py",
-)
-
+CACHE_VERSION = 3
 #: A sheet as stored: its facts, the (id, line, questions line) it declares, each fact's questions' folded keys.
 StoredSheet = tuple[tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[str, ...], ...]]
-
-
-def _code_digest() -> str:
-    sha = hashlib.sha1(f"cache {CACHE_VERSION}".encode(), usedforsecurity=False)
-    folder = Path(__file__).resolve().parents[1]  # engine/
-    for name in _CODE:
-        sha.update((folder / name).read_bytes())
-    return sha.hexdigest()
 
 
 def _check_header(found: Any, key: str, code: str) -> None:
@@ -97,10 +73,6 @@ def _check_header(found: Any, key: str, code: str) -> None:
         raise BadFile("written by another version")
     if found.get("key") != key:
         raise Stale("written for an earlier state of the sheet")
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 
 def _question_keys(fact: Fact, folded: Any) -> tuple[str, ...]:
@@ -123,12 +95,15 @@ class KnowledgeCache:
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
         self._files = CacheFolder(self.folder)
-        self._code = _code_digest()
+        self._code = code_digest(CACHE_VERSION)
         self._contexts: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], str] = {}
         self._sheets: dict[str, tuple[str, tuple[Fact, ...]]] = {}
         self._lexicon: tuple[str, Lexicon] | None = None
         #: What this cache did, for tests and the bench: file reads that hit, misses, files written, ignored.
         self.stats = self._files.stats
+        self.snapshots = SnapshotFolder(self._files, CACHE_VERSION, self._code)
+        #: The same for the snapshot entry (counted apart: a hit spares every sheet's analysis file).
+        self.snapshot_stats = self.snapshots.stats
 
     # The Loader's side.
 
@@ -212,22 +187,10 @@ class KnowledgeCache:
         Facts are handled sheet by sheet; a sheet's file is used only when these are the very
         facts the last load read from it, under the very lexicon it read.
         """
-        lexicon_digest = self._lexicon[0] if self._lexicon is not None and self._lexicon[1] is lexicon else None
-        groups: dict[str, list[int]] = {}
-        for n, fact in enumerate(facts):
-            groups.setdefault(fact.file, []).append(n)
         result: list[Analysed | None] = [None] * len(facts)
-        for relative, positions in groups.items():
+        for relative, positions in by_sheet(facts).items():
             group = [facts[n] for n in positions]
-            seen = self._sheets.get(relative)
-            key = None
-            if (
-                lexicon_digest is not None
-                and seen is not None
-                and len(seen[1]) == len(group)
-                and all(a is b for a, b in zip(seen[1], group, strict=True))
-            ):
-                key = _digest("analysis", self._code, seen[0], lexicon_digest, model or "-", str(dim))
+            key = self._analysis_key(relative, group, lexicon, model, dim)
             found = self._read_analyses(relative, key, group, model is not None, dim) if key is not None else None
             if found is None:
                 found = compute(group)
@@ -236,6 +199,42 @@ class KnowledgeCache:
             for n, analysed in zip(positions, found, strict=True):
                 result[n] = analysed
         return result  # type: ignore[return-value]
+
+    def _analysis_key(
+        self, relative: str, group: Sequence[Fact], lexicon: Lexicon, model: str | None, dim: int
+    ) -> str | None:
+        """The key of the sheet's analysis file, when these are the very facts and lexicon the last load read."""
+        seen = self._sheets.get(relative)
+        if self._lexicon is None or self._lexicon[1] is not lexicon or seen is None or len(seen[1]) != len(group):
+            return None
+        if not all(a is b for a, b in zip(seen[1], group, strict=True)):
+            return None
+        return _digest("analysis", self._code, seen[0], self._lexicon[0], model or "-", str(dim))
+
+    def snapshot_key(
+        self, facts: Sequence[Fact], lexicon: Lexicon, model: str | None, dim: int, out_of_scope: Sequence[str]
+    ) -> str | None:
+        """The snapshot entry's key for these facts (in this order) and out-of-scope questions; None when
+        some fact is not one the last load read from a clean sheet (nothing of it is stored then)."""
+        parts = []
+        for relative, positions in by_sheet(facts).items():
+            key = self._analysis_key(relative, [facts[n] for n in positions], lexicon, model, dim)
+            if key is None:
+                return None
+            parts += [relative, key]
+        ids = (f.id for f in facts)
+        return _digest("snapshot", self._code, *parts, "\0out of scope", *out_of_scope, "\0ids", *ids)
+
+    def read_snapshot(self, key: str, ids: Sequence[str], dim: int, views: int) -> StoredSnapshot | None:
+        return self.snapshots.read(key, ids, dim, views)
+
+    def write_snapshot(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
+        """Store the snapshot entry; in `background` (a reload: the bot is serving) by a thread of its own."""
+        self.snapshots.write(key, ids, stored, background=background)
+
+    def wait(self) -> None:
+        """Return once the snapshot entry being written in the background, if any, is written."""
+        self.snapshots.wait()
 
     def _read_analyses(
         self, relative: str, key: str, facts: Sequence[Fact], vectors: bool, dim: int

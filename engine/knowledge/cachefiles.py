@@ -77,12 +77,14 @@ class CacheFolder:
             self.ignore(path, exc)
             return None
 
-    def ignore(self, path: Path, reason: BaseException) -> None:
-        self.stats["misses"] += 1
+    def ignore(self, path: Path, reason: BaseException, stats: dict[str, int] | None = None) -> None:
+        """Count `path` as a miss (in `stats`, else this folder's) and log why: at warning level once."""
+        stats = self.stats if stats is None else stats
+        stats["misses"] += 1
         if isinstance(reason, Stale):
             log.debug("cache file %s is stale: rebuilt", path)
             return
-        self.stats["ignored"] += 1
+        stats["ignored"] += 1
         if not self._warned:
             self._warned = True
             log.warning("cache file %s ignored and rebuilt (%s); further ones are logged at debug level", path, reason)

@@ -103,7 +103,19 @@ class LexicalScorer:
     fill one entry; they compute the same value).
     """
 
-    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon: Lexicon) -> None:
+    _q_postings: Mapping[str, np.ndarray]
+    _a_postings: Mapping[str, np.ndarray]
+
+    def __init__(
+        self,
+        index: Index,
+        entries: dict[str, FactEntry],
+        lexicon: Lexicon,
+        postings: tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]] | None = None,
+        previous: LexicalScorer | None = None,
+    ) -> None:
+        """`postings`: the (question, answer) `postings_arrays` of this very index, from the load cache;
+        `previous`: the scorer of the index this one evolved from, whose arrays are reused where they hold."""
         self.index = index
         self._entries = entries
         self._lexicon = lexicon
@@ -111,8 +123,15 @@ class LexicalScorer:
         self._position = {fact_id: n for n, fact_id in enumerate(self._ids)}
         # Postings as arrays of fact positions: a question's words are summed with numpy, not a
         # Python loop over every fact that holds a common word.
-        self._q_postings = self._arrays(index.question_postings)
-        self._a_postings = self._arrays(index.answer_postings)
+        if postings is None:
+            # A posting an evolved index kept (the very same set) over facts in the very same order has
+            # the very same array.
+            old = previous if previous is not None and previous._ids == self._ids else None
+            postings = (
+                self._arrays(index.question_postings, (old.index.question_postings, old._q_postings) if old else None),
+                self._arrays(index.answer_postings, (old.index.answer_postings, old._a_postings) if old else None),
+            )
+        self._q_postings, self._a_postings = postings
         count = max(index.size, 1)
         #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
         self.context_entities = frozenset(
@@ -128,10 +147,22 @@ class LexicalScorer:
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
         self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
 
-    def _arrays(self, postings: Mapping[str, frozenset[str]]) -> dict[str, np.ndarray]:
+    @property
+    def postings_arrays(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
+        """Each word's facts as an int32 array of positions, for the question and the answer postings."""
+        return self._q_postings, self._a_postings
+
+    def _arrays(
+        self,
+        postings: Mapping[str, frozenset[str]],
+        reuse: tuple[Mapping[str, frozenset[str]], Mapping[str, np.ndarray]] | None = None,
+    ) -> dict[str, np.ndarray]:
         position = self._position
+        old, old_arrays = reuse or ({}, {})
         return {
-            token: np.fromiter((position[i] for i in ids), dtype=np.int32, count=len(ids))
+            token: old_arrays[token]
+            if old.get(token) is ids and token in old_arrays
+            else np.fromiter((position[i] for i in ids), dtype=np.int32, count=len(ids))
             for token, ids in postings.items()
         }
 

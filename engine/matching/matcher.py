@@ -39,6 +39,7 @@ from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
 
 if TYPE_CHECKING:
     from engine.knowledge.cache import KnowledgeCache
+    from engine.knowledge.snapshotcache import StoredSnapshot
 
 log = logging.getLogger("alliance.matcher")
 
@@ -82,6 +83,9 @@ class Matcher:
     _by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
     _index: Index
     latest_year: str | None
+    lexical: LexicalScorer
+    #: Every fact's vectors, one FactVectors per view (None without the semantic signal).
+    vectors: tuple[FactVectors, ...] | None
 
     def __init__(
         self,
@@ -123,8 +127,13 @@ class Matcher:
         reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
+        key, stored = self._stored(kb, cache, bool(reusable))
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
-        analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
+        analysed: dict[str, tuple[FactEntry, tuple[FactTexts, ...] | None]]
+        if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
+            analysed = {f.id: (e, None) for f, e in zip(kb.facts, stored.entries, strict=True)}
+        else:
+            analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
         for fact in kb.facts:
             cached = reusable.get(fact.id)
             if cached is not None and cached[0] is fact:
@@ -134,7 +143,9 @@ class Matcher:
                 by_fact[fact.id] = (fact, *analysed[fact.id])
         self._by_fact = by_fact
         entries = {i: e for i, (_, e, _) in by_fact.items()}
-        if same and previous is not None:
+        if stored is not None:
+            index = stored.index
+        elif same and previous is not None:
             index = previous._index.evolve(
                 ((i, e) for i, (_, e, _) in reusable.items() if i not in kept),
                 ((i, e) for i, e in entries.items() if i not in kept),
@@ -142,12 +153,28 @@ class Matcher:
         else:
             index = Index.build(entries.items())
         self._index = index
-        self.lexical = LexicalScorer(index, entries, lexicon)
+        self.lexical = LexicalScorer(
+            index,
+            entries,
+            lexicon,
+            stored.postings if stored is not None else None,
+            previous.lexical if same and previous is not None else None,
+        )
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
+        # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.
+        old = previous.vectors if same and previous is not None and kept else None
+        reused = [previous.position[i] if i in kept else None for i in by_fact] if old and previous else None
         self.vectors = (
-            tuple(
-                FactVectors([t[view] for _, _, t in by_fact.values() if t is not None], self.embedder.dim)
+            stored.vectors
+            if stored is not None and self.embedder is not None
+            else tuple(
+                FactVectors(
+                    [t[view] for _, _, t in by_fact.values() if t is not None],
+                    self.embedder.dim,
+                    old[view] if old else None,
+                    reused,
+                )
                 for view in range(len(VIEWS))
             )
             if self.embedder is not None
@@ -182,7 +209,34 @@ class Matcher:
             frozenset(w for entity in lexicon.entities for w in entity.split("_")),
         )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
-        self.negatives = self._negatives_of(kb, previous)
+        if stored is not None:
+            self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)
+        else:
+            self.negatives = self._negatives_of(kb, previous)
+            if key is not None and cache is not None:
+                parts = (self.negatives.vectors, self.negatives.texts)
+                stored = self._snapshot(list(entries.values()), parts)
+                cache.write_snapshot(key, self.order, stored, background=bool(reusable))
+
+    def _stored(
+        self, kb: KnowledgeBase, cache: KnowledgeCache | None, evolving: bool
+    ) -> tuple[str | None, StoredSnapshot | None]:
+        """The cache's snapshot key for this base (None: not storable) and its entry, unless `evolving` a
+        previous matcher (a reload: what it reuses is already in memory)."""
+        if cache is None or not kb.facts:
+            return None, None
+        model, dim = (self.embedder.identity, self.embedder.dim) if self.embedder is not None else (None, 0)
+        key = cache.snapshot_key(kb.facts, self.lexicon, model, dim, kb.out_of_scope)
+        if key is None or evolving:
+            return key, None
+        return key, cache.read_snapshot(key, [f.id for f in kb.facts], dim, len(VIEWS) if model else 0)
+
+    def _snapshot(
+        self, entries: list[FactEntry], negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]]
+    ) -> StoredSnapshot:
+        from engine.knowledge.snapshotcache import StoredSnapshot
+
+        return StoredSnapshot(entries, self.vectors or (), self.lexical.postings_arrays, negatives, self._index)
 
     def _analyse(
         self, facts: Sequence[Fact], cache: KnowledgeCache | None

@@ -51,6 +51,16 @@ class Negatives:
         vectors = tuple(embedder.encode_bags(b, weight, remember=True) for b in bags)
         return cls(listed, vectors, tuple(" ".join(a.words) for a in analysed))
 
+    @classmethod
+    def from_parts(cls, questions: Sequence[str], vectors: tuple[np.ndarray, ...], texts: tuple[str, ...]) -> Negatives:
+        """The Negatives whose `vectors` and `texts` these are (kept by the load cache), for these questions."""
+        return cls(frozenset(listed_form(q) for q in questions), vectors, texts)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Each listed question as read (its corrected words), in the order of the vectors' rows."""
+        return self._texts
+
     @property
     def vectors(self) -> tuple[np.ndarray, ...]:
         """One matrix per view, a row per listed question (empty without the semantic signal)."""

@@ -20,12 +20,12 @@ import logging
 import struct
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
 from engine.matching.pooling import run_sums
 from engine.textnorm import fold
 
@@ -34,15 +34,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("alliance.semantic")
 
+#: Kept importable from here (they lived here before factvectors.py).
+__all__ = [
+    "CENTROID_CANDIDATES",
+    "EXACT_ROWS",
+    "Embedder",
+    "FactTexts",
+    "FactVectors",
+    "ModelUnavailable",
+    "default_embedder",
+    "informativeness",
+]
+
 PACKAGE = "wordllama"
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 #: The embedding table's name in the weights file.
 TENSOR = "embedding.weight"
-#: Facts with more vectors than this in all are searched through their centroids first.
-EXACT_ROWS = 50_000
-#: How many facts the centroid search hands to the exact one.
-CENTROID_CANDIDATES = 64
 #: The knowledge's word vectors memoised at most (half precision: about 700 bytes each with the dict).
 WORD_MEMO = 200_000
 #: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
@@ -190,27 +198,6 @@ def _unit_sums(rows: np.ndarray, lengths: Sequence[int], out: np.ndarray) -> np.
     return out
 
 
-def _centroids(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], dim: int) -> np.ndarray:
-    """Each fact's unit mean of its rows (its question rows, then its context rows), in single precision.
-
-    Summed row by row for all facts at once, k-th rows together: the very additions, in the
-    very order, of summing each fact's stacked rows alone (so the centroids, and the facts
-    the search picks through them, are those of a per-fact loop, in a few dozen numpy steps).
-    """
-    count = len(parts[0][1])
-    total = np.zeros((count, dim), dtype=np.float32)
-    for rows, starts, sizes in parts:
-        for k in range(int(sizes.max(initial=0))):
-            has = np.flatnonzero(sizes > k)
-            total[has] += rows[starts[has] + k]
-    present = np.flatnonzero(sum(sizes for _, _, sizes in parts) > 0)
-    # Each norm as np.linalg.norm computes it for one row (the same rounding as the per-fact loop).
-    norms = np.array([max(float(np.linalg.norm(total[i])), 1e-12) for i in present], dtype=np.float32)
-    out = np.zeros((count, dim), dtype=np.float32)
-    out[present] = total[present] / norms[:, None]
-    return out
-
-
 def informativeness(zipf: float) -> float:
     """A word's weight in a bag from its Zipf frequency: common words count little, rare ones up to 12x."""
     return min(RARE_WEIGHT, max(COMMON_WEIGHT, RARE_ZIPF - zipf))
@@ -234,91 +221,3 @@ def default_embedder() -> Embedder | None:
                 return None
             log.debug("embedding model %s loaded", _DEFAULT[0].identity)
         return _DEFAULT[0]
-
-
-@dataclass(frozen=True, slots=True)
-class FactTexts:
-    """One fact's vectors in one view (half precision): each question variant; its answers, quote and keywords."""
-
-    questions: np.ndarray
-    context: np.ndarray
-
-
-class FactVectors:
-    """Every fact's vectors stacked once, searched with one matrix product per question."""
-
-    def __init__(self, blocks: Sequence[FactTexts], dim: int) -> None:
-        q_rows = [b.questions for b in blocks]
-        c_rows = [b.context for b in blocks]
-        self._q = np.vstack(q_rows) if q_rows else np.zeros((0, dim), np.float32)
-        self._c = np.vstack(c_rows) if c_rows else np.zeros((0, dim), np.float32)
-        self._q_start = np.concatenate(([0], np.cumsum([len(r) for r in q_rows]))).astype(np.int64)
-        self._c_start = np.concatenate(([0], np.cumsum([len(r) for r in c_rows]))).astype(np.int64)
-        self.size = len(blocks)
-        self._exact = len(self._q) + len(self._c) <= EXACT_ROWS
-        # Facts keep their vectors in half precision (half the memory of a large base); a small
-        # base is searched whole, in single precision, where BLAS is fast.
-        precision = np.float32 if self._exact else np.float16
-        self._q, self._c = self._q.astype(precision, copy=False), self._c.astype(precision, copy=False)
-        q_sizes = np.diff(self._q_start)
-        c_sizes = np.diff(self._c_start)
-        centroids = _centroids(((self._q, self._q_start[:-1], q_sizes), (self._c, self._c_start[:-1], c_sizes)), dim)
-        self._centroids = centroids
-
-    def blocks(self) -> list[FactTexts]:
-        """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot)."""
-        q, c = self._q_start, self._c_start
-        return [FactTexts(self._q[q[i] : q[i + 1]], self._c[c[i] : c[i + 1]]) for i in range(self.size)]
-
-    def _max_by_owner(self, scores: np.ndarray, start: np.ndarray) -> np.ndarray:
-        """Each fact's best score over its rows (-1 for a fact without rows, and at least -1).
-
-        Rows are stored fact by fact, so one `reduceat` over the facts' first rows does it
-        (`maximum.at` over each row's owner gave the same, several times slower).
-        """
-        best = np.full(self.size, -1.0, dtype=np.float32)
-        if len(scores):
-            present = np.flatnonzero(start[1:] > start[:-1])
-            best[present] = np.maximum(best[present], np.maximum.reduceat(scores, start[present]))
-        return best
-
-    def similarities(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(fact indices, best cosine to a question variant, best cosine to the answers/quote).
-
-        Small bases are scored whole; large ones through the facts' centroids first, so a
-        question costs one product with one row a fact plus the rows of a few candidates.
-        """
-        if self.size == 0 or not vector.any():
-            empty = np.zeros(0, dtype=np.float32)
-            return np.zeros(0, dtype=np.int64), empty, empty
-        if self._exact:
-            q = self._max_by_owner(self._q @ vector, self._q_start)
-            c = self._max_by_owner(self._c @ vector, self._c_start)
-            return np.arange(self.size), q, c
-        near = self._centroids @ vector
-        k = min(CENTROID_CANDIDATES, self.size)
-        picked = np.argpartition(-near, k - 1)[:k]
-        return (
-            picked,
-            self._rows_max(picked, vector, self._q, self._q_start),
-            self._rows_max(picked, vector, self._c, self._c_start),
-        )
-
-    def similarities_for(self, vector: np.ndarray, indices: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Best cosines of the given facts only (for lexical candidates the search did not pick)."""
-        picked = np.asarray(indices, dtype=np.int64)
-        if not vector.any() or not len(picked):
-            zeros = np.zeros(len(picked), dtype=np.float32)
-            return zeros, zeros
-        return self._rows_max(picked, vector, self._q, self._q_start), self._rows_max(
-            picked, vector, self._c, self._c_start
-        )
-
-    @staticmethod
-    def _rows_max(picked: np.ndarray, vector: np.ndarray, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
-        out = np.full(len(picked), -1.0, dtype=np.float32)
-        for n, i in enumerate(picked):
-            block = rows[start[i] : start[i + 1]]
-            if len(block):
-                out[n] = float((block @ vector).max())
-        return out

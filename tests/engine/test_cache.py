@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,12 @@ def sheets(root: Path) -> list[Path]:
     return sorted((root / "facts").glob("*.yaml"))
 
 
+def drop_snapshots(folder: Path) -> None:
+    """Remove the snapshot entry, so the next start reads the sheets' files (as after an edit)."""
+    for entry in folder.glob("snapshot-*"):
+        shutil.rmtree(entry)
+
+
 def test_a_cold_start_with_the_cache_parses_and_analyses_nothing(knowledge_copy, tmp_path, counted):
     folder = tmp_path / "cache"
     first, cache = load(knowledge_copy, folder)
@@ -61,7 +68,9 @@ def test_a_cold_start_with_the_cache_parses_and_analyses_nothing(knowledge_copy,
     counted["analysed"].clear()
     second, cache = load(knowledge_copy, folder)
     assert counted == {"parsed": [], "analysed": []}
-    assert cache.stats == {"hits": 2 * len(sheets(knowledge_copy)), "misses": 0, "written": 0, "ignored": 0}
+    # The sheets' facts from their files, their analyses from the snapshot entry: no analysis file read.
+    assert cache.stats == {"hits": len(sheets(knowledge_copy)), "misses": 0, "written": 0, "ignored": 0}
+    assert cache.snapshot_stats == {"hits": 1, "misses": 0, "written": 0, "ignored": 0}
     assert second.kb.facts == first.kb.facts
     assert [f.file for f in second.kb.facts] == [f.file for f in first.kb.facts]
     assert second.matcher._by_fact.keys() == first.matcher._by_fact.keys()
@@ -78,7 +87,8 @@ def test_an_empty_folder_is_a_miss_and_is_filled(knowledge_copy, tmp_path):
     snapshot, cache = load(knowledge_copy, folder)
     assert cache.stats["hits"] == 0 and cache.stats["misses"] == 2 * len(sheets(knowledge_copy))
     names = sorted(p.name for p in folder.iterdir())
-    assert len(names) == 2 * len(sheets(knowledge_copy)) and not any(n.startswith(".tmp") for n in names)
+    assert len(names) == 2 * len(sheets(knowledge_copy)) + 1 and not any(n.startswith(".tmp") for n in names)
+    assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 0}
     assert Engine(snapshot).ask("qui dirige nissan").fact.id == "leader-uchida"
 
 
@@ -98,8 +108,8 @@ def test_a_changed_sheet_is_the_only_one_read_again(knowledge_copy, tmp_path, co
     sales = [f.id for f in snapshot.kb.facts if f.file == "facts/sales.yaml"]
     assert len(counted["parsed"]) == 1 and sorted(counted["analysed"]) == sorted(sales)
     assert "(record)" in Engine(snapshot).ask("combien de voitures vendues en 2018").text
-    # The sheet's old files were replaced, not kept beside the new ones.
-    assert len(list(folder.iterdir())) == 2 * len(sheets(knowledge_copy))
+    # The sheet's old files were replaced, not kept beside the new ones (nor the old snapshot entry).
+    assert len(list(folder.iterdir())) == 2 * len(sheets(knowledge_copy)) + 1
     counted["analysed"].clear()
     load(knowledge_copy, folder)
     assert counted["analysed"] == []
@@ -130,6 +140,7 @@ def test_a_changed_word_list_analyses_every_fact_again(knowledge_copy, tmp_path,
 def test_corrupt_files_are_ignored_logged_once_and_rebuilt(knowledge_copy, tmp_path, counted, caplog):
     folder = tmp_path / "cache"
     first, _ = load(knowledge_copy, folder)
+    drop_snapshots(folder)
     files = sorted(folder.iterdir())
     for path in files[:3]:
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # cut short, as by a full disk
@@ -142,6 +153,7 @@ def test_corrupt_files_are_ignored_logged_once_and_rebuilt(knowledge_copy, tmp_p
     assert cache.stats["ignored"] == 4 and cache.stats["written"] == 4
     assert second.kb.facts == first.kb.facts
     assert Engine(second).ask("qui dirige nissan").fact.id == "leader-uchida"
+    drop_snapshots(folder)
     _, cache = load(knowledge_copy, folder)  # rebuilt: every file read again
     assert cache.stats["ignored"] == 0 and cache.stats["hits"] == len(files)
 
@@ -172,6 +184,7 @@ def test_a_file_claiming_the_right_key_but_another_version_is_not_used(knowledge
 def test_a_file_with_wrong_types_or_pickled_objects_is_not_trusted(knowledge_copy, tmp_path, counted):
     folder = tmp_path / "cache"
     first, _ = load(knowledge_copy, folder)
+    drop_snapshots(folder)
     sheet = next(folder.glob("sheet-alliance-*.json"))
     data = json.loads(sheet.read_text(encoding="utf-8"))
     data["facts"][0]["questions"] = {"fr": [1, 2]}

@@ -7,6 +7,7 @@ import pytest
 
 from engine.answering import Engine, Snapshot
 from engine.knowledge.loader import KnowledgeError, Loader
+from engine.matching import factvectors
 
 
 def test_unchanged_reload_reuses_facts_and_index(knowledge_copy):
@@ -31,6 +32,33 @@ def test_edited_sheet_is_read_again_and_others_are_reused(knowledge_copy):
     changed = [f.id for f in second.kb.facts if f is not first.kb.fact(f.id)]
     assert changed and all(second.kb.fact(i).file == "facts/sales.yaml" for i in changed)
     assert "(record)" in Engine(second).ask("combien de voitures vendues en 2018").text
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_reload_copies_kept_rows_and_centroids_as_a_fresh_build_computes_them(knowledge_copy, monkeypatch, large):
+    if large:  # searched through centroids, rows kept in half precision
+        monkeypatch.setattr(factvectors, "EXACT_ROWS", 0)
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "board.yaml"  # a sheet in the middle: kept facts on both sides
+    text = sheet.read_text(encoding="utf-8")
+    edited = text.replace("keywords: [cree,", "keywords: [fondation, cree,", 1)
+    assert edited != text
+    sheet.write_text(edited, encoding="utf-8")
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    changed = {f.file for f in second.kb.facts if f is not first.kb.fact(f.id)}
+    assert changed == {"facts/board.yaml"} and second.kb.facts[0] is first.kb.facts[0]
+    fresh = Snapshot.load(knowledge_copy)
+    assert second.matcher.vectors is not None and fresh.matcher.vectors is not None
+    for got, want in zip(second.matcher.vectors, fresh.matcher.vectors, strict=True):
+        for name, array in want.arrays().items():
+            assert array.dtype == got.arrays()[name].dtype and np.array_equal(got.arrays()[name], array), name
+    # The postings' position arrays: kept ones reused, changed ones made again, each as a fresh build holds it.
+    for got, want in zip(second.matcher.lexical.postings_arrays, fresh.matcher.lexical.postings_arrays, strict=True):
+        assert got.keys() == want.keys()
+        assert all(np.array_equal(np.sort(got[t]), np.sort(want[t])) for t in want)
+    kept = first.matcher.lexical.postings_arrays[0]
+    assert any(second.matcher.lexical.postings_arrays[0][t] is kept[t] for t in kept)
 
 
 def test_broken_sheet_after_a_good_load_is_reported_again(knowledge_copy):

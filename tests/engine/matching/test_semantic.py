@@ -68,7 +68,7 @@ def test_fact_vectors_give_each_fact_its_best_row():
 
 
 def test_large_bases_search_through_centroids(monkeypatch):
-    import engine.matching.semantic as semantic
+    import engine.matching.factvectors as semantic
 
     monkeypatch.setattr(semantic, "EXACT_ROWS", 0)
     monkeypatch.setattr(semantic, "CENTROID_CANDIDATES", 1)
@@ -80,7 +80,7 @@ def test_large_bases_search_through_centroids(monkeypatch):
 
 
 def test_a_large_base_keeps_half_precision_even_from_single_precision_blocks(monkeypatch):
-    import engine.matching.semantic as semantic
+    import engine.matching.factvectors as semantic
 
     monkeypatch.setattr(semantic, "EXACT_ROWS", 0)
     blocks = [FactTexts(np.ones((2, 2), np.float32), np.ones((1, 2), np.float32)) for _ in range(3)]

@@ -1,0 +1,59 @@
+"""The load cache's keys: digests of what a file was computed from, and of the code that computed it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.knowledge.model import Fact
+
+#: The modules whose code decides what the files hold (matcher.py: the texts each view encodes), as paths
+#: under engine/: any change to one of them makes a new cache.
+CODE = (
+    "knowledge/cache.py",
+    "knowledge/cachecodec.py",
+    "knowledge/cachekeys.py",
+    "knowledge/snapshotcache.py",
+    "knowledge/loader.py",
+    "knowledge/yamlfile.py",
+    "knowledge/schema.py",
+    "knowledge/factcheck.py",
+    "knowledge/shapes.py",
+    "knowledge/validate.py",
+    "knowledge/review.py",
+    "knowledge/quotes.py",
+    "knowledge/yamlhints.py",
+    "knowledge/model.py",
+    "lexicon.py",
+    "textnorm.py",
+    "matching/index.py",
+    "matching/semantic.py",
+    "matching/pooling.py",
+    "matching/matcher.py",
+    "matching/factvectors.py",
+    "matching/lexical.py",
+    "matching/negatives.py",
+    "matching/spelling.py",
+)
+
+
+def code_digest(version: int) -> str:
+    """A digest of the cache's version and of the code of every module in CODE."""
+    sha = hashlib.sha1(f"cache {version}".encode(), usedforsecurity=False)
+    folder = Path(__file__).resolve().parents[1]  # engine/
+    for name in CODE:
+        sha.update((folder / name).read_bytes())
+    return sha.hexdigest()
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+def by_sheet(facts: Sequence[Fact]) -> dict[str, list[int]]:
+    """The positions of each sheet's facts, sheets in the order they first appear."""
+    groups: dict[str, list[int]] = {}
+    for n, fact in enumerate(facts):
+        groups.setdefault(fact.file, []).append(n)
+    return groups

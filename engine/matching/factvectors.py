@@ -1,0 +1,204 @@
+"""Every fact's semantic vectors stacked once, and searched with one matrix product per question.
+
+Split from semantic.py (which turns texts into vectors): this is what the Matcher holds of
+them. A FactVectors is built from each fact's blocks (stacking them and computing each
+fact's centroid), or taken whole from the load cache's snapshot entry (`from_arrays`:
+memory-mapped arrays, nothing stacked or computed again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: Facts with more vectors than this in all are searched through their centroids first.
+EXACT_ROWS = 50_000
+#: How many facts the centroid search hands to the exact one.
+CENTROID_CANDIDATES = 64
+#: The arrays a FactVectors is made of, as `arrays` gives them and `from_arrays` takes them.
+ARRAYS = ("q", "c", "q_start", "c_start", "centroids")
+
+
+def _centroids(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], dim: int) -> np.ndarray:
+    """Each fact's unit mean of its rows (its question rows, then its context rows), in single precision.
+
+    Summed row by row for all facts at once, k-th rows together: the very additions, in the
+    very order, of summing each fact's stacked rows alone (so the centroids, and the facts
+    the search picks through them, are those of a per-fact loop, in a few dozen numpy steps).
+    """
+    count = len(parts[0][1])
+    total = np.zeros((count, dim), dtype=np.float32)
+    for rows, starts, sizes in parts:
+        for k in range(int(sizes.max(initial=0))):
+            has = np.flatnonzero(sizes > k)
+            total[has] += rows[starts[has] + k]
+    present = np.flatnonzero(sum(sizes for _, _, sizes in parts) > 0)
+    # Each norm as np.linalg.norm computes it for one row (the same rounding as the per-fact loop).
+    norms = np.array([max(float(np.linalg.norm(total[i])), 1e-12) for i in present], dtype=np.float32)
+    out = np.zeros((count, dim), dtype=np.float32)
+    out[present] = total[present] / norms[:, None]
+    return out
+
+
+def _stack(
+    blocks: Sequence[np.ndarray],
+    start: np.ndarray,
+    dim: int,
+    precision: type[np.floating[Any]],
+    reused: Sequence[int | None],
+    previous: FactVectors | None,
+    name: str,
+) -> np.ndarray:
+    """The blocks stacked in `precision` (the very values of np.vstack then astype): each run of facts
+    reused in order from `previous` copied as one slice of its rows."""
+    out = np.empty((int(start[-1]), dim), dtype=precision)
+    n, count = 0, len(blocks)
+    while n < count:
+        first = reused[n]
+        if first is None or previous is None:
+            out[start[n] : start[n + 1]] = blocks[n]
+            n += 1
+            continue
+        last = n
+        while last + 1 < count and reused[last + 1] == first + (last + 1 - n):
+            last += 1
+        rows, old = (previous._q, previous._q_start) if name == "q" else (previous._c, previous._c_start)
+        out[start[n] : start[last + 1]] = rows[old[first] : old[first + last - n + 1]]
+        n = last + 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FactTexts:
+    """One fact's vectors in one view (half precision): each question variant; its answers, quote and keywords."""
+
+    questions: np.ndarray
+    context: np.ndarray
+
+
+class FactVectors:
+    """Every fact's vectors stacked once, searched with one matrix product per question."""
+
+    def __init__(
+        self,
+        blocks: Sequence[FactTexts],
+        dim: int,
+        previous: FactVectors | None = None,
+        reused: Sequence[int | None] | None = None,
+    ) -> None:
+        """Stack the blocks, one per fact. With `previous` and `reused` (for each fact, its position in
+        `previous` when its rows are the very ones it had there, else None), the rows of reused facts are
+        copied from `previous` in runs and only the other facts' centroids computed (a reload's fast path)."""
+        q_sizes = np.fromiter((len(b.questions) for b in blocks), np.int64, len(blocks))
+        c_sizes = np.fromiter((len(b.context) for b in blocks), np.int64, len(blocks))
+        self._q_start = np.concatenate(([0], np.cumsum(q_sizes))).astype(np.int64)
+        self._c_start = np.concatenate(([0], np.cumsum(c_sizes))).astype(np.int64)
+        self.size = len(blocks)
+        self._exact = int(self._q_start[-1] + self._c_start[-1]) <= EXACT_ROWS
+        # Facts keep their vectors in half precision (half the memory of a large base); a small
+        # base is searched whole, in single precision, where BLAS is fast.
+        precision = np.float32 if self._exact else np.float16
+        if previous is None or reused is None:
+            reused = [None] * len(blocks)
+        self._q = _stack([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
+        self._c = _stack([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
+        fresh = np.array([n for n, r in enumerate(reused) if r is None], dtype=np.int64)
+        parts = (self._q, self._q_start[fresh], q_sizes[fresh]), (self._c, self._c_start[fresh], c_sizes[fresh])
+        if previous is None or len(fresh) == len(blocks):
+            self._centroids = _centroids(parts, dim)
+        else:
+            # A fact's centroid depends on its rows alone: the reused facts' are copied.
+            self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
+            kept = np.array([n for n, r in enumerate(reused) if r is not None], dtype=np.int64)
+            self._centroids[kept] = previous._centroids[np.array([r for r in reused if r is not None], np.int64)]
+            self._centroids[fresh] = _centroids(parts, dim)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], dim: int) -> FactVectors:
+        """The FactVectors whose `arrays` these are (checked for shape and type: ValueError otherwise).
+
+        The arrays are used as they are (memory-mapped ones stay mapped: a question reads
+        the centroids and the rows of a few dozen facts, not the whole matrix).
+        """
+        q, c, q_start, c_start, centroids = (arrays[name] for name in ARRAYS)
+        size = len(centroids)
+        for start, rows in ((q_start, q), (c_start, c)):
+            if start.dtype != np.int64 or start.shape != (size + 1,) or rows.ndim != 2 or rows.shape[1:] != (dim,):
+                raise ValueError("vector arrays of another shape")
+            if size and (start[0] != 0 or start[-1] != len(rows) or (np.diff(start) < 0).any()):
+                raise ValueError("row offsets that do not match the rows")
+        exact = len(q) + len(c) <= EXACT_ROWS
+        precision = np.float32 if exact else np.float16
+        if q.dtype != precision or c.dtype != precision or centroids.dtype != np.float32:
+            raise ValueError("vectors of another precision")
+        if centroids.shape != (size, dim):
+            raise ValueError("one centroid per fact was expected")
+        self = cls.__new__(cls)
+        self._q, self._c, self._q_start, self._c_start = q, c, q_start, c_start
+        self._centroids, self.size, self._exact = centroids, size, exact
+        return self
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What `from_arrays` takes back: the stacked rows, each fact's first row in them, the centroids."""
+        return dict(zip(ARRAYS, (self._q, self._c, self._q_start, self._c_start, self._centroids), strict=True))
+
+    def blocks(self) -> list[FactTexts]:
+        """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot)."""
+        q, c = self._q_start, self._c_start
+        return [FactTexts(self._q[q[i] : q[i + 1]], self._c[c[i] : c[i + 1]]) for i in range(self.size)]
+
+    def _max_by_owner(self, scores: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Each fact's best score over its rows (-1 for a fact without rows, and at least -1).
+
+        Rows are stored fact by fact, so one `reduceat` over the facts' first rows does it
+        (`maximum.at` over each row's owner gave the same, several times slower).
+        """
+        best = np.full(self.size, -1.0, dtype=np.float32)
+        if len(scores):
+            present = np.flatnonzero(start[1:] > start[:-1])
+            best[present] = np.maximum(best[present], np.maximum.reduceat(scores, start[present]))
+        return best
+
+    def similarities(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fact indices, best cosine to a question variant, best cosine to the answers/quote).
+
+        Small bases are scored whole; large ones through the facts' centroids first, so a
+        question costs one product with one row a fact plus the rows of a few candidates.
+        """
+        if self.size == 0 or not vector.any():
+            empty = np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), empty, empty
+        if self._exact:
+            q = self._max_by_owner(self._q @ vector, self._q_start)
+            c = self._max_by_owner(self._c @ vector, self._c_start)
+            return np.arange(self.size), q, c
+        near = self._centroids @ vector
+        k = min(CENTROID_CANDIDATES, self.size)
+        picked = np.argpartition(-near, k - 1)[:k]
+        return (
+            picked,
+            self._rows_max(picked, vector, self._q, self._q_start),
+            self._rows_max(picked, vector, self._c, self._c_start),
+        )
+
+    def similarities_for(self, vector: np.ndarray, indices: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Best cosines of the given facts only (for lexical candidates the search did not pick)."""
+        picked = np.asarray(indices, dtype=np.int64)
+        if not vector.any() or not len(picked):
+            zeros = np.zeros(len(picked), dtype=np.float32)
+            return zeros, zeros
+        return self._rows_max(picked, vector, self._q, self._q_start), self._rows_max(
+            picked, vector, self._c, self._c_start
+        )
+
+    @staticmethod
+    def _rows_max(picked: np.ndarray, vector: np.ndarray, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
+        out = np.full(len(picked), -1.0, dtype=np.float32)
+        for n, i in enumerate(picked):
+            block = rows[start[i] : start[i + 1]]
+            if len(block):
+                out[n] = float((block @ vector).max())
+        return out

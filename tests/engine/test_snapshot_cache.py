@@ -1,0 +1,161 @@
+"""The load cache's snapshot entry: one folder of .npy files for the whole base, mapped, never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine.matching.matcher
+from engine.answering import Engine, Snapshot
+from engine.knowledge import cache as cache_module
+from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.loader import Loader
+
+QUESTIONS = ("qui dirige nissan", "combien de voitures vendues en 2018", "who is the CEO of Volkswagen?")
+
+
+@pytest.fixture
+def analysed(monkeypatch) -> list[str]:
+    """The ids of the facts analysed from now on."""
+    seen: list[str] = []
+    analyse = engine.matching.matcher.analyse_fact
+
+    def analyse_fact(fact, lexicon):
+        seen.append(fact.id)
+        return analyse(fact, lexicon)
+
+    monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)
+    return seen
+
+
+def load(root: Path, folder: Path) -> tuple[Snapshot, KnowledgeCache]:
+    """A cold start: a new process's Loader and cache over the same folders."""
+    cache = KnowledgeCache(folder)
+    return Snapshot.load(root, loader=Loader(root, cache=cache)), cache
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("snapshot-*"))
+
+
+def answers(snapshot: Snapshot) -> list[tuple[object, ...]]:
+    engine = Engine(snapshot)
+    return [(r.kind, r.text, r.score, r.fact.id if r.fact else None) for r in map(engine.ask, QUESTIONS)]
+
+
+def test_a_start_reads_the_snapshot_entry_mapped_and_answers_the_same(knowledge_copy, tmp_path, analysed):
+    folder = tmp_path / "cache"
+    first, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 0}
+    assert len(entries(folder)) == 1 and not list(folder.glob(".tmp-*"))
+    analysed.clear()
+    second, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["hits"] == 1 and analysed == []
+    assert cache.stats["hits"] == len(list((knowledge_copy / "facts").glob("*.yaml")))  # no analysis file read
+    vectors = second.matcher.vectors
+    assert vectors is not None and isinstance(vectors[0].arrays()["q"].base, np.memmap)  # mapped, not read
+    assert answers(second) == answers(first)
+    assert second.matcher._index == first.matcher._index
+    assert list(second.matcher._index.word_counts.items()) == list(first.matcher._index.word_counts.items())
+    for fact_id, (_, entry, texts) in second.matcher.facts.items():
+        _, expected, expected_texts = first.matcher.facts[fact_id]
+        assert entry == expected
+        for got, want in zip(texts, expected_texts, strict=True):
+            assert np.array_equal(got.questions, want.questions) and np.array_equal(got.context, want.context)
+    assert second.matcher.negatives.texts == first.matcher.negatives.texts
+    for got, want in zip(second.matcher.negatives.vectors, first.matcher.negatives.vectors, strict=True):
+        assert np.array_equal(got, want)
+
+
+def test_an_edited_sheet_misses_the_entry_and_only_that_sheet_is_analysed(knowledge_copy, tmp_path, analysed):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    before = entries(folder)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    edited = text.replace("a vendu 10,76 millions de véhicules,", "a vendu 10,76 millions de véhicules (record),", 1)
+    assert edited != text
+    sheet.write_text(edited, encoding="utf-8")
+    analysed.clear()
+    snapshot, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 0}
+    assert sorted(analysed) == sorted(f.id for f in snapshot.kb.facts if f.file == "facts/sales.yaml")
+    assert "(record)" in Engine(snapshot).ask("combien de voitures vendues en 2018").text
+    after = entries(folder)
+    assert len(after) == 1 and after != before  # the old entry removed: the folder stays bounded
+    analysed.clear()
+    _, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["hits"] == 1 and analysed == []
+
+
+def test_a_changed_out_of_scope_list_misses_the_entry(knowledge_copy, tmp_path):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    listed = knowledge_copy / "out_of_scope.yaml"
+    text = listed.read_text(encoding="utf-8")
+    added = '  - q: "quelle est la couleur préférée du PDG de Fiat ?"\n    lang: fr\n'
+    listed.write_text(text.rstrip("\n") + "\n" + added, encoding="utf-8")
+    snapshot, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["misses"] == 1 and cache.snapshot_stats["written"] == 1
+    assert Engine(snapshot).ask("quelle est la couleur préférée du PDG de Fiat ?").kind != "answer"
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbage", "pickled", "shape"])
+def test_a_damaged_array_file_is_ignored_logged_once_and_rebuilt(knowledge_copy, tmp_path, analysed, caplog, damage):
+    folder = tmp_path / "cache"
+    first, _ = load(knowledge_copy, folder)
+    (entry,) = entries(folder)
+    path = entry / "q0.npy"
+    if damage == "cut":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00garbage")
+    elif damage == "pickled":
+        np.save(path, np.array([object()], dtype=object), allow_pickle=True)  # only readable by unpickling
+    else:
+        np.save(path, np.zeros((3, 5), np.float16))
+    analysed.clear()
+    with caplog.at_level(logging.WARNING, logger="alliance.cache"):
+        second, cache = load(knowledge_copy, folder)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "ignored and rebuilt" in warnings[0].getMessage()
+    assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 1}
+    assert analysed == []  # the sheets' own files still held every analysis
+    assert answers(second) == answers(first)
+    _, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["hits"] == 1 and cache.snapshot_stats["ignored"] == 0
+
+
+def test_an_entry_of_another_version_is_not_used(knowledge_copy, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    (entry,) = entries(folder)
+    meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    (entry / "meta.json").write_text(json.dumps({**meta, "version": 999}), encoding="utf-8")
+    _, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["ignored"] == 1 and cache.snapshot_stats["written"] == 1
+    # Another version of the code looks under another key, and replaces the entry it cannot use.
+    monkeypatch.setattr(cache_module, "CACHE_VERSION", cache_module.CACHE_VERSION + 1)
+    _, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 0}
+    assert len(entries(folder)) == 1 and entries(folder) != [entry]
+
+
+def test_a_reload_reuses_memory_and_a_served_entry_survives_its_replacement(knowledge_copy, tmp_path):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    served, cache = load(knowledge_copy, folder)
+    expected = answers(served)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    engine = Engine(served, loader=Loader(knowledge_copy, cache=cache))
+    engine.load_next(knowledge_copy)  # writes the new entry (in the background), removing the one `served` maps
+    cache.wait()
+    assert cache.snapshot_stats["written"] == 1 and len(entries(folder)) == 1
+    assert answers(served) == expected
+    _, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["hits"] == 1
