@@ -25,6 +25,9 @@ CODE = (
     "knowledge/quotes.py",
     "knowledge/yamlhints.py",
     "knowledge/model.py",
+
+    "knowledge/lexiconfile.py",
+    "knowledge/evalsets.py",
     "lexicon.py",
     "textnorm.py",
     "matching/index.py",

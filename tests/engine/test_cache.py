@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +20,13 @@ from engine.answering import Engine, Reply, Snapshot
 from engine.cli import EVAL_SETS, build_engine
 from engine.knowledge import cache as cache_module
 from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.cachekeys import CODE
 from engine.knowledge.loader import Loader
 from engine.knowledge.schema import load_eval
 from engine.settings import Settings
 
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+ROOT = Path(__file__).resolve().parents[2]
+KNOWLEDGE = ROOT / "knowledge"
 
 
 @pytest.fixture
@@ -258,3 +263,45 @@ def test_the_engine_the_front_ends_build_uses_the_cache_folder(knowledge_copy, t
     engine = build_engine(settings)
     assert engine.ask("qui dirige nissan").fact.id == "leader-uchida"
     assert engine.load_next(knowledge_copy).kb.facts == engine.snapshot.kb.facts
+
+
+#: Engine modules a load imports whose code never decides what the cache holds, and why.
+NOT_DIGESTED = {
+    "__init__.py": "the front ends' door",
+    "answering.py": "answers from a snapshot, after the load",
+    "language.py": "a reply's language",
+    "messages.py": "the engine's sentences",
+    "dialogue/__init__.py": "follow-ups, at question time",
+    "dialogue/conversation.py": "follow-ups, at question time",
+    "dialogue/followup.py": "follow-ups, at question time",
+    "knowledge/__init__.py": "a package docstring",
+    "knowledge/cachefiles.py": "how files are read and written; their format is CACHE_VERSION's",
+    "knowledge/gcpause.py": "the garbage collector's pause",
+    "knowledge/problems.py": "problems are reported, never cached",
+    "matching/__init__.py": "a package docstring",
+    "matching/candidates.py": "features at question time",
+    "matching/decision.py": "the decision at question time (decision.yaml is read afresh)",
+    "matching/features.py": "features at question time",
+}
+
+
+def test_every_module_a_load_runs_is_in_the_code_digest_or_said_why_not():
+    """A module split out of a digested one (lexiconfile.py from schema.py) once escaped the digest:
+    editing it would have kept serving what its predecessor computed."""
+    script = (
+        "import sys; from pathlib import Path; from engine.answering import Snapshot; "
+        "Snapshot.load(Path('knowledge')); "
+        "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('engine') and m.__file__))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CACHE_DIR": "off"},
+    )
+    assert found.returncode == 0, found.stderr
+    loaded = {Path(f).resolve().relative_to(ROOT / "engine").as_posix() for f in found.stdout.split()}
+    assert loaded - set(CODE) - set(NOT_DIGESTED) == set()
+    assert set(CODE) <= {p.relative_to(ROOT / "engine").as_posix() for p in (ROOT / "engine").rglob("*.py")}
