@@ -25,7 +25,6 @@ CODE = (
     "knowledge/quotes.py",
     "knowledge/yamlhints.py",
     "knowledge/model.py",
-
     "knowledge/lexiconfile.py",
     "knowledge/evalsets.py",
     "lexicon.py",
