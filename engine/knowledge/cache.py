@@ -51,6 +51,7 @@ from engine.knowledge.cachecodec import (
     string,
     strings,
     whole,
+    whole_or_none,
 )
 from engine.knowledge.cachefiles import MAX_FILE_BYTES, CacheFolder
 from engine.knowledge.cachekeys import by_sheet, code_digest
@@ -127,7 +128,7 @@ class KnowledgeCache:
             return None
         try:
             facts = tuple(fact_from(f, relative) for f in data["facts"])
-            declared = tuple((string(i), whole(line), whole(q, optional=True)) for i, line, q in data["declared"])
+            declared = tuple((string(i), whole(line), whole_or_none(q)) for i, line, q in data["declared"])
             if len(data["keys"]) != len(facts):
                 raise BadFile("one question list per fact was expected")
             keys = tuple(_question_keys(fact, folded) for fact, folded in zip(facts, data["keys"], strict=True))
@@ -135,7 +136,7 @@ class KnowledgeCache:
             self._files.ignore(path, exc)
             return None
         self.stats["hits"] += 1
-        return facts, declared, keys  # type: ignore[return-value]
+        return facts, declared, keys
 
     def write_sheet(
         self,
@@ -198,7 +199,10 @@ class KnowledgeCache:
                     self._write_analyses(relative, key, group, found)
             for n, analysed in zip(positions, found, strict=True):
                 result[n] = analysed
-        return result  # type: ignore[return-value]
+        done = [a for a in result if a is not None]
+        if len(done) != len(result):  # by_sheet places every fact: a bug, not a bad file
+            raise RuntimeError("a fact was left without its analysis")
+        return done
 
     def _analysis_key(
         self, relative: str, group: Sequence[Fact], lexicon: Lexicon, model: str | None, dim: int

@@ -44,16 +44,14 @@ def string(value: Any) -> str:
     return value
 
 
-def whole(value: Any, *, optional: bool = False) -> int | None:
-    if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool)):
+def whole(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise BadFile("a whole number was expected")
 
 
-def _line(value: Any) -> int:
-    found = whole(value)
-    assert found is not None
-    return found
+def whole_or_none(value: Any) -> int | None:
+    return None if value is None else whole(value)
 
 
 def _by_lang(value: Any, read: Callable[[Any], Any]) -> MappingProxyType[str, Any]:
@@ -91,7 +89,7 @@ def fact_from(data: Any, file: str) -> Fact:
         keywords=strings(data["keywords"]),
         mentions=strings(data["mentions"]),
         file=file,
-        line=_line(data["line"]),
+        line=whole(data["line"]),
     )
 
 

@@ -60,10 +60,12 @@ class CacheFolder:
         try:
             found = json.loads(data.decode("utf-8"))
             check(found)
+            if not isinstance(found, dict):
+                raise BadFile("a JSON object was expected")
         except (BadFile, ValueError, UnicodeDecodeError) as exc:
             self.ignore(path, exc)
             return None
-        return found  # type: ignore[no-any-return]
+        return found
 
     def read_npz(self, path: Path) -> dict[str, np.ndarray] | None:
         """The file's arrays, read without unpickling anything, or None."""
