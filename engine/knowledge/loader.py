@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.gcpause import without_gc
+from engine.knowledge.lexiconcache import cached_lexicon
 from engine.knowledge.model import Fact, KnowledgeBase, Source
 from engine.knowledge.schema import (
     DECISION_FILE,
@@ -34,7 +35,6 @@ from engine.knowledge.schema import (
     line_of,
     load_decision,
     load_eval,
-    load_lexicon,
     load_out_of_scope,
     load_sources,
     load_topics,
@@ -164,7 +164,8 @@ class Loader:
         digest = _digest(root, "lexicon.yaml", *(f"words/{lang}.tsv" for lang in ("en", "fr")))
         if self._lexicon is None or self._lexicon[0] != digest:
             found: list[Problem] = []
-            self._lexicon = (digest, load_lexicon(root, found), tuple(found))
+            folder = self.cache.folder if self.cache is not None else None
+            self._lexicon = (digest, cached_lexicon(root, found, digest, folder), tuple(found))
         if self.cache is not None:
             self.cache.saw_lexicon(digest, self._lexicon[1])
         problems.extend(self._lexicon[2])
