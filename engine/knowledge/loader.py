@@ -22,6 +22,7 @@ from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.gcpause import without_gc
 from engine.knowledge.lexiconcache import cached_lexicon
 from engine.knowledge.model import Fact, KnowledgeBase, Source
+from engine.knowledge.outofscopecache import cached_out_of_scope
 from engine.knowledge.schema import (
     DECISION_FILE,
     OUT_OF_SCOPE_FILE,
@@ -35,7 +36,6 @@ from engine.knowledge.schema import (
     line_of,
     load_decision,
     load_eval,
-    load_out_of_scope,
     load_sources,
     load_topics,
 )
@@ -298,7 +298,8 @@ class Loader:
     def _out_of_scope(self, claimed: dict[str, str], problems: list[Problem]) -> tuple[str, ...]:
         """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""
         found = []
-        for question, line in load_out_of_scope(self.root, problems):
+        folder = self.cache.folder if self.cache is not None else None
+        for question, line in cached_out_of_scope(self.root, problems, folder):
             owner = claimed.get(" ".join(tokenize(question)))
             if owner is not None:
                 problems.append(

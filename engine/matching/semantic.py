@@ -170,7 +170,7 @@ class Embedder:
         flat = [w for bag in bags for w in bag]
         if not flat:
             return out
-        rows = self._word_rows(flat, remember) * np.fromiter((weight(w) for w in flat), np.float32, len(flat))[:, None]
+        rows = self._word_rows(flat, remember) * np.array([weight(w) for w in flat], np.float32)[:, None]
         return _unit_sums(rows, [len(b) for b in bags], out)
 
     def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
