@@ -262,10 +262,11 @@ class LexicalScorer:
                 matched[n] = get(n, 0.0) + weight
         # The F-score's constants as the expression `(1 - W) * ((1 + B) * p * r / (B * p + r))` computes them.
         share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
-        ranked = []
-        for n, value in matched.items():
-            recall, precision = value / total, value / weights[n]
-            ranked.append((share_of * (beta_1 * precision * recall / (beta * precision + recall)), n))
+        ranked = [
+            (share_of * (beta_1 * precision * recall / (beta * precision + recall)), n)
+            for n, value in matched.items()
+            for recall, precision in ((value / total, value / weights[n]),)
+        ]
         ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
         variants = self._entries[fact_id].variants
         spoken = weighed.spoken
