@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -83,3 +86,20 @@ def test_at_most_word_ids_words_are_kept(tmp_path, monkeypatch):
     memo.add({"a": [1], "b": [2]})
     memo.add({"c": [3]})
     assert memo.known(["a", "b", "c"]) == {"a": [1], "b": [2]}
+
+
+def test_a_start_from_the_load_cache_reads_no_tokenizer_for_the_knowledges_words(tmp_path):
+    """Two processes over one cache folder: the second answers a question of known words without the tokenizer."""
+    code = (
+        "import sys\n"
+        "from engine.settings import Settings, build_engine\n"
+        "engine = build_engine(Settings.from_env())\n"
+        "engine.ask('qui dirige nissan')\n"
+        "print(engine.snapshot.matcher.embedder._tokenizer is None)\n"
+    )
+    env = {**os.environ, "CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": "."}
+    env.pop("DISCORD_TOKEN", None)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)]
+    runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120))
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    assert [r.stdout.strip() for r in runs] == ["False", "True"]  # the first start tokenised the knowledge
