@@ -44,8 +44,6 @@ ANSWER_ENTITY_PENALTY = 0.85
 SURFACE_WEIGHT = 0.2
 #: The most a variant's surface similarity adds to its blend (a similarity of 100).
 SURFACE_BOUND = SURFACE_WEIGHT * 100 / 100
-#: How far under the least useful surface similarity rapidfuzz is still asked for the exact one (0-100 scale).
-SIMILARITY_MARGIN = 1e-6
 #: Share of weight a word found only in a fact's answer (not its questions) counts for.
 ANSWER_WORD_SHARE = 0.5
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
@@ -276,10 +274,7 @@ class LexicalScorer:
         for share, n in ranked:
             if share + SURFACE_BOUND <= best:
                 break
-            # A similarity under `least` cannot lift the blend over `best`: rapidfuzz may then stop early and
-            # say 0 (the margin keeps rounding out of it; at or above it, the very similarity is returned).
-            least = (best - share) * 100 / SURFACE_WEIGHT - SIMILARITY_MARGIN
-            blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1], score_cutoff=max(least, 0.0)) / 100
+            blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
             if blend > best:
                 best = blend
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
