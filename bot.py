@@ -15,16 +15,19 @@ commands (engine/cli/) never load discord.py and aiohttp, half a second of impor
 from __future__ import annotations
 
 import logging
+import os
 import sys
-
-from dotenv import load_dotenv
+from pathlib import Path
 
 from engine import cli
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run `python bot.py ARGS`; the process exit status."""
-    load_dotenv()
+    if _env_file_nearby():
+        from dotenv import load_dotenv  # a thirtieth of a second of imports: only when there is a .env to read
+
+        load_dotenv()
     args = cli.parser().parse_args(argv)
     cli.utf8_streams(sys.stdin, sys.stdout)
     settings = cli.read_settings()
@@ -37,6 +40,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return discord_bot.run_discord(settings)
     return cli.run(args, settings)
+
+
+def _env_file_nearby() -> bool:
+    """Whether `load_dotenv()` may find a .env: one in bot.py's folder or the working directory, or above them
+    (it searches from the one or the other, depending on how Python runs)."""
+    for start in (Path(__file__).resolve().parent, Path(os.getcwd()).resolve()):
+        if any((folder / ".env").exists() for folder in (start, *start.parents)):
+            return True
+    return False
 
 
 def configure_logging(level: str, *, discord_format: bool) -> None:

@@ -19,6 +19,7 @@ from engine.knowledge.loader import Loader
 from engine.knowledge.model import Fact, KnowledgeBase, Source
 from engine.lexicon import Analysis
 from engine.matching.matcher import Candidate, Matcher
+from engine.matching.semantic import default_embedder
 from engine.messages import message
 from engine.textnorm import MAX_WORDS, clean
 
@@ -103,8 +104,15 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
+        # The knowledge's words' token ids live in the load cache too: a start then reads no tokenizer.
+        embedder = default_embedder() if loader.cache is not None else None
+        if embedder is not None and loader.cache is not None:
+            embedder.keep_ids_in(loader.cache.folder)
         with paused_gc():  # the load and the build as one bulk step (engine/knowledge/gcpause.py)
-            return cls.build(loader.load(timeout), previous, cache=loader.cache)
+            snapshot = cls.build(loader.load(timeout), previous, cache=loader.cache)
+        if embedder is not None and embedder.token_ids is not None:
+            embedder.token_ids.save()
+        return snapshot
 
 
 class Engine:

@@ -274,3 +274,18 @@ def test_terminal_commands_do_not_import_discord():
     assert result.returncode == 0, result.stderr
     assert "Makoto Uchida" in result.stdout  # it did answer
     assert result.stdout.rstrip().endswith("[]")
+
+
+def test_dotenv_is_read_only_when_a_dot_env_file_may_be_found(tmp_path, monkeypatch):
+    """python-dotenv costs a thirtieth of a second to import: skipped when no .env is in reach of load_dotenv."""
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    monkeypatch.chdir(inner)
+    if any(
+        (f / ".env").exists()
+        for f in (Path(entry_point.__file__).resolve().parent, *Path(entry_point.__file__).resolve().parents)
+    ):
+        pytest.skip("a .env file is beside or above bot.py")
+    assert not entry_point._env_file_nearby()
+    (tmp_path / ".env").write_text("LOG_LEVEL=INFO\n", encoding="utf-8")
+    assert entry_point._env_file_nearby()  # above the working directory: found

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from engine.cli.drafting import add_drafting_commands
 
@@ -16,11 +18,25 @@ INTERACTIVE = ("run", "console")
 
 def version() -> str:
     """ "name version" from pyproject.toml, the one place the version is written."""
+    import tomllib  # read only for --version
+
     try:
         project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
         return f"{project['name']} {project['version']}"
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         return "alliance-faq-bot (version unknown: pyproject.toml unreadable)"
+
+
+class _Version(argparse.Action):
+    """`--version`, reading pyproject.toml only when asked (argparse's own needs the text as the parser is built)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **_: Any) -> None:
+        shown = "show program's version number and exit"  # argparse's own words
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=shown)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(version(), file=sys.stdout)
+        parser.exit()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
         prog="bot.py",
         description="Alliance Renault-Nissan-Mitsubishi Q&A bot. With no command: `run`.",
     )
-    p.add_argument("--version", action="version", version=version())
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord (console chat when no DISCORD_TOKEN is set)")
     ask = sub.add_parser(

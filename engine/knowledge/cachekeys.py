@@ -27,6 +27,8 @@ CODE = (
     "knowledge/model.py",
     "knowledge/lexiconfile.py",
     "knowledge/evalsets.py",
+    "knowledge/lexiconcache.py",
+    "knowledge/outofscopecache.py",
     "lexicon.py",
     "textnorm.py",
     "matching/index.py",
@@ -37,6 +39,7 @@ CODE = (
     "matching/lexical.py",
     "matching/negatives.py",
     "matching/spelling.py",
+    "matching/tokenmemo.py",
 )
 
 

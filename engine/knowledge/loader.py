@@ -20,7 +20,9 @@ from types import MappingProxyType
 
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.gcpause import without_gc
+from engine.knowledge.lexiconcache import cached_lexicon
 from engine.knowledge.model import Fact, KnowledgeBase, Source
+from engine.knowledge.outofscopecache import cached_out_of_scope
 from engine.knowledge.schema import (
     DECISION_FILE,
     OUT_OF_SCOPE_FILE,
@@ -34,8 +36,6 @@ from engine.knowledge.schema import (
     line_of,
     load_decision,
     load_eval,
-    load_lexicon,
-    load_out_of_scope,
     load_sources,
     load_topics,
 )
@@ -164,7 +164,8 @@ class Loader:
         digest = _digest(root, "lexicon.yaml", *(f"words/{lang}.tsv" for lang in ("en", "fr")))
         if self._lexicon is None or self._lexicon[0] != digest:
             found: list[Problem] = []
-            self._lexicon = (digest, load_lexicon(root, found), tuple(found))
+            folder = self.cache.folder if self.cache is not None else None
+            self._lexicon = (digest, cached_lexicon(root, found, digest, folder), tuple(found))
         if self.cache is not None:
             self.cache.saw_lexicon(digest, self._lexicon[1])
         problems.extend(self._lexicon[2])
@@ -297,7 +298,8 @@ class Loader:
     def _out_of_scope(self, claimed: dict[str, str], problems: list[Problem]) -> tuple[str, ...]:
         """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""
         found = []
-        for question, line in load_out_of_scope(self.root, problems):
+        folder = self.cache.folder if self.cache is not None else None
+        for question, line in cached_out_of_scope(self.root, problems, folder):
             owner = claimed.get(" ".join(tokenize(question)))
             if owner is not None:
                 problems.append(

@@ -82,14 +82,18 @@ def _similarities(
     """Each candidate's (question, context) cosines in one view: from the search, else computed."""
     indices, sem_q, sem_c = found
     position = matcher.position
-    by_index = {int(i): n for n, i in enumerate(indices)}
+    by_index = dict(zip(indices.tolist(), range(len(indices)), strict=True))
     result, rest = {}, []
-    for fact_id in ids:
-        n = by_index.get(position[fact_id])
-        if n is None:
-            rest.append(fact_id)
-        else:
-            result[fact_id] = (float(sem_q[n]), float(sem_c[n]))
+    at = [(fact_id, by_index.get(position[fact_id])) for fact_id in ids]
+    if any(n is not None for _, n in at):
+        questions, contexts = sem_q.tolist(), sem_c.tolist()  # plain floats (the very values) read faster
+        for fact_id, n in at:
+            if n is None:
+                rest.append(fact_id)
+            else:
+                result[fact_id] = (questions[n], contexts[n])
+    else:
+        rest = ids
     if rest:
         q, c = vectors.similarities_for(vector, [position[i] for i in rest])
         result.update({i: (float(a), float(b)) for i, a, b in zip(rest, q, c, strict=True)})

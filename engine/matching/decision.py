@@ -125,7 +125,7 @@ class DecisionModel:
         z = np.clip(terms(x) @ self._vector + self.bias, -40.0, 40.0)
         p = 1.0 / (1.0 + np.exp(-z))
         p[z <= -40.0] = 0.0
-        return [float(v) for v in p]
+        return p.tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
 
     @classmethod
     def from_data(cls, data: object) -> DecisionModel:

