@@ -27,6 +27,7 @@ its parser and the settings), so no package pulls in another one on import and n
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -130,6 +131,15 @@ def __getattr__(name: str) -> Any:
         module, attribute = EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
+    value = getattr(_imported(module, name), attribute)
     globals()[name] = value
     return value
+
+
+def _imported(module: str, name: str) -> ModuleType:
+    """The module, or an ImportError naming the line that failed: an AttributeError raised while
+    importing would otherwise reach `from engine import NAME` as a bare "cannot import name"."""
+    try:
+        return importlib.import_module(module)
+    except AttributeError as exc:
+        raise ImportError(f"importing {module} for engine.{name} failed: {exc!r}") from exc

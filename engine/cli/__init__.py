@@ -10,7 +10,6 @@ Each command's modules are imported when it runs: `ask` does not pay for `eval`'
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Any, TextIO
 
@@ -36,7 +35,9 @@ _LAZY = {"cmd_check": "check", "CHECK_SHOWN": "check", "EVAL_SETS": "evaluate", 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f"engine.cli.{_LAZY[name]}"), name)
+        from engine import _imported  # an import's AttributeError surfaces as an ImportError naming it
+
+        return getattr(_imported(f"engine.cli.{_LAZY[name]}", f"cli.{name}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -99,6 +99,7 @@ class Matcher:
         self.kb = kb
         self._weights: dict[str, float] = {}
         self.lexicon = lexicon
+        # `embedder` is typed `object` so that its "not given" sentinel differs from an explicit None (no model).
         self.embedder: Embedder | None = default_embedder() if embedder is _DEFAULT else embedder  # type: ignore[assignment]
         self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
         fitted = self.decision.fitted_with.get("model") if self.decision is not None else None

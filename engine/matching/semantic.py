@@ -21,7 +21,7 @@ import struct
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -163,7 +163,10 @@ class Embedder:
                 cache.update(zip(missing, rows, strict=True))
         if not words:
             return np.zeros((0, self.dim), np.float32)
-        return np.stack([found[w] for w in words]).astype(np.float32, copy=False)  # type: ignore[misc]
+        rows_of = [found[w] for w in words]
+        if any(row is None for row in rows_of):  # every word was looked up or computed above
+            raise RuntimeError("a word was left without its vector")
+        return np.stack(cast("list[np.ndarray]", rows_of)).astype(np.float32, copy=False)
 
     def encode_bags(
         self, bags: Sequence[Sequence[str]], weight: Callable[[str], float], *, remember: bool = False

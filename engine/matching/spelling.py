@@ -78,6 +78,7 @@ class Speller:
             choices = self._by_length.get(length)
             if choices:
                 # rapidfuzz's overloads do not cover an int distance scorer with a cutoff: the call is documented.
+                # rapidfuzz's stubs type `scorer` as a similarity returning float; OSA.distance returns int.
                 found += process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)  # type: ignore[call-overload]
         if not found:
             return word

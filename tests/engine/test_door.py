@@ -57,3 +57,14 @@ def test_the_checkers_view_of_the_door_is_the_table():
         for alias in node.names
     }
     assert seen == engine.EXPORTS
+
+
+def test_an_attribute_error_inside_a_room_is_not_disguised_as_a_missing_name(tmp_path, monkeypatch):
+    """Python turns an AttributeError from a module `__getattr__` into "cannot import name": a room whose
+    import fails that way (an alias a numpy upgrade removed) must say which module and why."""
+    (tmp_path / "broken_room.py").write_text("import os\nos.no_such_function()\nThing = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(engine.EXPORTS, "Thing", ("broken_room", "Thing"))
+    with pytest.raises(ImportError, match=r"broken_room.*no_such_function") as caught:
+        from engine import Thing  # noqa: F401
+    assert isinstance(caught.value.__cause__, AttributeError)
