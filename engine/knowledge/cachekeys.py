@@ -40,6 +40,9 @@ CODE = (
     "matching/negatives.py",
     "matching/spelling.py",
     "matching/tokenmemo.py",
+    "matching/facttexts.py",
+    "matching/vocabulary.py",
+    "matching/stored.py",
 )
 
 

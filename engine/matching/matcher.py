@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.knowledge.model import Fact, KnowledgeBase
-from engine.language import LanguageGuesser
 from engine.lexicon import Analysis
 from engine.matching.candidates import gather
 from engine.matching.decision import DecisionModel
+from engine.matching.facttexts import VIEWS, fact_texts
 from engine.matching.features import latest_year
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
@@ -34,12 +33,12 @@ from engine.matching.semantic import (
     default_embedder,
     informativeness,
 )
-from engine.matching.spelling import Speller
+from engine.matching.stored import snapshot_of, stored_entry
+from engine.matching.vocabulary import language_for, speller_for
 from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
 
 if TYPE_CHECKING:
     from engine.knowledge.cache import KnowledgeCache
-    from engine.knowledge.snapshotcache import StoredSnapshot
 
 log = logging.getLogger("alliance.matcher")
 
@@ -49,15 +48,6 @@ MAX_NAMES = 12
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w-]+")
 #: Words whose bag weight is memoised (bounded: a stream of new words cannot grow it).
 WEIGHT_MEMO = 50_000
-#: The semantic views of a text: its words as written (corrected), and its lexicon concepts.
-VIEWS = ("surface", "concept")
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÀ-Ý])")
-
-
-def _sentences(texts: Iterable[str]) -> list[str]:
-    return [part for text in texts for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +118,7 @@ class Matcher:
         reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
-        key, stored = self._stored(kb, cache, bool(reusable))
+        key, stored = stored_entry(kb, cache, lexicon, self.embedder, bool(reusable))
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
         analysed: dict[str, tuple[FactEntry, tuple[FactTexts, ...] | None]]
         if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
@@ -191,24 +181,9 @@ class Matcher:
         #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
         self.years = {i: self._year_state(e) for i, (_, e, _) in by_fact.items()}
 
-        known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
-        for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
-            known_words.update(phrase)
-        for entity in lexicon.entities:
-            known_words.update(entity.split("_"))
-        self.speller = Speller(known_words, lexicon)
+        self.speller = speller_for(lexicon, index)
         self._known_words = self.speller.known
-        own_words = {lang: index.own_counts.get(lang, Counter()).keys() for lang in ("fr", "en")}
-        shared = own_words["fr"] & own_words["en"]
-        self.language = LanguageGuesser(
-            lexicon.markers,
-            {
-                lang: frozenset(w for w in words - shared if len(w) > 2 and w not in lexicon.entities)
-                for lang, words in own_words.items()
-            },
-            lexicon.frequencies,
-            frozenset(w for entity in lexicon.entities for w in entity.split("_")),
-        )
+        self.language = language_for(lexicon, index)
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
         if stored is not None:
             self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)
@@ -216,28 +191,10 @@ class Matcher:
             self.negatives = self._negatives_of(kb, previous)
             if key is not None and cache is not None:
                 parts = (self.negatives.vectors, self.negatives.texts)
-                stored = self._snapshot(list(entries.values()), parts)
+                stored = snapshot_of(
+                    list(entries.values()), self.vectors, self.lexical.postings_arrays, parts, self._index
+                )
                 cache.write_snapshot(key, self.order, stored, background=bool(reusable))
-
-    def _stored(
-        self, kb: KnowledgeBase, cache: KnowledgeCache | None, evolving: bool
-    ) -> tuple[str | None, StoredSnapshot | None]:
-        """The cache's snapshot key for this base (None: not storable) and its entry, unless `evolving` a
-        previous matcher (a reload: what it reuses is already in memory)."""
-        if cache is None or not kb.facts:
-            return None, None
-        model, dim = (self.embedder.identity, self.embedder.dim) if self.embedder is not None else (None, 0)
-        key = cache.snapshot_key(kb.facts, self.lexicon, model, dim, kb.out_of_scope)
-        if key is None or evolving:
-            return key, None
-        return key, cache.read_snapshot(key, [f.id for f in kb.facts], dim, len(VIEWS) if model else 0)
-
-    def _snapshot(
-        self, entries: list[FactEntry], negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]]
-    ) -> StoredSnapshot:
-        from engine.knowledge.snapshotcache import StoredSnapshot
-
-        return StoredSnapshot(entries, self.vectors or (), self.lexical.postings_arrays, negatives, self._index)
 
     def _analyse(
         self, facts: Sequence[Fact], cache: KnowledgeCache | None
@@ -245,7 +202,10 @@ class Matcher:
         """Each fact's analysis and vectors: from the on-disk cache when it holds them, else computed."""
 
         def compute(group: Sequence[Fact]) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
-            return [(analyse_fact(fact, self.lexicon), self._texts(fact)) for fact in group]
+            return [
+                (analyse_fact(fact, self.lexicon), fact_texts(fact, self.lexicon, self.embedder, self.bag_weight))
+                for fact in group
+            ]
 
         if cache is None or not facts:
             return compute(facts)
@@ -281,27 +241,6 @@ class Matcher:
             if len(self._weights) < WEIGHT_MEMO:
                 self._weights[word] = found
         return found
-
-    def _bags(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """A text's two views: its folded words (surface), and its lexicon concepts (PDG, CEO -> ceo)."""
-        words = self.lexicon.split(text)
-        return tuple(words), self.lexicon.analyse(text, words).tokens or tuple(words)
-
-    def _texts(self, fact: Fact) -> tuple[FactTexts, ...] | None:
-        """The fact's vectors in each view (VIEWS): its questions, and its answers, quote and keywords."""
-        if self.embedder is None:
-            return None
-        questions = [self._bags(q) for qs in fact.questions.values() for q in qs]
-        # Answers sentence by sentence: "X is chairman of Renault. He attended..." matches "who chairs Renault".
-        context = [self._bags(t) for t in (*_sentences(fact.answer.values()), fact.quote)]
-        if fact.keywords:
-            context.append(self._bags(" ".join(fact.keywords)))
-        views = []
-        for view in range(len(VIEWS)):
-            vectors = self.embedder.encode_bags([b[view] for b in questions + context], self.bag_weight, remember=True)
-            vectors = vectors.astype(np.float16)
-            views.append(FactTexts(vectors[: len(questions)], vectors[len(questions) :]))
-        return tuple(views)
 
     @property
     def facts(self) -> dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]:

@@ -1,0 +1,35 @@
+"""What a matcher knows of words beyond its facts: the speller's vocabulary and the reply-language guesser."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from engine.language import LanguageGuesser
+from engine.lexicon import Lexicon
+from engine.matching.index import Index
+from engine.matching.spelling import Speller
+
+
+def speller_for(lexicon: Lexicon, index: Index) -> Speller:
+    """A speller correcting towards the knowledge's words, the lexicon's and its phrases' and names' parts."""
+    known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
+    for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
+        known_words.update(phrase)
+    for entity in lexicon.entities:
+        known_words.update(entity.split("_"))
+    return Speller(known_words, lexicon)
+
+
+def language_for(lexicon: Lexicon, index: Index) -> LanguageGuesser:
+    """The reply-language guesser, with the words only one language's facts use as evidence."""
+    own_words = {lang: index.own_counts.get(lang, Counter()).keys() for lang in ("fr", "en")}
+    shared = own_words["fr"] & own_words["en"]
+    return LanguageGuesser(
+        lexicon.markers,
+        {
+            lang: frozenset(w for w in words - shared if len(w) > 2 and w not in lexicon.entities)
+            for lang, words in own_words.items()
+        },
+        lexicon.frequencies,
+        frozenset(w for entity in lexicon.entities for w in entity.split("_")),
+    )
