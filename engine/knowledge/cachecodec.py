@@ -38,6 +38,14 @@ def strings(value: Any, *, intern: bool = False) -> tuple[str, ...]:
     return tuple(map(sys.intern, value)) if intern else tuple(value)
 
 
+def check_entry(found: Any, version: int, key: str, stale: str) -> None:
+    """Raise BadFile unless `found` is an object stored by this `version`, Stale (saying `stale`) unless under `key`."""
+    if not isinstance(found, dict) or found.get("version") != version:
+        raise BadFile("written by another version")
+    if found.get("key") != key:
+        raise Stale(stale)
+
+
 def string(value: Any) -> str:
     if not isinstance(value, str):
         raise BadFile("a string was expected")

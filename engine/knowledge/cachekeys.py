@@ -46,11 +46,11 @@ CODE = (
 )
 
 
-def code_digest(version: int) -> str:
-    """A digest of the cache's version and of the code of every module in CODE."""
-    sha = hashlib.sha1(f"cache {version}".encode(), usedforsecurity=False)
+def code_digest(version: int, modules: Sequence[str] = CODE, label: str = "cache") -> str:
+    """A digest of what is stored (`label`, its version) and of the code of `modules` (paths under engine/)."""
+    sha = hashlib.sha1(f"{label} {version}".encode(), usedforsecurity=False)
     folder = Path(__file__).resolve().parents[1]  # engine/
-    for name in CODE:
+    for name in modules:
         sha.update((folder / name).read_bytes())
     return sha.hexdigest()
 

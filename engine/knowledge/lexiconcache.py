@@ -11,15 +11,16 @@ YAML every time, so its problems are reported every time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from engine.knowledge.cachecodec import BadFile, Stale
+from engine.knowledge.cachecodec import BadFile, check_entry
 from engine.knowledge.cachefiles import CacheFolder
+from engine.knowledge.cachekeys import code_digest
+from engine.knowledge.cachekeys import digest as entry_digest
 from engine.knowledge.lexiconfile import load_lexicon
 from engine.knowledge.problems import Problem
 from engine.lexicon import Lexicon
@@ -36,14 +37,6 @@ _WORD_MAPS = ("words", "accented")
 _LENGTHS = ("phrase_starts", "kind_starts")
 
 
-def _code_digest() -> str:
-    sha = hashlib.sha1(f"lexicon {VERSION}".encode(), usedforsecurity=False)
-    folder = Path(__file__).resolve().parents[1]  # engine/
-    for name in _CODE:
-        sha.update((folder / name).read_bytes())
-    return sha.hexdigest()
-
-
 def cached_lexicon(root: Path, problems: list[Problem], digest: str, folder: Path | None) -> Lexicon | None:
     """The lexicon of `root` (whose files have `digest`): from the cache folder when stored there, else
     read and compiled (and stored when it has no problems). Problems are appended as `load_lexicon` does."""
@@ -51,8 +44,10 @@ def cached_lexicon(root: Path, problems: list[Problem], digest: str, folder: Pat
         return load_lexicon(root, problems)
     files = CacheFolder(folder)
     path = files.path("lexicon", "lexicon.yaml", "json")
-    key = hashlib.sha1(f"{_code_digest()}\0{digest}".encode(), usedforsecurity=False).hexdigest()
-    data = files.read_json(path, lambda found: _check_header(found, key))
+    key = entry_digest(code_digest(VERSION, _CODE, "lexicon"), digest)
+    data = files.read_json(
+        path, lambda found: check_entry(found, VERSION, key, "written for other lexicon files or code")
+    )
     if data is not None:
         try:
             return lexicon_from(data["lexicon"])
@@ -65,13 +60,6 @@ def cached_lexicon(root: Path, problems: list[Problem], digest: str, folder: Pat
         payload = {"version": VERSION, "key": key, "lexicon": lexicon_data(lexicon)}
         files.write(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     return lexicon
-
-
-def _check_header(found: Any, key: str) -> None:
-    if not isinstance(found, dict) or found.get("version") != VERSION:
-        raise BadFile("written by another version")
-    if found.get("key") != key:
-        raise Stale("written for other lexicon files or code")
 
 
 def lexicon_data(lexicon: Lexicon) -> dict[str, Any]:

@@ -15,8 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.knowledge.cachecodec import BadFile, Stale
+from engine.knowledge.cachecodec import BadFile, check_entry
 from engine.knowledge.cachefiles import CacheFolder
+from engine.knowledge.cachekeys import code_digest, digest
 from engine.knowledge.evalsets import load_out_of_scope
 from engine.knowledge.problems import Problem
 from engine.knowledge.shapes import OUT_OF_SCOPE_FILE
@@ -44,13 +45,8 @@ def cached_out_of_scope(root: Path, problems: list[Problem], folder: Path | None
         data = read_inside(root, OUT_OF_SCOPE_FILE)
     except YamlError:  # missing or unreadable: read (and reported) as without a cache
         return load_out_of_scope(root, problems)
-    sha = hashlib.sha1(f"out of scope {VERSION}".encode(), usedforsecurity=False)
-    engine_folder = Path(__file__).resolve().parents[1]
-    for name in _CODE:
-        sha.update(engine_folder.joinpath(name).read_bytes())
-    sha.update(b"\0")
-    sha.update(data)
-    key = sha.hexdigest()
+    read = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    key = digest(code_digest(VERSION, _CODE, "out of scope"), read)
     files = CacheFolder(folder)
     path = files.path("out_of_scope", OUT_OF_SCOPE_FILE, "json")
     stored = files.read_json(path, lambda found: _check(found, key))
@@ -66,10 +62,7 @@ def cached_out_of_scope(root: Path, problems: list[Problem], folder: Path | None
 
 
 def _check(found: Any, key: str) -> None:
-    if not isinstance(found, dict) or found.get("version") != VERSION:
-        raise BadFile("written by another version")
-    if found.get("key") != key:
-        raise Stale("written for another state of the file")
+    check_entry(found, VERSION, key, "written for another state of the file")
     questions = found.get("questions")
     if not isinstance(questions, list):
         raise BadFile("a list of questions was expected")

@@ -25,7 +25,7 @@ import numpy as np
 
 from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.matching.decision import FEATURES, TERMS, DecisionModel, terms
-from engine.textnorm import fold, tokenize
+from engine.matching.negatives import listed_form
 
 if TYPE_CHECKING:
     from engine.matching.matcher import Matcher
@@ -54,17 +54,13 @@ def without_asked(kb: KnowledgeBase, asked: Sequence[str]) -> KnowledgeBase:
     A fact keeps its first question in a language where every one was asked, so that it can
     still be found.
     """
-    keys = {_key(q) for q in asked}
+    keys = {listed_form(q) for q in asked}
     facts = tuple(replace(f, questions={lang: _kept(qs, keys) for lang, qs in f.questions.items()}) for f in kb.facts)
     return replace(kb, facts=facts)
 
 
 def _kept(questions: Sequence[str], asked: set[str]) -> tuple[str, ...]:
-    return tuple(q for q in questions if _key(q) not in asked) or tuple(questions[:1])
-
-
-def _key(text: str) -> str:
-    return " ".join(tokenize(fold(text)))
+    return tuple(q for q in questions if listed_form(q) not in asked) or tuple(questions[:1])
 
 
 @dataclass(frozen=True, slots=True)

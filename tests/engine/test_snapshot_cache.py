@@ -12,8 +12,8 @@ import pytest
 import engine.matching.matcher
 from engine.answering import Engine, Snapshot
 from engine.knowledge import cache as cache_module
-from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.loader import Loader
+from tests.engine.test_cache import load  # a cold start, as the per-sheet tests make one
 
 QUESTIONS = ("qui dirige nissan", "combien de voitures vendues en 2018", "who is the CEO of Volkswagen?")
 
@@ -30,12 +30,6 @@ def analysed(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)
     return seen
-
-
-def load(root: Path, folder: Path) -> tuple[Snapshot, KnowledgeCache]:
-    """A cold start: a new process's Loader and cache over the same folders."""
-    cache = KnowledgeCache(folder)
-    return Snapshot.load(root, loader=Loader(root, cache=cache)), cache
 
 
 def entries(folder: Path) -> list[Path]:
