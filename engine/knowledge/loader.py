@@ -19,6 +19,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.claims import Item, SheetFacts, check_claims
+from engine.knowledge.claims import questions as _questions
 from engine.knowledge.gcpause import without_gc
 from engine.knowledge.lexiconcache import cached_lexicon
 from engine.knowledge.model import Fact, KnowledgeBase, Source
@@ -76,11 +78,6 @@ class _Sheet:
     #: For each valid fact, each of its questions' normalised key, in the order of `_questions` (its language
     #: and text are the fact's own: not held twice).
     keys: tuple[tuple[str, ...], ...]
-
-
-def _questions(fact: Fact) -> list[tuple[str, str]]:
-    """The fact's questions as (lang, text), in the order their keys are kept."""
-    return [(lang, q) for lang, listed in fact.questions.items() for q in listed]
 
 
 def _digest(root: Path, *relatives: str) -> str:
@@ -245,55 +242,25 @@ class Loader:
         files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
         if not files:
             problems.append(Problem("facts/", None, None, "no fact sheet (facts/*.yaml) found"))
-        facts: list[Fact] = []
+        read: list[Item] = []
         readable = True
-        first_seen: dict[str, tuple[str, int]] = {}
-        claimed: dict[str, str] = {}
         wanted: set[str] = set()
         for path in files:
             relative = path.relative_to(root).as_posix()
             if inside(root, relative) is None:
-                problems.append(Problem(relative, None, None, "links outside knowledge/; not read"))
+                read.append(Problem(relative, None, None, "links outside knowledge/; not read"))
                 continue
             self._on_time()
             wanted.add(relative)
             sheet = self._sheet(relative, sources, topics)
-            problems.extend(sheet.problems)
-            problems.count_more(sheet.more)
             readable &= sheet.readable
-            for fact_id, line, _ in sheet.declared:
-                first = first_seen.setdefault(fact_id, (relative, line))
-                if first != (relative, line):
-                    problems.append(
-                        Problem(
-                            relative,
-                            line,
-                            fact_id,
-                            f"duplicate id: the original is at {first[0]}:{first[1]} (sheets load in name order, "
-                            "the first one kept); rename this copy or remove one of the two",
-                        )
-                    )
-            questions_line = {fact_id: q_line for fact_id, _, q_line in sheet.declared}
-            for fact, keys in zip(sheet.facts, sheet.keys, strict=True):
-                if first_seen[fact.id] != (relative, fact.line):
-                    continue  # a duplicate: the first definition wins
-                for (lang, question), key in zip(_questions(fact), keys, strict=True):
-                    owner = claimed.setdefault(key, fact.id)
-                    if owner != fact.id:
-                        problems.append(
-                            Problem(
-                                relative,
-                                questions_line[fact.id],
-                                fact.id,
-                                f"question {shown(question)} ({lang}) is also claimed by fact '{owner}'",
-                            )
-                        )
-                facts.append(fact)
+            read.append(SheetFacts(relative, sheet.facts, sheet.declared, sheet.keys, sheet.problems, sheet.more))
+        facts, declared, claimed = check_claims(read, problems)
         for stale in set(self._sheets) - wanted:
             del self._sheets[stale]
         if self.cache is not None:
             self.cache.forget_sheets(wanted)
-        return facts, set(first_seen) if readable else None, claimed
+        return facts, declared if readable else None, claimed
 
     def _out_of_scope(self, claimed: dict[str, str], problems: list[Problem]) -> tuple[str, ...]:
         """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.knowledge.loader import KnowledgeError, load_knowledge
+from engine.knowledge import claims
+from engine.knowledge.loader import KnowledgeError, Loader, load_knowledge
+from engine.knowledge.problems import Problems
 
 
 def problems_of(root: Path) -> list[str]:
@@ -229,3 +231,27 @@ def test_no_knowledge_file_is_read_through_a_link_outside(knowledge_copy, tmp_pa
     (knowledge_copy / "topics.yaml").symlink_to(outside)
     found = "\n".join(problems_of(knowledge_copy))
     assert "topics.yaml: links outside knowledge/; not read" in found
+
+
+def test_duplicates_across_sheets_are_reported_in_sheet_order_whichever_path_finds_them(knowledge_copy):
+    """The cross-sheet checks gather claims in C and fall back to the exact loop on a duplicate: its report
+    is the one the loop always gave (each sheet's problems, then its duplicates, sheet after sheet)."""
+    facts = knowledge_copy / "facts"
+    first = sorted(facts.glob("*.yaml"))[0]
+    text = first.read_text(encoding="utf-8")
+    (facts / "zz-copy.yaml").write_text(text.replace("topic: ", "topic: nope-", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        Loader(knowledge_copy).load()
+    copy = [p for p in info.value.problems if p.file == "facts/zz-copy.yaml"]
+    assert "unknown topic" in copy[0].message  # the sheet's own problem first
+    assert any("duplicate id" in p.message for p in copy)
+    assert all(p.file == "facts/zz-copy.yaml" for p in info.value.problems)
+
+
+def test_the_fast_cross_sheet_checks_give_what_the_exact_loop_gives(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    kb = loader.load()
+    items = [claims.SheetFacts(r, s.facts, s.declared, s.keys) for r, s in sorted(loader._sheets.items())]
+    fast, exact = claims.check_claims(items, Problems()), claims._exact(items, Problems())
+    assert fast == exact and list(fast[2].items()) == list(exact[2].items())
+    assert tuple(fast[0]) == kb.facts
