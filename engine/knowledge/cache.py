@@ -5,8 +5,9 @@ Two kinds of file, one of each per fact sheet, in the cache folder (CACHE_DIR):
 - `sheet-*.json`: the sheet's validated facts, the ids it declares and each question's
   folded key, keyed by the sheet's bytes, the sources and topics it was checked against;
 - `analysis-*.npz`: each of those facts analysed for the matcher (index.FactEntry) and its
-  half-precision vectors in each semantic view, keyed by the sheet's key, the lexicon and
-  word lists, and the embedding model;
+  half-precision vectors in each semantic view, keyed by the sheet's content (its facts'
+  data without their lines: a comment or a layout change keeps the analysis), the lexicon
+  and word lists, and the embedding model;
 
 and one `snapshot-*` folder for the whole base, keyed by every sheet's analysis key and the
 out-of-scope list: what the Matcher was built from, stacked, memory-mapped when read
@@ -76,6 +77,16 @@ def _check_header(found: Any, key: str, code: str) -> None:
         raise Stale("written for an earlier state of the sheet")
 
 
+def _content_digest(facts: Sequence[Mapping[str, Any]]) -> str:
+    """A digest of what a sheet's analysis depends on: its facts' data, ids and order, without their lines.
+
+    An analysis is keyed by it rather than by the sheet's bytes, so a comment, a layout change or
+    a fact moved down a line keeps the sheet's analysis, and the snapshot entry, as they were.
+    """
+    data = [{k: v for k, v in fact.items() if k != "line"} for fact in facts]
+    return _digest("content", json.dumps(data, ensure_ascii=False))
+
+
 def _question_keys(fact: Fact, folded: Any) -> tuple[str, ...]:
     """The folded key of each of the fact's questions (checked: one a question)."""
     keys = strings(folded)
@@ -99,6 +110,8 @@ class KnowledgeCache:
         self._code = code_digest(CACHE_VERSION)
         self._contexts: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], str] = {}
         self._sheets: dict[str, tuple[str, tuple[Fact, ...]]] = {}
+        #: Each sheet key's content digest (its facts as analysed: not their lines, not a comment or a layout).
+        self._content: dict[str, str] = {}
         self._lexicon: tuple[str, Lexicon] | None = None
         #: What this cache did, for tests and the bench: file reads that hit, misses, files written, ignored.
         self.stats = self._files.stats
@@ -132,9 +145,11 @@ class KnowledgeCache:
             if len(data["keys"]) != len(facts):
                 raise BadFile("one question list per fact was expected")
             keys = tuple(_question_keys(fact, folded) for fact, folded in zip(facts, data["keys"], strict=True))
+            content = string(data["content"])
         except (BadFile, KeyError, TypeError, ValueError) as exc:
             self._files.ignore(path, exc)
             return None
+        self._content[key] = content
         self.stats["hits"] += 1
         return facts, declared, keys
 
@@ -147,16 +162,19 @@ class KnowledgeCache:
         keys: Sequence[Sequence[str]],
     ) -> None:
         """Store a clean sheet (each question's folded key only: its language and text are the fact's)."""
+        data = [fact_data(f) for f in facts]
+        content = self._content[key] = _content_digest(data)
         payload = {
             "version": CACHE_VERSION,
             "code": self._code,
             "key": key,
-            "facts": [fact_data(f) for f in facts],
+            "content": content,
+            "facts": data,
             "declared": [list(d) for d in declared],
             "keys": [list(ks) for ks in keys],
         }
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self._files.write(self._files.path("sheet", relative, "json"), data)
+        encoded = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._files.write(self._files.path("sheet", relative, "json"), encoded)
 
     def saw_sheet(self, relative: str, key: str | None, facts: tuple[Fact, ...]) -> None:
         """The load just read `relative` with this key and these facts (from memory, the disk or the YAML);
@@ -172,6 +190,8 @@ class KnowledgeCache:
     def forget_sheets(self, keep: Iterable[str]) -> None:
         kept = set(keep)
         self._sheets = {r: v for r, v in self._sheets.items() if r in kept}
+        keys = {key for key, _ in self._sheets.values()}
+        self._content = {k: v for k, v in self._content.items() if k in keys}
 
     # The Matcher's side.
 
@@ -213,7 +233,10 @@ class KnowledgeCache:
             return None
         if not all(a is b for a, b in zip(seen[1], group, strict=True)):
             return None
-        return _digest("analysis", self._code, seen[0], self._lexicon[0], model or "-", str(dim))
+        content = self._content.get(seen[0])
+        if content is None:  # a sheet this cache neither read nor wrote (its write failed): digested now
+            content = self._content[seen[0]] = _content_digest([fact_data(f) for f in seen[1]])
+        return _digest("analysis", self._code, content, self._lexicon[0], model or "-", str(dim))
 
     def snapshot_key(
         self, facts: Sequence[Fact], lexicon: Lexicon, model: str | None, dim: int, out_of_scope: Sequence[str]

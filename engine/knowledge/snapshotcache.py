@@ -6,9 +6,9 @@ few hundred archives and turned the postings into arrays: seconds at a thousand 
 The snapshot entry keeps those results as they are served: the analysed facts (one word
 table for the whole base), each view's stacked vectors, row offsets and centroids, the
 postings as arrays of fact positions, the out-of-scope questions' vectors. Its key digests
-every sheet's analysis key (each sheet's bytes, the sources, topics, lexicon, model and
-code), the out-of-scope list and the facts' order; any edit is a miss, and the per-sheet
-files serve what did not change.
+every sheet's analysis key (each sheet's facts' content, the lexicon, model and code), the
+out-of-scope list and the facts' order; any edit of a fact is a miss (a comment is not),
+and the per-sheet files serve what did not change.
 
 The arrays are memory-mapped (`np.load(mmap_mode="r", allow_pickle=False)`): a start reads
 their headers, and a served process holds only the pages its questions touched. Nothing

@@ -62,6 +62,11 @@ class Candidate:
 _DEFAULT = object()
 
 
+def _same(old: Fact, new: Fact) -> bool:
+    """Whether `new` is analysed as `old` was: the very object, or one equal but for its file and line."""
+    return old is new or old == new
+
+
 class Matcher:
     """Everything one KnowledgeBase is searched with; immutable once built.
 
@@ -109,17 +114,20 @@ class Matcher:
             and previous.kb.out_of_scope == kb.out_of_scope
             and previous.latest_year == latest_year(kb)
             and len(previous.kb.facts) == len(kb.facts)
-            and all(a is b for a, b in zip(previous.kb.facts, kb.facts, strict=True))
+            and all(_same(a, b) for a, b in zip(previous.kb.facts, kb.facts, strict=True))
         ):
-            # Nothing the matcher depends on changed (a reload of an untouched folder): share it whole.
+            # Nothing the matcher depends on changed (a reload of an untouched folder, or of a sheet whose
+            # facts read the same: a comment, a layout): share it whole, with the new Fact objects.
             self.__dict__.update(previous.__dict__)
             self.kb = kb
+            if any(a is not b for a, b in zip(previous.kb.facts, kb.facts, strict=True)):
+                self._by_fact = {f.id: (f, *previous._by_fact[f.id][1:]) for f in kb.facts}
             return
         reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
         kept: set[str] = set()
         key, stored = stored_entry(kb, cache, lexicon, self.embedder, bool(reusable))
-        fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or c[0] is not f]
+        fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or not _same(c[0], f)]
         analysed: dict[str, tuple[FactEntry, tuple[FactTexts, ...] | None]]
         if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
             analysed = {f.id: (e, None) for f, e in zip(kb.facts, stored.entries, strict=True)}
@@ -127,8 +135,8 @@ class Matcher:
             analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
         for fact in kb.facts:
             cached = reusable.get(fact.id)
-            if cached is not None and cached[0] is fact:
-                by_fact[fact.id] = cached
+            if cached is not None and _same(cached[0], fact):
+                by_fact[fact.id] = (fact, cached[1], cached[2])
                 kept.add(fact.id)
             else:
                 by_fact[fact.id] = (fact, *analysed[fact.id])
@@ -156,21 +164,16 @@ class Matcher:
         # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.
         old = previous.vectors if same and previous is not None and kept else None
         reused = [previous.position[i] if i in kept else None for i in by_fact] if old and previous else None
-        self.vectors = (
-            stored.vectors
-            if stored is not None and self.embedder is not None
-            else tuple(
-                FactVectors(
-                    [t[view] for _, _, t in by_fact.values() if t is not None],
-                    self.embedder.dim,
-                    old[view] if old else None,
-                    reused,
-                )
+        if stored is not None or self.embedder is None:
+            self.vectors = stored.vectors if stored is not None and self.embedder is not None else None
+        elif old is not None and previous is not None and reused == list(range(len(previous.order))):
+            self.vectors = old  # every fact's rows where they were: the very matrices, shared
+        else:
+            blocks = [t for _, _, t in by_fact.values() if t is not None]
+            self.vectors = tuple(
+                FactVectors([b[view] for b in blocks], self.embedder.dim, old[view] if old else None, reused)
                 for view in range(len(VIEWS))
             )
-            if self.embedder is not None
-            else None
-        )
         if self.vectors is not None:
             # Each fact's blocks become views of the stacked matrices: one copy in memory, not two.
             views = list(zip(*(v.blocks() for v in self.vectors), strict=True))

@@ -12,6 +12,7 @@ import pytest
 import engine.matching.matcher
 from engine.answering import Engine, Snapshot
 from engine.knowledge import cache as cache_module
+from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.loader import Loader
 from tests.engine.test_cache import load  # a cold start, as the per-sheet tests make one
 
@@ -145,7 +146,10 @@ def test_a_reload_reuses_memory_and_a_served_entry_survives_its_replacement(know
     served, cache = load(knowledge_copy, folder)
     expected = answers(served)
     sheet = knowledge_copy / "facts" / "sales.yaml"
-    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    text = sheet.read_text(encoding="utf-8")
+    edited = text.replace("a vendu 10,76 millions de véhicules,", "a vendu 10,76 millions de véhicules (record),", 1)
+    assert edited != text
+    sheet.write_text(edited, encoding="utf-8")
     engine = Engine(served, loader=Loader(knowledge_copy, cache=cache))
     engine.load_next(knowledge_copy)  # writes the new entry (in the background), removing the one `served` maps
     cache.wait()
@@ -153,3 +157,30 @@ def test_a_reload_reuses_memory_and_a_served_entry_survives_its_replacement(know
     assert answers(served) == expected
     _, cache = load(knowledge_copy, folder)
     assert cache.snapshot_stats["hits"] == 1
+
+
+def test_a_comment_keeps_the_analyses_and_the_entry_and_a_reload_shares_the_served_matcher(
+    knowledge_copy, tmp_path, analysed
+):
+    """Analyses are keyed by what the facts say, not by the sheet's bytes: a comment or a layout change
+    is read again (its Fact objects are new, lines may move) but analyses nothing and writes no entry."""
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    cache = KnowledgeCache(folder)
+    loader = Loader(knowledge_copy, cache=cache)
+    served = Snapshot.load(knowledge_copy, loader=loader)
+    before = entries(folder)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    sheet.write_text("# a comment on top\n" + sheet.read_text(encoding="utf-8"), encoding="utf-8")
+    analysed.clear()
+    reloaded = Engine(served, loader=loader).load_next(knowledge_copy)
+    cache.wait()
+    assert analysed == [] and cache.snapshot_stats["written"] == 0 and entries(folder) == before
+    moved = [f for f in reloaded.kb.facts if f.file == "facts/sales.yaml"]
+    assert moved and all(f.line == served.kb.fact(f.id).line + 1 for f in moved)  # new facts, lines moved
+    assert reloaded.matcher.vectors is served.matcher.vectors and reloaded.matcher.lexical is served.matcher.lexical
+    assert all(reloaded.matcher.facts[f.id][0] is f for f in reloaded.kb.facts)  # answers cite the new facts
+    assert answers(reloaded) == answers(served)
+    cold, cache = load(knowledge_copy, folder)  # the next start, or a new Loader: the very entry
+    assert cache.snapshot_stats == {"hits": 1, "misses": 0, "written": 0, "ignored": 0} and analysed == []
+    assert answers(cold) == answers(served)
