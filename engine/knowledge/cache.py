@@ -34,10 +34,11 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from engine.knowledge import shared
 from engine.knowledge.cachecodec import (
     Analysed,
     BadFile,
@@ -136,6 +137,11 @@ class KnowledgeCache:
     def read_sheet(self, relative: str, key: str) -> StoredSheet | None:
         """(facts, declared ids, question keys) stored for the sheet under `key`, or None."""
         path = self._files.path("sheet", relative, "json")
+        held = shared.recall(path, key)
+        if held is not None:  # this process holds what the file holds: the very facts, not a second copy
+            stored, self._content[key] = cast(tuple[StoredSheet, str], held)
+            self.stats["hits"] += 1
+            return stored
         data = self._files.read_json(path, lambda found: _check_header(found, key, self._code))
         if data is None:
             return None
@@ -151,6 +157,7 @@ class KnowledgeCache:
             return None
         self._content[key] = content
         self.stats["hits"] += 1
+        shared.remember(path, key, ((facts, declared, keys), content))
         return facts, declared, keys
 
     def write_sheet(
@@ -174,7 +181,9 @@ class KnowledgeCache:
             "keys": [list(ks) for ks in keys],
         }
         encoded = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self._files.write(self._files.path("sheet", relative, "json"), encoded)
+        path = self._files.path("sheet", relative, "json")
+        if self._files.write(path, encoded):
+            shared.remember(path, key, ((tuple(facts), tuple(declared), tuple(map(tuple, keys))), content))
 
     def saw_sheet(self, relative: str, key: str | None, facts: tuple[Fact, ...]) -> None:
         """The load just read `relative` with this key and these facts (from memory, the disk or the YAML);

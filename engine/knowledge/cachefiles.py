@@ -93,8 +93,9 @@ class CacheFolder:
         else:
             log.debug("cache file %s ignored and rebuilt (%s)", path, reason)
 
-    def write(self, path: Path, data: bytes) -> None:
-        """Write atomically (a temporary file renamed over the old one); a failure only costs the next start."""
+    def write(self, path: Path, data: bytes) -> bool:
+        """Write atomically (a temporary file renamed over the old one); a failure (False) only costs the next
+        start."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
@@ -109,5 +110,6 @@ class CacheFolder:
             if not self._warned:
                 self._warned = True
                 log.warning("cannot write the cache in %s (%s): loading works, only more slowly", self.folder, exc)
-            return
+            return False
         self.stats["written"] += 1
+        return True

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.knowledge import shared
 from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, string, strings
 from engine.knowledge.cachefiles import CacheFolder, log
 from engine.matching.factvectors import FactVectors
@@ -122,6 +123,8 @@ class SnapshotFolder:
         self._files = files
         self._version = version
         self._code = code
+        #: Where this process keeps the entry it last read or wrote here (shared.py): one a folder.
+        self._slot = files.folder / PREFIX
         #: Entries read, missed, written, ignored (not trusted).
         self.stats = {"hits": 0, "misses": 0, "written": 0, "ignored": 0}
 
@@ -135,14 +138,20 @@ class SnapshotFolder:
         after an edited one reads what that one stored)."""
         self.wait()
         path = self.path(key)
+        held = shared.recall(path / "meta.json", key, self._slot)
+        if isinstance(held, StoredSnapshot) and held.index.size == len(ids):  # held by this process: shared
+            self.stats["hits"] += 1
+            return held
         if not (path / "meta.json").is_file():
             self.stats["misses"] += 1
             return None
         try:
-            return self._read(path, key, ids, dim, views)
+            found = self._read(path, key, ids, dim, views)
         except Exception as exc:  # json, numpy and the checks raise many kinds: any of them means rebuild
             self._files.ignore(path, exc, self.stats)
             return None
+        shared.remember(path / "meta.json", key, found, self._slot)
+        return found
 
     def _read(self, path: Path, key: str, ids: Sequence[str], dim: int, views: int) -> StoredSnapshot:
         with (path / "meta.json").open("rb") as handle:
@@ -233,6 +242,7 @@ class SnapshotFolder:
             if final.exists():  # one not trusted (it was just ignored): moved aside, then removed
                 os.rename(final, temporary.with_name(temporary.name + "-old"))
             os.rename(temporary, final)
+            shared.remember(final / "meta.json", key, stored, self._slot)
             temporary = temporary.with_name(temporary.name + "-old")  # removed below, if it exists
         except OSError as exc:
             log.warning(

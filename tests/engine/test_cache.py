@@ -19,6 +19,7 @@ import engine.matching.matcher
 from engine.answering import Engine, Reply, Snapshot
 from engine.cli import EVAL_SETS, build_engine
 from engine.knowledge import cache as cache_module
+from engine.knowledge import shared
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.cachekeys import CODE
 from engine.knowledge.loader import Loader
@@ -49,7 +50,8 @@ def counted(monkeypatch) -> dict[str, list[str]]:
 
 
 def load(root: Path, folder: Path) -> tuple[Snapshot, KnowledgeCache]:
-    """A cold start: a new process's Loader and cache over the same folders."""
+    """A cold start: a new process's Loader and cache over the same folders (holding nothing yet: shared.py)."""
+    shared.forget()
     cache = KnowledgeCache(folder)
     return Snapshot.load(root, loader=Loader(root, cache=cache)), cache
 
@@ -284,6 +286,7 @@ NOT_DIGESTED = {
     "knowledge/claims.py": "the checks across sheets, run at every load, never cached",
     "knowledge/gcpause.py": "the garbage collector's pause",
     "knowledge/problems.py": "problems are reported, never cached",
+    "knowledge/shared.py": "what this process holds of the files, under their keys and identity",
     "matching/__init__.py": "a package docstring",
     "matching/candidates.py": "features at question time",
     "matching/decision.py": "the decision at question time (decision.yaml is read afresh)",
