@@ -32,6 +32,7 @@ CODE = (
     "lexicon.py",
     "textnorm.py",
     "matching/index.py",
+    "matching/postings.py",
     "matching/semantic.py",
     "matching/pooling.py",
     "matching/matcher.py",

@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries,
 from engine.knowledge.cachefiles import CacheFolder, log
 from engine.matching.factvectors import FactVectors
 from engine.matching.index import FactEntry, Index
+from engine.matching.postings import Postings
 
 __all__ = ["MAX_ARRAY_BYTES", "MAX_META_BYTES", "SnapshotFolder", "StoredSnapshot"]
 
@@ -54,8 +55,6 @@ _STALE_TEMPORARY_S = 3600.0
 _WRITERS: dict[Path, threading.Thread] = {}
 _WRITERS_LOCK = threading.Lock()
 
-Postings = tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]
-
 
 @dataclass(frozen=True, slots=True)
 class StoredSnapshot:
@@ -64,31 +63,30 @@ class StoredSnapshot:
     entries: list[FactEntry]
     #: One FactVectors per view (none without the semantic signal).
     vectors: tuple[FactVectors, ...]
-    postings: Postings
     #: The out-of-scope questions' vectors in each view, and each as read.
     negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]]
-    #: The postings (as sets of fact ids) and counts over `entries`.
+    #: The postings (by position over the entry's ids) and counts over `entries`.
     index: Index
 
 
-def _postings_meta(postings: Mapping[str, np.ndarray], name: str, arrays: dict[str, np.ndarray]) -> list[str]:
-    sizes = [len(p) for p in postings.values()]
-    arrays[f"{name}_offsets"] = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64))).astype(np.int64)
-    parts = list(postings.values())
-    arrays[f"{name}_positions"] = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
-    return list(postings)
+def _postings_meta(postings: Postings, name: str, arrays: dict[str, np.ndarray]) -> list[str]:
+    arrays[f"{name}_offsets"] = postings.offsets.astype(np.int64)
+    arrays[f"{name}_positions"] = postings.positions.astype(np.int32)
+    return list(postings.words)
 
 
-def _postings_from(words: Any, offsets: np.ndarray, positions: np.ndarray, size: int) -> dict[str, np.ndarray]:
-    table = strings(words)
+def _postings_from(words: Any, offsets: np.ndarray, positions: np.ndarray, size: int) -> Postings:
+    """The Postings `_postings_meta` stored (its positions left mapped), checked for shape and bounds."""
+    table = strings(words, intern=True)
     if offsets.dtype != np.int64 or offsets.shape != (len(table) + 1,) or positions.dtype != np.int32:
         raise BadFile("postings of another type")
-    if offsets[0] != 0 or offsets[-1] != len(positions) or (np.diff(offsets) < 0).any():
+    if offsets[0] != 0 or offsets[-1] != len(positions) or (np.diff(offsets) <= 0).any():
         raise BadFile("postings offsets do not add up")
     if len(positions) and (positions.min() < 0 or positions.max() >= size):
         raise BadFile("a posting outside the facts")
-    ends = offsets.tolist()
-    return {word: positions[ends[n] : ends[n + 1]] for n, word in enumerate(table)}
+    if len(set(table)) != len(table):
+        raise BadFile("a word posted twice")
+    return Postings(table, offsets, positions)
 
 
 def _counts_meta(counts: Counter[str], name: str, arrays: dict[str, np.ndarray]) -> list[str]:
@@ -108,12 +106,6 @@ def _pairs(value: Any) -> list[tuple[Any, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, list) and len(v) == 2 for v in value):
         raise BadFile("a list of pairs was expected")
     return [(a, b) for a, b in value]
-
-
-def _id_sets(postings: Mapping[str, np.ndarray], ids: Sequence[str]) -> dict[str, frozenset[str]]:
-    """Each word's fact positions as the set of those facts' ids (the Index's postings)."""
-    table = list(ids)
-    return {word: frozenset(map(table.__getitem__, positions.tolist())) for word, positions in postings.items()}
 
 
 class SnapshotFolder:
@@ -183,8 +175,9 @@ class SnapshotFolder:
             if matrix.dtype != np.float32 or matrix.shape != (len(texts), dim):
                 raise BadFile("out-of-scope vectors of another shape")
         index = Index(
-            question_postings=_id_sets(postings[0], ids),
-            answer_postings=_id_sets(postings[1], ids),
+            ids=tuple(ids),
+            question_postings=postings[0],
+            answer_postings=postings[1],
             entity_counts=_counts(meta["entity_words"], arrays["entity_counts"]),
             word_counts=_counts(meta["word_words"], arrays["word_counts"]),
             own_counts={
@@ -194,7 +187,7 @@ class SnapshotFolder:
             size=len(ids),
         )
         self.stats["hits"] += 1
-        return StoredSnapshot(entries, tuple(vectors), (postings[0], postings[1]), (negatives, texts), index)
+        return StoredSnapshot(entries, tuple(vectors), (negatives, texts), index)
 
     def write(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
         """Store the entry (in `background`: by a thread of its own, which `wait` and `read` wait for)."""
@@ -224,8 +217,8 @@ class SnapshotFolder:
             meta, arrays = encode_entries(stored.entries)
             for view, vectors in enumerate(stored.vectors):
                 arrays.update({f"{name}{view}": array for name, array in vectors.arrays().items()})
-            meta["question_words"] = _postings_meta(stored.postings[0], "question", arrays)
-            meta["answer_words"] = _postings_meta(stored.postings[1], "answer", arrays)
+            meta["question_words"] = _postings_meta(stored.index.question_postings, "question", arrays)
+            meta["answer_words"] = _postings_meta(stored.index.answer_postings, "answer", arrays)
             matrices, texts = stored.negatives
             index = stored.index
             meta["entity_words"] = _counts_meta(index.entity_counts, "entity_counts", arrays)

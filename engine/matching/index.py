@@ -1,24 +1,27 @@
 """What the matcher knows of the facts: each fact analysed, and the corpus-wide postings.
 
 A FactEntry is one fact's questions, keywords and answers analysed once. An Index holds
-the postings (which facts hold each word), how many facts name each entity and use each
-word. It is built from all entries, or evolved from the previous Index by taking out the
-entries that changed or went and putting in the new ones: a reload that touches one
-sheet costs that sheet's words, not the whole base. An Index is never modified once
-built; evolving copies only the postings it changes, so the index being served is
-untouched while its successor is made.
+the postings (which facts hold each word, postings.py), how many facts name each entity
+and use each word. It is built from all entries, or evolved from the previous Index by
+taking out the entries that changed or went and putting in the new ones: a reload that
+touches one sheet analyses and counts that sheet's words, and moves the other postings
+with a few array operations. An Index is never modified once built: evolving makes new
+arrays, so the index being served is untouched while its successor is made.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
+import numpy as np
+
 from engine.knowledge.model import Fact
 from engine.lexicon import Lexicon
+from engine.matching.postings import Postings
 from engine.textnorm import tokenize
 
 
@@ -111,26 +114,6 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
     )
 
 
-def _change_postings(
-    postings: Mapping[str, frozenset[str]], removed: Mapping[str, set[str]], added: Mapping[str, set[str]]
-) -> dict[str, frozenset[str]]:
-    """A copy of `postings` with fact ids removed from and added to the given words."""
-    result = dict(postings)
-    empty: frozenset[str] = frozenset()
-    for token in removed.keys() | added.keys():
-        ids = result.get(token, empty)
-        gone, new = removed.get(token), added.get(token)
-        if gone:
-            ids = ids - gone
-        if new:
-            ids = ids | new if ids else frozenset(new)
-        if ids:
-            result[token] = ids
-        else:
-            result.pop(token, None)
-    return result
-
-
 def _change_counts(
     counts: Counter[str], removed: Iterable[Iterable[str]], added: Iterable[Iterable[str]]
 ) -> Counter[str]:
@@ -149,12 +132,14 @@ def _change_counts(
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """Postings and counts over a set of FactEntries, keyed by fact id."""
+    """Postings (by fact position, in the order of `ids`) and counts over a set of FactEntries."""
 
-    #: Word -> ids of the facts whose questions or keywords hold it.
-    question_postings: Mapping[str, frozenset[str]]
-    #: Word -> ids of the facts whose answers, and not their questions, hold it.
-    answer_postings: Mapping[str, frozenset[str]]
+    #: The facts' ids, in the order their positions count.
+    ids: tuple[str, ...]
+    #: Word -> positions of the facts whose questions or keywords hold it.
+    question_postings: Postings
+    #: Word -> positions of the facts whose answers, and not their questions, hold it.
+    answer_postings: Postings
     #: Entity -> number of facts that name it.
     entity_counts: Counter[str]
     #: Folded word -> number of facts that use it, in all and per language.
@@ -164,21 +149,46 @@ class Index:
 
     @classmethod
     def build(cls, entries: Iterable[tuple[str, FactEntry]]) -> Index:
-        empty = cls({}, {}, Counter(), Counter(), {}, 0)
-        return empty.evolve((), entries)
+        pairs = list(entries)
+        empty = cls((), Postings.build([]), Postings.build([]), Counter(), Counter(), {}, 0)
+        counted = empty._counts([], pairs)
+        return cls(
+            tuple(i for i, _ in pairs),
+            Postings.build([e.question_bag for _, e in pairs]),
+            Postings.build([e.answer_bag for _, e in pairs]),
+            *counted,
+            size=len(pairs),
+        )
 
-    def evolve(self, removed: Iterable[tuple[str, FactEntry]], added: Iterable[tuple[str, FactEntry]]) -> Index:
-        """The index with the `removed` entries taken out and the `added` ones put in."""
+    def evolve(
+        self,
+        removed: Iterable[tuple[str, FactEntry]],
+        added: Iterable[tuple[str, FactEntry]],
+        ids: Sequence[str] | None = None,
+    ) -> Index:
+        """The index with the `removed` entries taken out and the `added` ones put in, its facts in the order
+        of `ids` (default: those kept in their order, then those added)."""
         removed, added = list(removed), list(added)
-        changes: dict[str, tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]] = {
-            name: (defaultdict(set), defaultdict(set)) for name in ("question", "answer")
-        }
-        for ids, pairs in ((0, removed), (1, added)):
-            for fact_id, entry in pairs:
-                for token in entry.question_bag:
-                    changes["question"][ids][token].add(fact_id)
-                for token in entry.answer_bag:
-                    changes["answer"][ids][token].add(fact_id)
+        gone = {i for i, _ in removed}
+        if ids is None:
+            ids = [*(i for i in self.ids if i not in gone), *(i for i, _ in added)]
+        position = {fact_id: n for n, fact_id in enumerate(ids)}
+        moved = np.fromiter(
+            (-1 if i in gone else position.get(i, -1) for i in self.ids), dtype=np.int64, count=len(self.ids)
+        )
+        at = [position[i] for i, _ in added]
+        return Index(
+            tuple(ids),
+            self.question_postings.evolve(moved, [(n, e.question_bag) for n, (_, e) in zip(at, added, strict=True)]),
+            self.answer_postings.evolve(moved, [(n, e.answer_bag) for n, (_, e) in zip(at, added, strict=True)]),
+            *self._counts(removed, added),
+            size=len(ids),
+        )
+
+    def _counts(
+        self, removed: list[tuple[str, FactEntry]], added: list[tuple[str, FactEntry]]
+    ) -> tuple[Counter[str], Counter[str], dict[str, Counter[str]]]:
+        """The entity, word and per-language word counts with `removed` taken out and `added` put in."""
         own_counts = dict(self.own_counts)
         for lang in {lang for _, e in removed + added for lang, _ in e.own_words}:
             own_counts[lang] = _change_counts(
@@ -186,15 +196,12 @@ class Index:
                 (words for _, e in removed for lng, words in e.own_words if lng == lang),
                 (words for _, e in added for lng, words in e.own_words if lng == lang),
             )
-        return Index(
-            question_postings=_change_postings(self.question_postings, *changes["question"]),
-            answer_postings=_change_postings(self.answer_postings, *changes["answer"]),
-            entity_counts=_change_counts(
+        return (
+            _change_counts(
                 self.entity_counts,
                 (e.entities | e.answer_entities for _, e in removed),
                 (e.entities | e.answer_entities for _, e in added),
             ),
-            word_counts=_change_counts(self.word_counts, (e.words for _, e in removed), (e.words for _, e in added)),
-            own_counts=own_counts,
-            size=self.size - len(removed) + len(added),
+            _change_counts(self.word_counts, (e.words for _, e in removed), (e.words for _, e in added)),
+            own_counts,
         )

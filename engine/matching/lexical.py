@@ -106,40 +106,24 @@ class LexicalScorer:
     _q_postings: Mapping[str, np.ndarray]
     _a_postings: Mapping[str, np.ndarray]
 
-    def __init__(
-        self,
-        index: Index,
-        entries: dict[str, FactEntry],
-        lexicon: Lexicon,
-        postings: tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]] | None = None,
-        previous: LexicalScorer | None = None,
-    ) -> None:
-        """`postings`: the (question, answer) `postings_arrays` of this very index, from the load cache;
-        `previous`: the scorer of the index this one evolved from, whose arrays are reused where they hold."""
+    def __init__(self, index: Index, entries: dict[str, FactEntry], lexicon: Lexicon) -> None:
+        """`entries`: each fact's analysis, in the order of the index's positions."""
         self.index = index
         self._entries = entries
         self._lexicon = lexicon
-        self._ids = list(entries)
+        self._ids = list(index.ids)
         self._position = {fact_id: n for n, fact_id in enumerate(self._ids)}
-        # Postings as arrays of fact positions: a question's words are summed with numpy, not a
+        # Postings as arrays of fact positions (postings.py): a question's words are summed with numpy, not a
         # Python loop over every fact that holds a common word.
-        if postings is None:
-            # A posting an evolved index kept (the very same set) over facts in the very same order has
-            # the very same array.
-            old = previous if previous is not None and previous._ids == self._ids else None
-            postings = (
-                self._arrays(index.question_postings, (old.index.question_postings, old._q_postings) if old else None),
-                self._arrays(index.answer_postings, (old.index.answer_postings, old._a_postings) if old else None),
-            )
-        self._q_postings, self._a_postings = postings
+        self._q_postings, self._a_postings = index.question_postings, index.answer_postings
         count = max(index.size, 1)
         #: Entities most facts mention (the Alliance's own members) are context, not what is asked about.
         self.context_entities = frozenset(
             e for e, n in index.entity_counts.items() if n >= CONTEXT_ENTITY_SHARE * count
         )
         # A fact's question and answer bags are disjoint: its word counts once in one postings list.
-        df = Counter({t: len(ids) for t, ids in index.question_postings.items()})
-        df.update({t: len(ids) for t, ids in index.answer_postings.items()})
+        df = Counter(index.question_postings.sizes())
+        df.update(index.answer_postings.sizes())
         self.idf = {t: math.log(1 + count / n) for t, n in df.items()}
         #: A word the base has never seen weighs like its rarest word (it may be what the question
         #: is about), less when it is a very common word of French or English.
@@ -151,20 +135,6 @@ class LexicalScorer:
     def postings_arrays(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
         """Each word's facts as an int32 array of positions, for the question and the answer postings."""
         return self._q_postings, self._a_postings
-
-    def _arrays(
-        self,
-        postings: Mapping[str, frozenset[str]],
-        reuse: tuple[Mapping[str, frozenset[str]], Mapping[str, np.ndarray]] | None = None,
-    ) -> dict[str, np.ndarray]:
-        position = self._position
-        old, old_arrays = reuse or ({}, {})
-        return {
-            token: old_arrays[token]
-            if old.get(token) is ids and token in old_arrays
-            else np.fromiter((position[i] for i in ids), dtype=np.int32, count=len(ids))
-            for token, ids in postings.items()
-        }
 
     def _unknown(self, token: str) -> float:
         zipf = self._lexicon.zipf(token)

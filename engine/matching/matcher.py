@@ -148,17 +148,12 @@ class Matcher:
             index = previous._index.evolve(
                 ((i, e) for i, (_, e, _) in reusable.items() if i not in kept),
                 ((i, e) for i, e in entries.items() if i not in kept),
+                list(entries),
             )
         else:
             index = Index.build(entries.items())
         self._index = index
-        self.lexical = LexicalScorer(
-            index,
-            entries,
-            lexicon,
-            stored.postings if stored is not None else None,
-            previous.lexical if same and previous is not None else None,
-        )
+        self.lexical = LexicalScorer(index, entries, lexicon)
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.
@@ -194,9 +189,7 @@ class Matcher:
             self.negatives = self._negatives_of(kb, previous)
             if key is not None and cache is not None:
                 parts = (self.negatives.vectors, self.negatives.texts)
-                stored = snapshot_of(
-                    list(entries.values()), self.vectors, self.lexical.postings_arrays, parts, self._index
-                )
+                stored = snapshot_of(list(entries.values()), self.vectors, parts, self._index)
                 cache.write_snapshot(key, self.order, stored, background=bool(reusable))
 
     def _analyse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,11 +34,10 @@ def stored_entry(
 def snapshot_of(
     entries: list[FactEntry],
     vectors: tuple[FactVectors, ...] | None,
-    postings: tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]],
     negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]],
     index: Index,
 ) -> StoredSnapshot:
     """What the snapshot entry stores of a matcher just built."""
     from engine.knowledge.snapshotcache import StoredSnapshot
 
-    return StoredSnapshot(entries, vectors or (), postings, negatives, index)
+    return StoredSnapshot(entries, vectors or (), negatives, index)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pytest
 
 from engine.knowledge.loader import load_knowledge
@@ -119,15 +120,21 @@ def test_words_are_interned_so_facts_share_them():
 # -- the index ------------------------------------------------------------------------------
 
 
+def facts_with(index: Index, word: str, *, answers: bool = False) -> set[str]:
+    """The ids of the facts posted under `word` (in their questions, or only in their answers)."""
+    postings = index.answer_postings if answers else index.question_postings
+    return {index.ids[n] for n in postings.get(word, ()).tolist()} if word in postings else set()
+
+
 def test_build_posts_each_token_to_the_facts_that_hold_it():
     a = entry(fact_id="a", fr=("patron de Nissan",))
     b = entry(fact_id="b", fr=("patron de Renault",), answer=MappingProxyType({"fr": "Nissan aussi."}))
     index = Index.build([("a", a), ("b", b)])
     assert index.size == 2
-    assert index.question_postings["ceo"] == {"a", "b"}
-    assert index.question_postings["nissan"] == {"a"}
-    assert index.answer_postings["nissan"] == {"b"}  # b's answer names it, its questions do not
-    assert "nissan" not in index.answer_postings.get("aussi", frozenset())
+    assert facts_with(index, "ceo") == {"a", "b"}
+    assert facts_with(index, "nissan") == {"a"}
+    assert facts_with(index, "nissan", answers=True) == {"b"}  # b's answer names it, its questions do not
+    assert "nissan" not in facts_with(index, "aussi", answers=True)
     assert index.entity_counts == Counter({"nissan": 2, "renault": 1, "uchida": 1})
     assert index.word_counts["patron"] == 2 and index.word_counts["renault"] == 1
     assert index.own_counts["fr"]["patron"] == 2 and "en" in index.own_counts
@@ -153,9 +160,9 @@ def test_evolving_leaves_the_index_it_came_from_untouched():
     a = entry(fact_id="a", fr=("patron de Nissan",))
     b = entry(fact_id="b", fr=("patron de Renault",))
     index = Index.build([("a", a)])
-    before = (dict(index.question_postings), index.entity_counts.copy(), index.word_counts.copy())
+    before = (Index.build([("a", a)]), index.entity_counts.copy(), index.word_counts.copy())
     index.evolve([("a", a)], [("b", b)])
-    assert (dict(index.question_postings), index.entity_counts, index.word_counts) == before
+    assert (index, index.entity_counts, index.word_counts) == before
 
 
 # -- on the real knowledge ------------------------------------------------------------------
@@ -177,9 +184,9 @@ def test_the_real_facts_are_each_posted_under_their_question_tokens(kb, entries)
     for fact_id, analysed in entries:
         assert analysed.variants, fact_id
         for token in analysed.question_bag:
-            assert fact_id in index.question_postings[token]
-    assert "leader-uchida" in index.question_postings["ceo"]
-    assert "leader-uchida" in index.question_postings["uchida"]
+            assert fact_id in facts_with(index, token)
+    assert "leader-uchida" in facts_with(index, "ceo")
+    assert "leader-uchida" in facts_with(index, "uchida")
 
 
 def test_the_real_yes_no_facts_and_mentions(kb, entries):
@@ -203,7 +210,21 @@ def test_a_reload_that_changes_one_fact_evolves_to_what_a_full_build_gives(kb, e
     evolved = index.evolve([(changed_id, changed), (gone_id, gone)], [(changed_id, edited), ("brand-new", added)])
 
     assert evolved == Index.build([*kept, (changed_id, edited), ("brand-new", added)])
-    assert changed_id in evolved.question_postings["volkswagen"]
-    assert all(gone_id not in ids for ids in evolved.question_postings.values())
+    assert changed_id in facts_with(evolved, "volkswagen")
+    assert gone_id not in evolved.ids and len(evolved.question_postings.positions) == sum(
+        len(e.question_bag) for _, e in [*kept, (changed_id, edited), ("brand-new", added)]
+    )
     assert evolved.size == len(kb.facts)
     assert index == Index.build(entries)  # the index served meanwhile is the same as before
+
+
+def test_evolving_in_a_new_order_moves_every_posting_to_its_fact_new_position(kb, entries):
+    """A reload keeps the base's order: a fact put back in the middle shifts the positions of those after it."""
+    index = Index.build(entries)
+    (first_id, first), rest = entries[0], entries[1:]
+    moved = [*rest[:5], (first_id, first), *rest[5:]]
+    evolved = index.evolve([(first_id, first)], [(first_id, first)], [i for i, _ in moved])
+    assert evolved == Index.build(moved) and evolved.ids == tuple(i for i, _ in moved)
+    for word in evolved.question_postings:
+        assert facts_with(evolved, word) == facts_with(index, word)
+    assert all(np.all(np.diff(evolved.question_postings[w]) > 0) for w in evolved.question_postings)  # sorted

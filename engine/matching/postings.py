@@ -1,0 +1,95 @@
+"""Which facts hold each word: one array of fact positions for every word, each word's a slice of it.
+
+At a thousand articles the postings hold 1.4 million (word, fact) pairs over 150,000 words.
+As a frozenset of fact ids per word they took some 125 MB, and the scorer's arrays of
+positions 20 MB more; here they are one int32 array and one table of offsets (a few MB),
+memory-mapped as they are when read from the load cache's snapshot entry. A word's
+positions are sorted, so two Postings holding the same pairs are equal whatever the
+order of their words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+
+class Postings(Mapping[str, np.ndarray]):
+    """Word -> the sorted int32 positions of the facts that hold it (a read-only view); immutable."""
+
+    __slots__ = ("_ends", "_rows", "offsets", "positions", "words")
+
+    def __init__(self, words: Sequence[str], offsets: np.ndarray, positions: np.ndarray) -> None:
+        """`offsets[n]:offsets[n + 1]` are the positions of `words[n]` (no word without a position)."""
+        self.words = tuple(words)
+        self.offsets = offsets
+        self.positions = positions
+        self._rows = dict(zip(self.words, range(len(self.words)), strict=True))
+        self._ends: list[int] = offsets.tolist()
+
+    @classmethod
+    def build(cls, bags: Sequence[Sequence[str]]) -> Postings:
+        """The postings of facts whose words, at each position, are `bags[position]` (each word once a fact)."""
+        rows: dict[str, int] = {}
+        row = [rows.setdefault(word, len(rows)) for bag in bags for word in bag]
+        sizes = np.fromiter(map(len, bags), dtype=np.int64, count=len(bags))
+        owner = np.repeat(np.arange(len(bags), dtype=np.int64), sizes)
+        return cls._of_pairs(list(rows), np.array(row, dtype=np.int64), owner)
+
+    @classmethod
+    def _of_pairs(cls, words: list[str], row: np.ndarray, position: np.ndarray) -> Postings:
+        """The postings of the (row, position) pairs, words without a pair left out."""
+        span = int(position.max(initial=0)) + 1
+        order = np.argsort(row * span + position, kind="stable")  # by word, then by position
+        counts = np.bincount(row, minlength=len(words))
+        present = counts > 0
+        if not present.all():
+            words = [w for w, kept in zip(words, present.tolist(), strict=True) if kept]
+        offsets = np.concatenate(([0], np.cumsum(counts[present]))).astype(np.int64)
+        return cls(words, offsets, position[order].astype(np.int32))
+
+    def evolve(self, moved: np.ndarray, added: Sequence[tuple[int, Sequence[str]]]) -> Postings:
+        """These postings with each fact at its new position (`moved[old]`, -1 for a fact taken out) and the
+        `added` facts (new position, words) put in; this one is left as it was."""
+        rows = dict(self._rows)
+        row = [rows.setdefault(word, len(rows)) for _, bag in added for word in bag]
+        old_row = np.repeat(np.arange(len(self.words), dtype=np.int64), np.diff(self.offsets))
+        now = moved[self.positions]
+        kept = now >= 0
+        sizes = np.fromiter((len(bag) for _, bag in added), dtype=np.int64, count=len(added))
+        places = np.repeat(np.fromiter((p for p, _ in added), dtype=np.int64, count=len(added)), sizes)
+        return self._of_pairs(
+            list(rows),
+            np.concatenate((old_row[kept], np.array(row, dtype=np.int64))),
+            np.concatenate((now[kept].astype(np.int64), places)),
+        )
+
+    def sizes(self) -> dict[str, int]:
+        """How many facts hold each word."""
+        return dict(zip(self.words, np.diff(self.offsets).tolist(), strict=True))
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        row = self._rows[word]
+        return self.positions[self._ends[row] : self._ends[row + 1]]
+
+    def get(self, word: str, default: Any = None) -> Any:
+        row = self._rows.get(word)
+        return default if row is None else self.positions[self._ends[row] : self._ends[row + 1]]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.words)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Postings):
+            return NotImplemented
+        return self._rows.keys() == other._rows.keys() and all(np.array_equal(self[w], other[w]) for w in self.words)
+
+    __hash__ = None  # type: ignore[assignment]
