@@ -136,6 +136,14 @@ def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[s
     return meta, arrays
 
 
+#: Words looked up at a time when decoding (a few MB of references).
+_CHUNK = 1 << 19
+
+
+def setdefault(table: dict[tuple[str, ...], tuple[str, ...]], found: tuple[str, ...]) -> tuple[str, ...]:
+    return table.setdefault(found, found)
+
+
 def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], count: int) -> list[FactEntry]:
     """The FactEntries `encode_entries` wrote (their words interned: facts share most of them); raises BadFile."""
     table = strings(meta["words"], intern=True)
@@ -150,24 +158,35 @@ def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], co
         raise BadFile("a word outside the table")
     if (lengths < 0).any() or int(lengths.sum()) != len(tokens):
         raise BadFile("word set lengths do not add up")
-    # The words looked up in one numpy gather (the table as an array of the interned strings themselves).
-    words = tuple(np.array(table, dtype=object)[tokens].tolist()) if len(tokens) else ()
+    # The words looked up by numpy gathers (the table as an array of the interned strings themselves), a chunk
+    # of whole runs at a time: the snapshot entry's ten million words never sit in one list and one tuple at once.
+    words = np.array(table, dtype=object)
     ends = np.cumsum(lengths).tolist()
     starts = [0, *ends[:-1]]
     runs = iter(zip(starts, ends, strict=True))
+    chunk: tuple[str, ...] = ()
+    chunk_start = chunk_end = 0
     # Equal collections are shared: facts of a sheet name the same few entities and kinds, and repeat variants.
     tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
     sets: dict[tuple[str, ...], frozenset[str]] = {}
 
     def take_tuple() -> tuple[str, ...]:
+        nonlocal chunk, chunk_start, chunk_end
         run = next(runs, None)
         if run is None:
             raise BadFile("fewer word sets than the shapes say")
-        found = words[run[0] : run[1]]
+        start, end = run
+        if end > chunk_end:  # runs come in order: the next chunk starts with this one
+            chunk_start, chunk_end = start, max(end, start + _CHUNK)
+            chunk = tuple(words[tokens[chunk_start:chunk_end]].tolist())
+        return chunk[start - chunk_start : end - chunk_start]
+
+    def take_shared() -> tuple[str, ...]:
+        found = take_tuple()
         return tuples.setdefault(found, found)
 
     def take() -> frozenset[str]:
-        found = take_tuple()
+        found = take_shared()
         value = sets.get(found)
         if value is None:
             value = sets[found] = frozenset(found)
@@ -178,9 +197,11 @@ def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], co
         if not isinstance(shape, list) or len(shape) != 3 or not isinstance(shape[2], bool):
             raise BadFile("an analysed fact was expected")
         langs, joined = strings(shape[0], intern=True), strings(shape[1])
-        fields: dict[str, Any] = {name: take_tuple() if name in _TUPLES else take() for name in _SETS}
+        fields: dict[str, Any] = {name: take_shared() if name in _TUPLES else take() for name in _SETS}
         own = tuple((lang, take_tuple()) for lang in langs)
-        variants = tuple((take_tuple(), words_joined) for words_joined in joined)
+        # A fact's variants often repeat their tokens; two facts' seldom (so no table of every variant is kept).
+        mine: dict[tuple[str, ...], tuple[str, ...]] = {}
+        variants = tuple((setdefault(mine, take_tuple()), words_joined) for words_joined in joined)
         entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **fields))
     if next(runs, None) is not None:
         raise BadFile("more word sets than the shapes say")
