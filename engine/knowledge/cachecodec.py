@@ -144,9 +144,13 @@ def setdefault(table: dict[tuple[str, ...], tuple[str, ...]], found: tuple[str, 
     return table.setdefault(found, found)
 
 
-def decode_entries(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], count: int) -> list[FactEntry]:
-    """The FactEntries `encode_entries` wrote (their words interned: facts share most of them); raises BadFile."""
-    table = strings(meta["words"], intern=True)
+def decode_entries(
+    meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], count: int, table: tuple[str, ...] | None = None
+) -> list[FactEntry]:
+    """The FactEntries `encode_entries` wrote (their words interned: facts share most of them); raises BadFile.
+
+    `table`: the word table `meta` holds, already read (and interned) by the caller."""
+    table = strings(meta["words"], intern=True) if table is None else table
     shapes = meta["shapes"]
     lengths, tokens = arrays["set_lengths"], arrays["set_tokens"]
     if not isinstance(shapes, list) or len(shapes) != count:

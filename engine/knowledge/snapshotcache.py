@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from engine.knowledge import shared
-from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, string, strings
+from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, strings
 from engine.knowledge.cachefiles import CacheFolder, log
 from engine.matching.factvectors import FactVectors
 from engine.matching.index import FactEntry, Index
@@ -69,15 +69,26 @@ class StoredSnapshot:
     index: Index
 
 
-def _postings_meta(postings: Postings, name: str, arrays: dict[str, np.ndarray]) -> list[str]:
+def _rows_of(words: Iterable[str], where: Mapping[str, int], name: str, arrays: dict[str, np.ndarray]) -> None:
+    """Store `words` as their rows in the entries' word table (JSON would hold each word once more)."""
+    arrays[f"{name}_rows"] = np.fromiter(map(where.__getitem__, words), dtype=np.int32)
+
+
+def _words_of(objects: np.ndarray, rows: np.ndarray) -> tuple[str, ...]:
+    """The words `_rows_of` stored, from the word table (as an array of its interned strings)."""
+    if rows.dtype != np.int32 or rows.ndim != 1 or (len(rows) and (rows.min() < 0 or rows.max() >= len(objects))):
+        raise BadFile("word rows of another type or outside the table")
+    return tuple(objects[rows].tolist())
+
+
+def _postings_meta(postings: Postings, name: str, where: Mapping[str, int], arrays: dict[str, np.ndarray]) -> None:
     arrays[f"{name}_offsets"] = postings.offsets.astype(np.int64)
     arrays[f"{name}_positions"] = postings.positions.astype(np.int32)
-    return list(postings.words)
+    _rows_of(postings.words, where, name, arrays)
 
 
-def _postings_from(words: Any, offsets: np.ndarray, positions: np.ndarray, size: int) -> Postings:
+def _postings_from(table: tuple[str, ...], offsets: np.ndarray, positions: np.ndarray, size: int) -> Postings:
     """The Postings `_postings_meta` stored (its positions left mapped), checked for shape and bounds."""
-    table = strings(words, intern=True)
     if offsets.dtype != np.int64 or offsets.shape != (len(table) + 1,) or positions.dtype != np.int32:
         raise BadFile("postings of another type")
     if offsets[0] != 0 or offsets[-1] != len(positions) or (np.diff(offsets) <= 0).any():
@@ -89,23 +100,16 @@ def _postings_from(words: Any, offsets: np.ndarray, positions: np.ndarray, size:
     return Postings(table, offsets, positions)
 
 
-def _counts_meta(counts: Counter[str], name: str, arrays: dict[str, np.ndarray]) -> list[str]:
+def _counts_meta(counts: Counter[str], name: str, where: Mapping[str, int], arrays: dict[str, np.ndarray]) -> None:
     arrays[name] = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    return list(counts)
+    _rows_of(counts, where, name, arrays)
 
 
-def _counts(words: Any, counts: np.ndarray) -> Counter[str]:
-    """The Counter `_counts_meta` stored (its items in the same order: the very Counter), its words interned."""
-    table = strings(words, intern=True)
+def _counts(table: tuple[str, ...], counts: np.ndarray) -> Counter[str]:
+    """The Counter `_counts_meta` stored (its items in the same order: the very Counter)."""
     if counts.dtype != np.int64 or counts.shape != (len(table),) or (counts <= 0).any():
         raise BadFile("counts of another shape")
     return Counter(dict(zip(table, counts.tolist(), strict=True)))
-
-
-def _pairs(value: Any) -> list[tuple[Any, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, list) and len(v) == 2 for v in value):
-        raise BadFile("a list of pairs was expected")
-    return [(a, b) for a, b in value]
 
 
 class SnapshotFolder:
@@ -152,7 +156,13 @@ class SnapshotFolder:
         if meta.get("key") != key or meta.get("ids") != list(ids) or meta.get("views") != views:
             raise BadFile("written for other facts")
         arrays = _Arrays(path)
-        entries = decode_entries(meta, {n: arrays[n] for n in ("set_lengths", "set_tokens")}, len(ids))
+        table = strings(meta["words"], intern=True)
+        entries = decode_entries(meta, {n: arrays[n] for n in ("set_lengths", "set_tokens")}, len(ids), table)
+        objects = np.array(table, dtype=object)
+
+        def words(name: str) -> tuple[str, ...]:
+            return _words_of(objects, arrays[f"{name}_rows"])
+
         vectors = []
         for view in range(views):
             found = FactVectors.from_arrays(
@@ -162,7 +172,7 @@ class SnapshotFolder:
                 raise BadFile("vectors for another number of facts")
             vectors.append(found)
         postings = tuple(
-            _postings_from(meta[f"{name}_words"], arrays[f"{name}_offsets"], arrays[f"{name}_positions"], len(ids))
+            _postings_from(words(name), arrays[f"{name}_offsets"], arrays[f"{name}_positions"], len(ids))
             for name in ("question", "answer")
         )
         texts = strings(meta["negatives"])
@@ -174,11 +184,11 @@ class SnapshotFolder:
             ids=tuple(ids),
             question_postings=postings[0],
             answer_postings=postings[1],
-            entity_counts=_counts(meta["entity_words"], arrays["entity_counts"]),
-            word_counts=_counts(meta["word_words"], arrays["word_counts"]),
+            entity_counts=_counts(words("entity_counts"), arrays["entity_counts"]),
+            word_counts=_counts(words("word_counts"), arrays["word_counts"]),
             own_counts={
-                string(lang): _counts(words, arrays[f"own_counts{n}"])
-                for n, (lang, words) in enumerate(_pairs(meta["own_words"]))
+                lang: _counts(words(f"own_counts{n}"), arrays[f"own_counts{n}"])
+                for n, lang in enumerate(strings(meta["own_langs"]))
             },
             size=len(ids),
         )
@@ -213,14 +223,18 @@ class SnapshotFolder:
             meta, arrays = encode_entries(stored.entries)
             for view, vectors in enumerate(stored.vectors):
                 arrays.update({f"{name}{view}": array for name, array in vectors.arrays().items()})
-            meta["question_words"] = _postings_meta(stored.index.question_postings, "question", arrays)
-            meta["answer_words"] = _postings_meta(stored.index.answer_postings, "answer", arrays)
-            matrices, texts = stored.negatives
+            # Every word below is one of the entries' (their bags, words, entities): stored as rows of their table.
+            where = {word: n for n, word in enumerate(meta["words"])}
             index = stored.index
-            meta["entity_words"] = _counts_meta(index.entity_counts, "entity_counts", arrays)
-            meta["word_words"] = _counts_meta(index.word_counts, "word_counts", arrays)
+            _postings_meta(index.question_postings, "question", where, arrays)
+            _postings_meta(index.answer_postings, "answer", where, arrays)
+            matrices, texts = stored.negatives
+            _counts_meta(index.entity_counts, "entity_counts", where, arrays)
+            _counts_meta(index.word_counts, "word_counts", where, arrays)
             own = list(index.own_counts.items())
-            meta["own_words"] = [[lang, _counts_meta(c, f"own_counts{n}", arrays)] for n, (lang, c) in enumerate(own)]
+            meta["own_langs"] = [lang for lang, _ in own]
+            for n, (_, counts) in enumerate(own):
+                _counts_meta(counts, f"own_counts{n}", where, arrays)
             arrays.update({f"negatives{view}": np.asarray(m, dtype=np.float32) for view, m in enumerate(matrices)})
             for name, array in arrays.items():
                 np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
