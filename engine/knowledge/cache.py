@@ -58,6 +58,7 @@ from engine.knowledge.cachecodec import (
 from engine.knowledge.cachefiles import MAX_FILE_BYTES, CacheFolder
 from engine.knowledge.cachekeys import by_sheet, code_digest
 from engine.knowledge.cachekeys import digest as _digest
+from engine.knowledge.claims import hashed
 from engine.knowledge.model import Fact, Source
 from engine.knowledge.snapshotcache import SnapshotFolder, StoredSnapshot
 from engine.lexicon import Lexicon
@@ -66,8 +67,8 @@ __all__ = ["CACHE_VERSION", "MAX_FILE_BYTES", "KnowledgeCache"]
 
 #: Bump when what is stored changes shape or meaning without the code digested below changing.
 CACHE_VERSION = 3
-#: A sheet as stored: its facts, the (id, line, questions line) it declares, each fact's questions' folded keys.
-StoredSheet = tuple[tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], tuple[tuple[str, ...], ...]]
+#: A sheet as read: its facts, the (id, line, questions line) it declares, its questions' keys' hashes (claims.py).
+StoredSheet = tuple[tuple[Fact, ...], tuple[tuple[str, int, int | None], ...], np.ndarray]
 
 
 def _check_header(found: Any, key: str, code: str) -> None:
@@ -150,7 +151,7 @@ class KnowledgeCache:
             declared = tuple((string(i), whole(line), whole_or_none(q)) for i, line, q in data["declared"])
             if len(data["keys"]) != len(facts):
                 raise BadFile("one question list per fact was expected")
-            keys = tuple(_question_keys(fact, folded) for fact, folded in zip(facts, data["keys"], strict=True))
+            keys = hashed(_question_keys(fact, folded) for fact, folded in zip(facts, data["keys"], strict=True))
             content = string(data["content"])
         except (BadFile, KeyError, TypeError, ValueError) as exc:
             self._files.ignore(path, exc)
@@ -183,7 +184,7 @@ class KnowledgeCache:
         encoded = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         path = self._files.path("sheet", relative, "json")
         if self._files.write(path, encoded):
-            shared.remember(path, key, ((tuple(facts), tuple(declared), tuple(map(tuple, keys))), content))
+            shared.remember(path, key, ((tuple(facts), tuple(declared), hashed(keys)), content))
 
     def saw_sheet(self, relative: str, key: str | None, facts: tuple[Fact, ...]) -> None:
         """The load just read `relative` with this key and these facts (from memory, the disk or the YAML);

@@ -2,20 +2,27 @@
 
 Run at every load over every sheet (cached or not): at a thousand articles that is 31,000
 ids and 620,000 questions, a Python loop of more than a second. Nearly every load is
-clean, so the claims are first gathered by dict constructors in C, and only when they show
-a duplicate (an id, or a question key claimed twice) is the exact loop run, which reports
-each problem where and in the order it always did. The result is the same either way.
+clean, so the ids are gathered by a dict constructor in C and the questions' keys (their
+folded words) compared as 64-bit hashes in one numpy sort; only when these show a
+duplicate (an id, or two equal hashes) is the exact loop run, which reports each problem
+where and in the order it always did, comparing the keys themselves. The result is the
+same either way. Between loads a sheet keeps only its keys' hashes (5 MB at a thousand
+articles, where the keys took 60), and a key is checked against its fact's questions
+whenever a hash is what matched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
+
+import numpy as np
 
 from engine.knowledge.model import Fact
 from engine.knowledge.problems import Problem, Problems
 from engine.knowledge.yamlfile import shown
+from engine.textnorm import tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +33,8 @@ class SheetFacts:
     facts: tuple[Fact, ...]
     #: (id, line, questions line) of every fact node with a text id, valid or not, in order.
     declared: tuple[tuple[str, int, int | None], ...]
-    #: For each fact, each of its questions' folded key, in the order of `questions`.
-    keys: tuple[tuple[str, ...], ...]
+    #: The hash of each of its facts' questions' folded key, fact after fact in the order of `questions`.
+    keys: np.ndarray
     #: The sheet's own problems, and how many more it found beyond them (counted only).
     problems: tuple[Problem, ...] = ()
     more: int = 0
@@ -42,24 +49,56 @@ def questions(fact: Fact) -> list[tuple[str, str]]:
     return [(lang, q) for lang, listed in fact.questions.items() for q in listed]
 
 
-def check_claims(items: Sequence[Item], problems: Problems) -> tuple[list[Fact], set[str], dict[str, str]]:
+def key_of(question: str) -> str:
+    """How questions are compared: their folded words (two facts asking "Qui dirige Nissan ?" collide)."""
+    return " ".join(tokenize(question))
+
+
+def hashed(keys: Iterable[Iterable[str]]) -> np.ndarray:
+    """The hashes of the facts' keys (each fact's, in order), flat, as `SheetFacts.keys` holds them."""
+    return np.fromiter(map(hash, chain.from_iterable(keys)), dtype=np.int64)
+
+
+class Claims:
+    """Which fact claims each question key, the first in load order; looked up by hash, confirmed by the key."""
+
+    def __init__(self, facts: Sequence[Fact], hashes: np.ndarray, owners: np.ndarray) -> None:
+        order = np.argsort(hashes, kind="stable")  # equal hashes stay in load order: the first claimer first
+        self._hashes, self._owners, self._facts = hashes[order], owners[order], facts
+
+    def get(self, key: str) -> str | None:
+        """The id of the fact that claims `key`, or None."""
+        found = hash(key)
+        start = int(np.searchsorted(self._hashes, found, side="left"))
+        end = int(np.searchsorted(self._hashes, found, side="right"))
+        for owner in self._owners[start:end].tolist():
+            fact = self._facts[owner]
+            if any(key_of(q) == key for _, q in questions(fact)):
+                return fact.id
+        return None
+
+
+def check_claims(items: Sequence[Item], problems: Problems) -> tuple[list[Fact], set[str], Claims]:
     """The facts kept (a duplicate id's first definition), every id declared, and the fact that claims each
     question key; every item's problems, then the duplicates, reported into `problems` in sheet order."""
     sheets = [item for item in items if isinstance(item, SheetFacts)]
     declared = [(fact_id, (sheet.relative, line)) for sheet in sheets for fact_id, line, _ in sheet.declared]
     first_seen = dict(declared)
     if len(first_seen) == len(declared):
-        # No id defined twice: every fact is kept. Its keys are claimed once each unless two agree.
+        # No id defined twice: every fact is kept. Its keys are claimed once each unless two hashes agree.
         facts = [fact for sheet in sheets for fact in sheet.facts]
-        keys = [key for sheet in sheets for fact_keys in sheet.keys for key in fact_keys]
-        pairs = ((fact, fact_keys) for sheet in sheets for fact, fact_keys in zip(sheet.facts, sheet.keys, strict=True))
-        owners = chain.from_iterable(repeat(fact.id, len(fact_keys)) for fact, fact_keys in pairs)
-        claimed = dict(zip(keys, owners, strict=True))
-        if len(claimed) == len(keys):
+        hashes = np.concatenate([sheet.keys for sheet in sheets]) if sheets else np.zeros(0, np.int64)
+        if len(np.unique(hashes)) == len(hashes):
             for item in items:
                 _report(item, problems)
-            return facts, set(first_seen), claimed
+            return facts, set(first_seen), Claims(facts, hashes, _owners(facts))
     return _exact(items, problems)
+
+
+def _owners(facts: Sequence[Fact]) -> np.ndarray:
+    """Each key's fact, as its position in `facts` (keys in the order `hashed` gives them)."""
+    sizes = np.fromiter((sum(map(len, f.questions.values())) for f in facts), dtype=np.int64, count=len(facts))
+    return np.repeat(np.arange(len(facts), dtype=np.int64), sizes)
 
 
 def _report(item: Item, problems: Problems) -> None:
@@ -70,9 +109,15 @@ def _report(item: Item, problems: Problems) -> None:
         problems.count_more(item.more)
 
 
-def _exact(items: Sequence[Item], problems: Problems) -> tuple[list[Fact], set[str], dict[str, str]]:
-    """Every duplicate reported, sheet by sheet in name order, the first definition kept."""
+def _exact(items: Sequence[Item], problems: Problems) -> tuple[list[Fact], set[str], Claims]:
+    """Every duplicate reported, sheet by sheet in name order, the first definition kept (only keys whose
+    hash is shared can be claimed twice: only theirs are compared)."""
+    sheets = [item for item in items if isinstance(item, SheetFacts)]
+    every = np.concatenate([sheet.keys for sheet in sheets]) if sheets else np.zeros(0, np.int64)
+    values, counts = np.unique(every, return_counts=True)
+    shared = set(values[counts > 1].tolist())
     facts: list[Fact] = []
+    kept_hashes: list[np.ndarray] = []
     first_seen: dict[str, tuple[str, int]] = {}
     claimed: dict[str, str] = {}
     for sheet in items:
@@ -93,10 +138,17 @@ def _exact(items: Sequence[Item], problems: Problems) -> tuple[list[Fact], set[s
                     )
                 )
         questions_line = {fact_id: q_line for fact_id, _, q_line in sheet.declared}
-        for fact, keys in zip(sheet.facts, sheet.keys, strict=True):
+        at = 0
+        for fact in sheet.facts:
+            asked = questions(fact)
+            hashes = sheet.keys[at : at + len(asked)]
+            at += len(asked)
             if first_seen[fact.id] != (relative, fact.line):
                 continue  # a duplicate: the first definition wins
-            for (lang, question), key in zip(questions(fact), keys, strict=True):
+            for (lang, question), found in zip(asked, hashes.tolist(), strict=True):
+                if found not in shared:
+                    continue  # a hash no other key has: claimed by this fact alone
+                key = key_of(question)
                 owner = claimed.setdefault(key, fact.id)
                 if owner != fact.id:
                     problems.append(
@@ -108,4 +160,6 @@ def _exact(items: Sequence[Item], problems: Problems) -> tuple[list[Fact], set[s
                         )
                     )
             facts.append(fact)
-    return facts, set(first_seen), claimed
+            kept_hashes.append(hashes)
+    kept = np.concatenate(kept_hashes) if kept_hashes else np.zeros(0, np.int64)
+    return facts, set(first_seen), Claims(facts, kept, _owners(facts))

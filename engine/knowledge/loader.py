@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
+
 from engine.knowledge.cache import KnowledgeCache
-from engine.knowledge.claims import Item, SheetFacts, check_claims
-from engine.knowledge.claims import questions as _questions
+from engine.knowledge.claims import Claims, Item, SheetFacts, check_claims, hashed, key_of, questions
 from engine.knowledge.gcpause import without_gc
 from engine.knowledge.lexiconcache import cached_lexicon
 from engine.knowledge.model import Fact, KnowledgeBase, Source
@@ -43,7 +44,9 @@ from engine.knowledge.schema import (
 )
 from engine.knowledge.yamlfile import YamlError, decode, parse_yaml, read_inside, shown
 from engine.lexicon import Lexicon
-from engine.textnorm import tokenize
+
+#: The keys of a sheet without facts.
+_NO_KEYS = np.zeros(0, dtype=np.int64)
 
 __all__ = ["KnowledgeError", "LoadTimeout", "Loader", "Problem", "load_knowledge"]
 
@@ -76,8 +79,8 @@ class _Sheet:
     more: int
     readable: bool
     #: For each valid fact, each of its questions' normalised key, in the order of `_questions` (its language
-    #: and text are the fact's own: not held twice).
-    keys: tuple[tuple[str, ...], ...]
+    #: The hash of each valid fact's questions' folded key (claims.py), fact after fact.
+    keys: np.ndarray
 
 
 def _digest(root: Path, *relatives: str) -> str:
@@ -173,7 +176,7 @@ class Loader:
             data_bytes = read_inside(self.root, relative)
         except YamlError as exc:
             # Not cached: the file is read again at the next load, when it may be fixed.
-            return _Sheet("", ((), ()), (), (), (Problem(relative, exc.line, None, exc.message),), 0, False, ())
+            return _Sheet("", ((), ()), (), (), (Problem(relative, exc.line, None, exc.message),), 0, False, _NO_KEYS)
         digest = hashlib.sha1(data_bytes, usedforsecurity=False).hexdigest()
         context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
         cached = self._sheets.get(relative)
@@ -191,7 +194,7 @@ class Loader:
             data = parse_yaml(decode(data_bytes))  # the bytes just hashed: one read, one version
         except YamlError as exc:
             problems.append(Problem(relative, exc.line, None, exc.message, exc.excerpt))
-            sheet = _Sheet(digest, context, (), (), tuple(problems), 0, False, ())
+            sheet = _Sheet(digest, context, (), (), tuple(problems), 0, False, _NO_KEYS)
         else:
             for number, node in enumerate(items(data, "facts", report)):
                 if number % 256 == 0:
@@ -202,13 +205,13 @@ class Loader:
                 fact = check_fact(node, report, sources, topics)
                 if fact is not None:
                     facts.append(fact)
-                    keys.append(tuple(" ".join(tokenize(q)) for _, q in _questions(fact)))
+                    keys.append(tuple(key_of(q) for _, q in questions(fact)))
             more = problems.total - len(problems)
-            sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, tuple(keys))
+            sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, hashed(keys))
         self._sheets[relative] = sheet
         if self.cache is not None and sheet.readable and not sheet.problems:
             key = self.cache.sheet_key(digest, self.cache.context(sources, topics))
-            self.cache.write_sheet(relative, key, sheet.facts, sheet.declared, sheet.keys)
+            self.cache.write_sheet(relative, key, sheet.facts, sheet.declared, keys)
         return self._seen(relative, sheet, sources, topics)
 
     # The on-disk cache's hooks (engine/knowledge/cache.py): a sheet taken from it, and each sheet a load used.
@@ -234,7 +237,7 @@ class Loader:
 
     def _load_facts(
         self, problems: Problems, sources: dict[str, Source], topics: set[str]
-    ) -> tuple[list[Fact], set[str] | None, dict[str, str]]:
+    ) -> tuple[list[Fact], set[str] | None, Claims]:
         """The valid facts, every id declared (valid or not; None when a sheet could not be read), and
         the fact that claims each question (by its folded form)."""
         root = self.root
@@ -262,12 +265,12 @@ class Loader:
             self.cache.forget_sheets(wanted)
         return facts, declared if readable else None, claimed
 
-    def _out_of_scope(self, claimed: dict[str, str], problems: list[Problem]) -> tuple[str, ...]:
+    def _out_of_scope(self, claimed: Claims, problems: list[Problem]) -> tuple[str, ...]:
         """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""
         found = []
         folder = self.cache.folder if self.cache is not None else None
         for question, line in cached_out_of_scope(self.root, problems, folder):
-            owner = claimed.get(" ".join(tokenize(question)))
+            owner = claimed.get(key_of(question))
             if owner is not None:
                 problems.append(
                     Problem(
