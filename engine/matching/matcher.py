@@ -120,8 +120,10 @@ class Matcher:
             # facts read the same: a comment, a layout): share it whole, with the new Fact objects.
             self.__dict__.update(previous.__dict__)
             self.kb = kb
-            if any(a is not b for a, b in zip(previous.kb.facts, kb.facts, strict=True)):
-                self._by_fact = {f.id: (f, *previous._by_fact[f.id][1:]) for f in kb.facts}
+            changed = [f for a, f in zip(previous.kb.facts, kb.facts, strict=True) if a is not f]
+            if changed:
+                self._by_fact = dict(previous._by_fact)
+                self._by_fact.update({f.id: (f, *previous._by_fact[f.id][1:]) for f in changed})
             return
         reusable = previous._by_fact if same and previous is not None else {}
         by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
