@@ -33,6 +33,7 @@ CODE = (
     "textnorm.py",
     "matching/index.py",
     "matching/postings.py",
+    "matching/rowparts.py",
     "matching/semantic.py",
     "matching/pooling.py",
     "matching/matcher.py",

@@ -40,6 +40,7 @@ from engine.knowledge.cachefiles import CacheFolder, log
 from engine.matching.factvectors import FactVectors
 from engine.matching.index import FactEntry, Index
 from engine.matching.postings import Postings
+from engine.matching.rowparts import RowParts
 
 __all__ = ["MAX_ARRAY_BYTES", "MAX_META_BYTES", "SnapshotFolder", "StoredSnapshot"]
 
@@ -237,7 +238,10 @@ class SnapshotFolder:
                 _counts_meta(counts, f"own_counts{n}", where, arrays)
             arrays.update({f"negatives{view}": np.asarray(m, dtype=np.float32) for view, m in enumerate(matrices)})
             for name, array in arrays.items():
-                np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+                if isinstance(array, RowParts):  # a reload's rows: its kept parts copied from their files
+                    array.save(str(temporary / f"{name}.npy"))
+                else:
+                    np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             header = {"version": self._version, "code": self._code, "key": key, "ids": list(ids)}
             payload = {**header, "views": len(stored.vectors), "negatives": list(texts), **meta}
             (temporary / "meta.json").write_bytes(json.dumps(payload, ensure_ascii=False).encode("utf-8"))

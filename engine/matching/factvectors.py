@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.matching.rowparts import RowParts, fact_rows, views
+
 #: Facts with more vectors than this in all are searched through their centroids first.
 EXACT_ROWS = 50_000
 #: How many facts the centroid search hands to the exact one.
@@ -71,6 +73,53 @@ def _stack(
     return out
 
 
+def _parts(
+    blocks: Sequence[np.ndarray],
+    start: np.ndarray,
+    dim: int,
+    precision: type[np.floating[Any]],
+    reused: Sequence[int | None],
+    previous: FactVectors,
+    name: str,
+) -> RowParts:
+    """The rows `_stack` would give, as parts: each run of facts reused in order a view of `previous`'s rows,
+    each run of other facts' blocks stacked anew."""
+    rows, old = (previous._q, previous._q_start) if name == "q" else (previous._c, previous._c_start)
+    parts: list[np.ndarray] = []
+    n, count = 0, len(blocks)
+    while n < count:
+        first = reused[n]
+        last = n
+        if first is None:
+            while last + 1 < count and reused[last + 1] is None:
+                last += 1
+            made = np.empty((int(start[last + 1] - start[n]), dim), dtype=precision)
+            for k in range(n, last + 1):
+                made[start[k] - start[n] : start[k + 1] - start[n]] = blocks[k]
+            parts.append(made)
+        else:
+            while last + 1 < count and reused[last + 1] == first + (last + 1 - n):
+                last += 1
+            parts += views(rows, int(old[first]), int(old[first + last - n + 1]))
+        n = last + 1
+    return RowParts(parts or [np.empty((0, dim), dtype=precision)])
+
+
+def _fresh_rows(
+    blocks: Sequence[tuple[np.ndarray, np.ndarray]], dim: int, precision: type[np.floating[Any]]
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """The (rows, starts, sizes) `_centroids` takes for these facts' (question, context) blocks alone."""
+    found = []
+    for kind in range(2):
+        sizes = np.fromiter((len(b[kind]) for b in blocks), np.int64, len(blocks))
+        starts = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        rows = np.empty((int(starts[-1]), dim), dtype=precision)
+        for b, at, end in zip(blocks, starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+            rows[at:end] = b[kind]
+        found.append((rows, starts[:-1], sizes))
+    return found[0], found[1]
+
+
 @dataclass(frozen=True, slots=True)
 class FactTexts:
     """One fact's vectors in one view (half precision): each question variant; its answers, quote and keywords."""
@@ -103,10 +152,16 @@ class FactVectors:
         precision = np.float32 if self._exact else np.float16
         if previous is None or reused is None:
             reused = [None] * len(blocks)
-        self._q = _stack([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
-        self._c = _stack([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
         fresh = np.array([n for n, r in enumerate(reused) if r is None], dtype=np.int64)
-        parts = (self._q, self._q_start[fresh], q_sizes[fresh]), (self._c, self._c_start[fresh], c_sizes[fresh])
+        if self._exact or previous is None or len(fresh) == len(blocks):
+            self._q = _stack([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
+            self._c = _stack([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
+            parts = (self._q, self._q_start[fresh], q_sizes[fresh]), (self._c, self._c_start[fresh], c_sizes[fresh])
+        else:
+            # A large base's reload: the kept rows stay where they are (views of the served matrices, rowparts.py).
+            self._q = _parts([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
+            self._c = _parts([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
+            parts = _fresh_rows([(b.questions, b.context) for b in (blocks[n] for n in fresh.tolist())], dim, precision)
         if previous is None or len(fresh) == len(blocks):
             self._centroids = _centroids(parts, dim)
         else:
@@ -147,8 +202,7 @@ class FactVectors:
 
     def blocks(self) -> list[FactTexts]:
         """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot)."""
-        q, c = self._q_start, self._c_start
-        return [FactTexts(self._q[q[i] : q[i + 1]], self._c[c[i] : c[i + 1]]) for i in range(self.size)]
+        return list(map(FactTexts, fact_rows(self._q, self._q_start), fact_rows(self._c, self._c_start)))
 
     def _max_by_owner(self, scores: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Each fact's best score over its rows (-1 for a fact without rows, and at least -1).
