@@ -244,7 +244,8 @@ class SnapshotFolder:
                     np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             header = {"version": self._version, "code": self._code, "key": key, "ids": list(ids)}
             payload = {**header, "views": len(stored.vectors), "negatives": list(texts), **meta}
-            (temporary / "meta.json").write_bytes(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+            with (temporary / "meta.json").open("w", encoding="utf-8") as out:
+                json.dump(payload, out, ensure_ascii=False)  # written as it is encoded: no whole copy in memory
             final = self.path(key)
             if final.exists():  # one not trusted (it was just ignored): moved aside, then removed
                 os.rename(final, temporary.with_name(temporary.name + "-old"))
