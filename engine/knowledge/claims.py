@@ -64,7 +64,8 @@ class Claims:
 
     def __init__(self, facts: Sequence[Fact], hashes: np.ndarray, ordered: np.ndarray | None = None) -> None:
         """`hashes`: each fact's keys' hashes, fact after fact (`ordered`: the same, sorted, when at hand)."""
-        self._facts, self._hashes = facts, hashes
+        self._facts: Sequence[Fact] = facts
+        self._hashes = hashes
         self._sorted = np.sort(hashes) if ordered is None else ordered
         self._owners: np.ndarray | None = None
 
@@ -76,7 +77,8 @@ class Claims:
             return None
         if self._owners is None:
             self._owners = _owners(self._facts)
-        for owner in self._owners[np.flatnonzero(self._hashes == found)].tolist():
+        owners: list[int] = self._owners[np.flatnonzero(self._hashes == found)].tolist()
+        for owner in owners:
             fact = self._facts[owner]
             if any(key_of(q) == key for _, q in questions(fact)):
                 return fact.id

@@ -222,8 +222,6 @@ class SnapshotFolder:
             folder.mkdir(parents=True, exist_ok=True)
             temporary = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-snapshot-"))
             meta, arrays = encode_entries(stored.entries)
-            for view, vectors in enumerate(stored.vectors):
-                arrays.update({f"{name}{view}": array for name, array in vectors.arrays().items()})
             # Every word below is one of the entries' (their bags, words, entities): stored as rows of their table.
             where = {word: n for n, word in enumerate(meta["words"])}
             index = stored.index
@@ -237,7 +235,10 @@ class SnapshotFolder:
             for n, (_, counts) in enumerate(own):
                 _counts_meta(counts, f"own_counts{n}", where, arrays)
             arrays.update({f"negatives{view}": np.asarray(m, dtype=np.float32) for view, m in enumerate(matrices)})
-            for name, array in arrays.items():
+            files: dict[str, np.ndarray | RowParts] = dict(arrays)
+            for view, vectors in enumerate(stored.vectors):
+                files.update({f"{name}{view}": array for name, array in vectors.arrays().items()})
+            for name, array in files.items():
                 if isinstance(array, RowParts):  # a reload's rows: its kept parts copied from their files
                     array.save(str(temporary / f"{name}.npy"))
                 else:

@@ -131,6 +131,10 @@ class FactTexts:
 class FactVectors:
     """Every fact's vectors stacked once, searched with one matrix product per question."""
 
+    #: Each fact's question rows, then its context rows, fact after fact (after a large base's reload, as parts).
+    _q: np.ndarray | RowParts
+    _c: np.ndarray | RowParts
+
     def __init__(
         self,
         blocks: Sequence[FactTexts],
@@ -153,6 +157,7 @@ class FactVectors:
         if previous is None or reused is None:
             reused = [None] * len(blocks)
         fresh = np.array([n for n, r in enumerate(reused) if r is None], dtype=np.int64)
+        parts: tuple[tuple[np.ndarray | RowParts, np.ndarray, np.ndarray], ...]
         if self._exact or previous is None or len(fresh) == len(blocks):
             self._q = _stack([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
             self._c = _stack([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
@@ -196,7 +201,7 @@ class FactVectors:
         self._centroids, self.size, self._exact = centroids, size, exact
         return self
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, np.ndarray | RowParts]:
         """What `from_arrays` takes back: the stacked rows, each fact's first row in them, the centroids."""
         return dict(zip(ARRAYS, (self._q, self._c, self._q_start, self._c_start, self._centroids), strict=True))
 
@@ -249,7 +254,7 @@ class FactVectors:
         )
 
     @staticmethod
-    def _rows_max(picked: np.ndarray, vector: np.ndarray, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
+    def _rows_max(picked: np.ndarray, vector: np.ndarray, rows: np.ndarray | RowParts, start: np.ndarray) -> np.ndarray:
         out = np.full(len(picked), -1.0, dtype=np.float32)
         for n, i in enumerate(picked):
             block = rows[start[i] : start[i + 1]]

@@ -34,7 +34,11 @@ class RowParts:
         self.ndim = len(self.shape)
 
     def __len__(self) -> int:
-        return self.shape[0]
+        return int(self._starts[-1])
+
+    def __matmul__(self, vector: np.ndarray) -> np.ndarray:
+        """Every row's product with `vector`, as the stacked matrix's."""
+        return np.concatenate([part @ vector for part in self.parts])
 
     def __getitem__(self, rows: slice) -> np.ndarray:
         """Rows `start:stop` (a fact's: within one part, a view of it)."""
