@@ -33,6 +33,7 @@ from engine.matching.semantic import (
     default_embedder,
     informativeness,
 )
+from engine.matching.spelling import Speller
 from engine.matching.stored import snapshot_of, stored_entry
 from engine.matching.vocabulary import language_for, speller_for
 from engine.textnorm import MAX_CHARS, MAX_WORDS, tokenize
@@ -79,6 +80,7 @@ class Matcher:
     _index: Index
     latest_year: str | None
     lexical: LexicalScorer
+    speller: Speller
     #: Every fact's vectors, one FactVectors per view (None without the semantic signal).
     vectors: tuple[FactVectors, ...] | None
 
@@ -181,7 +183,7 @@ class Matcher:
         #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
         self.years = {i: self._year_state(e) for i, (_, e, _) in by_fact.items()}
 
-        self.speller = speller_for(lexicon, index)
+        self.speller = speller_for(lexicon, index, previous.speller if previous is not None else None)
         self._known_words = self.speller.known
         self.language = language_for(lexicon, index)
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.

@@ -40,6 +40,10 @@ class Speller:
         #: Words searched for a correction so far (memo misses that needed a search): the work done.
         self.searches = 0
 
+    @property
+    def lexicon(self) -> Lexicon:
+        return self._lexicon
+
     def searchable(self, word: str) -> bool:
         """Whether `word` may be a typo, i.e. correcting it takes a search.
 

@@ -10,13 +10,17 @@ from engine.matching.index import Index
 from engine.matching.spelling import Speller
 
 
-def speller_for(lexicon: Lexicon, index: Index) -> Speller:
-    """A speller correcting towards the knowledge's words, the lexicon's and its phrases' and names' parts."""
+def speller_for(lexicon: Lexicon, index: Index, previous: Speller | None = None) -> Speller:
+    """A speller correcting towards the knowledge's words, the lexicon's and its phrases' and names' parts;
+    `previous` itself when it corrects towards the very same words with this very lexicon (a reload that
+    added no word and removed none: its word tables are not sorted again, its memo still holds)."""
     known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
     for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
         known_words.update(phrase)
     for entity in lexicon.entities:
         known_words.update(entity.split("_"))
+    if previous is not None and previous.lexicon is lexicon and previous.known == known_words:
+        return previous
     return Speller(known_words, lexicon)
 
 

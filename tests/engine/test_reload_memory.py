@@ -101,3 +101,18 @@ def test_row_parts_slice_like_the_stacked_matrix(start, stop, tmp_path):
     mapped = np.load(tmp_path / "m.npy", mmap_mode="r")
     RowParts([mapped[:5], np.ascontiguousarray(matrix[5:9]), mapped[9:]]).save(str(tmp_path / "parts.npy"))
     assert np.array_equal(np.load(tmp_path / "parts.npy", allow_pickle=False), matrix)
+
+
+def test_a_reload_that_changes_no_word_keeps_the_speller_and_one_that_adds_a_word_makes_a_new_one(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    served = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(text.replace("keywords: [", "keywords: [ventes, ", 1), encoding="utf-8")  # a word it has
+    same = Snapshot.load(knowledge_copy, loader=loader, previous=served)
+    assert same.kb.facts != served.kb.facts and same.matcher.speller is served.matcher.speller
+    sheet.write_text(text.replace("keywords: [", "keywords: [zorglubissime, ", 1), encoding="utf-8")
+    grown = Snapshot.load(knowledge_copy, loader=loader, previous=same)
+    assert grown.matcher.speller is not same.matcher.speller and "zorglubissime" in grown.matcher.speller.known
+    assert grown.matcher.words("zorglubisime") == ["zorglubissime"]  # corrected towards the new word
+    assert same.matcher.words("zorglubisime") == ["zorglubisime"]
