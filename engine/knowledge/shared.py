@@ -7,7 +7,8 @@ What was read from (or written to) a file is kept here with the file's identity 
 modification time, size) and the key it was stored under; a load asking for that very key
 of that very file gets the same immutable objects. A file rewritten, replaced or removed
 since has another identity, and is read as before. One value per file path, replaced by
-the next: bounded like the cache folder itself. A new process starts with nothing here.
+the next: bounded like the cache folder itself, for the last MAX_FOLDERS folders used. A
+new process starts with nothing here.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+#: Cache folders whose files are remembered at most (a process serves from one: more are a test's or a move's).
+MAX_FOLDERS = 2
+
 _lock = threading.Lock()
-#: Per slot (a file's path, or one for a folder's snapshot entry): the file, its identity, the key, the value.
-_held: dict[Path, tuple[Path, tuple[int, int, int], str, object]] = {}
+#: Per cache folder (most recent last), per slot (a file's path, or one for the folder's snapshot entry):
+#: the file, its identity, the key, the value.
+_held: dict[Path, dict[Path, tuple[Path, tuple[int, int, int], str, object]]] = {}
 
 
 def identity(path: Path) -> tuple[int, int, int] | None:
@@ -31,19 +36,25 @@ def identity(path: Path) -> tuple[int, int, int] | None:
 
 def remember(path: Path, key: str, value: object, slot: Path | None = None) -> None:
     """Keep `value`, read from or just written to `path` under `key`, for the next load that asks for it,
-    in `slot` (default: the path itself), replacing what the slot held."""
+    in `slot` (default: the path itself; a slot lies in its cache folder), replacing what the slot held."""
+    slot = slot or path
     found = identity(path)
     with _lock:
+        folder = _held.pop(slot.parent, {})
+        _held[slot.parent] = folder  # the most recent folder last
         if found is None:
-            _held.pop(slot or path, None)
+            folder.pop(slot, None)
         else:
-            _held[slot or path] = (path, found, key, value)
+            folder[slot] = (path, found, key, value)
+        while len(_held) > MAX_FOLDERS:
+            del _held[next(iter(_held))]
 
 
 def recall(path: Path, key: str, slot: Path | None = None) -> object | None:
     """What `remember` kept for `path` under `key`, if the file is still the one it was read from or written to."""
+    slot = slot or path
     with _lock:
-        held = _held.get(slot or path)
+        held = _held.get(slot.parent, {}).get(slot)
     if held is None or held[0] != path or held[2] != key or identity(path) != held[1]:
         return None
     return held[3]

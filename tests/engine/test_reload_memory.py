@@ -116,3 +116,16 @@ def test_a_reload_that_changes_no_word_keeps_the_speller_and_one_that_adds_a_wor
     assert grown.matcher.speller is not same.matcher.speller and "zorglubissime" in grown.matcher.speller.known
     assert grown.matcher.words("zorglubisime") == ["zorglubissime"]  # corrected towards the new word
     assert same.matcher.words("zorglubisime") == ["zorglubisime"]
+
+
+def test_what_is_held_is_bounded_to_the_last_folders_used(tmp_path):
+    shared.forget()
+    files = []
+    for n in range(shared.MAX_FOLDERS + 2):
+        path = tmp_path / f"cache{n}" / "sheet-a.json"
+        path.parent.mkdir()
+        path.write_text("{}", encoding="utf-8")
+        shared.remember(path, "k", n)
+        files.append(path)
+    assert [shared.recall(p, "k") for p in files] == [None, None, *range(2, shared.MAX_FOLDERS + 2)]
+    assert shared.recall(files[-1], "another key") is None
