@@ -145,8 +145,30 @@ def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[s
 _CHUNK = 1 << 19
 
 
-def setdefault(table: dict[tuple[str, ...], tuple[str, ...]], found: tuple[str, ...]) -> tuple[str, ...]:
-    return table.setdefault(found, found)
+def _word_sets(table: tuple[str, ...], lengths: np.ndarray, tokens: np.ndarray) -> list[tuple[str, ...]]:
+    """Every stored word set as a tuple of the table's (interned) words, in order.
+
+    The words are looked up by numpy gathers (the table as an array of the strings themselves), a
+    chunk of whole sets at a time, and each chunk's sets sliced by one comprehension: the entry's
+    ten million words never sit in one list at once, and no Python call is paid per set.
+    """
+    words = np.array(table, dtype=object)
+    ends = np.cumsum(lengths, dtype=np.int64)
+    starts = ends - lengths
+    total = int(ends[-1]) if len(ends) else 0
+    # The sets ending within each stretch of CHUNK words make one chunk.
+    cuts = np.unique(np.searchsorted(ends, np.arange(_CHUNK, total + _CHUNK, _CHUNK), side="right"))
+    found: list[tuple[str, ...]] = []
+    first = 0
+    for last in [*cuts.tolist(), len(ends)]:
+        if last <= first:  # no set ends in this stretch (a set longer than a chunk): it joins the next
+            continue
+        base, top = int(starts[first]), int(ends[last - 1])
+        chunk = tuple(words[tokens[base:top]].tolist())
+        bounds = zip(starts[first:last].tolist(), ends[first:last].tolist(), strict=True)
+        found += [chunk[a - base : b - base] for a, b in bounds]
+        first = last
+    return found
 
 
 def decode_entries(
@@ -167,52 +189,32 @@ def decode_entries(
         raise BadFile("a word outside the table")
     if (lengths < 0).any() or int(lengths.sum()) != len(tokens):
         raise BadFile("word set lengths do not add up")
-    # The words looked up by numpy gathers (the table as an array of the interned strings themselves), a chunk
-    # of whole runs at a time: the snapshot entry's ten million words never sit in one list and one tuple at once.
-    words = np.array(table, dtype=object)
-    ends = np.cumsum(lengths).tolist()
-    starts = [0, *ends[:-1]]
-    runs = iter(zip(starts, ends, strict=True))
-    chunk: tuple[str, ...] = ()
-    chunk_start = chunk_end = 0
-    # Equal collections are shared: facts of a sheet name the same few entities and kinds, and repeat variants.
+    every = _word_sets(table, lengths, tokens)
+    # Equal collections are shared: facts of a sheet name the same few entities and kinds.
     tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
     sets: dict[tuple[str, ...], frozenset[str]] = {}
-
-    def take_tuple() -> tuple[str, ...]:
-        nonlocal chunk, chunk_start, chunk_end
-        run = next(runs, None)
-        if run is None:
-            raise BadFile("fewer word sets than the shapes say")
-        start, end = run
-        if end > chunk_end:  # runs come in order: the next chunk starts with this one
-            chunk_start, chunk_end = start, max(end, start + _CHUNK)
-            chunk = tuple(words[tokens[chunk_start:chunk_end]].tolist())
-        return chunk[start - chunk_start : end - chunk_start]
-
-    def take_shared() -> tuple[str, ...]:
-        found = take_tuple()
-        return tuples.setdefault(found, found)
-
-    def take() -> frozenset[str]:
-        found = take_shared()
-        value = sets.get(found)
-        if value is None:
-            value = sets[found] = frozenset(found)
-        return value
-
+    shared, fields = len(_SETS), [name in _TUPLES for name in _SETS]
     entries = []
+    at = 0
     for shape in shapes:
         if not isinstance(shape, list) or len(shape) != 3 or not isinstance(shape[2], bool):
             raise BadFile("an analysed fact was expected")
         langs, joined = strings(shape[0], intern=True), strings(shape[1])
-        fields: dict[str, Any] = {name: take_shared() if name in _TUPLES else take() for name in _SETS}
-        own = tuple((lang, take_tuple()) for lang in langs)
-        # A fact's variants often repeat their tokens; two facts' seldom (so no table of every variant is kept).
-        mine: dict[tuple[str, ...], tuple[str, ...]] = {}
-        variants = tuple((setdefault(mine, take_tuple()), words_joined) for words_joined in joined)
-        entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **fields))
-    if next(runs, None) is not None:
+        end = at + shared + len(langs) + len(joined)
+        if end > len(every):
+            raise BadFile("fewer word sets than the shapes say")
+        mine = every[at:end]
+        kept = [tuples.setdefault(found, found) for found in mine[:shared]]
+        values: list[Any] = [
+            found if as_tuple else sets.get(found) or sets.setdefault(found, frozenset(found))
+            for found, as_tuple in zip(kept, fields, strict=True)
+        ]
+        own = tuple(zip(langs, mine[shared : shared + len(langs)], strict=True))
+        variants = tuple(zip(mine[shared + len(langs) :], joined, strict=True))
+        named = dict(zip(_SETS, values, strict=True))
+        entries.append(FactEntry(variants=variants, own_words=own, yes_no=shape[2], **named))
+        at = end
+    if at != len(every):
         raise BadFile("more word sets than the shapes say")
     return entries
 
