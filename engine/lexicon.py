@@ -167,14 +167,23 @@ class Lexicon:
         return found
 
     def question_kinds(self, words: list[str] | tuple[str, ...]) -> frozenset[str]:
-        """What the question asks for: who, when, where, how_many, why."""
+        """What the question asks for: who, when, where, how_many, why, source.
+
+        The longest phrase wins and holds its words: "selon qui" asks for a source, not for a
+        person, and "en quelle année" once for a date.
+        """
         kinds = set()
         starts = self.kind_starts
-        for i, word in enumerate(words):
-            for size in range(min(starts.get(word, 0), len(words) - i), 0, -1):
+        i = 0
+        while i < len(words):
+            step = 1
+            for size in range(min(starts.get(words[i], 0), len(words) - i), 0, -1):
                 kind = self.kinds.get(tuple(words[i : i + size]))
                 if kind:
                     kinds.add(kind)
+                    step = size
+                    break
+            i += step
         return frozenset(kinds)
 
     def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
