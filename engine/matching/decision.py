@@ -45,6 +45,8 @@ FEATURES = (
     "negative",  # best cosine to a question known to be out of scope (out_of_scope.yaml)
     "negative_concept",  # the same, in lexicon concepts
     "negative_margin",  # semantic minus negative: closer to the fact than to any known unanswerable question
+    "contrast",  # the question names a common entity the fact does not, the fact another one (Renault for Nissan)
+    "yes_no_contrast",  # the same in a yes/no question: a wrong belief the fact corrects ("Uchida works for Renault?")
 )
 
 

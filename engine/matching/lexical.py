@@ -137,6 +137,8 @@ class LexicalScorer:
         self.context_entities = frozenset(
             e for e, n in index.entity_counts.items() if n >= CONTEXT_ENTITY_SHARE * count
         )
+        #: The same without years: the companies and people a question may set against each other.
+        self.common_entities = frozenset(e for e in self.context_entities if not e.isdigit())
         # A fact's question and answer bags are disjoint: its word counts once in one postings list.
         df = Counter({t: len(ids) for t, ids in index.question_postings.items()})
         df.update({t: len(ids) for t, ids in index.answer_postings.items()})

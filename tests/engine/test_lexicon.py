@@ -148,6 +148,14 @@ def test_question_kinds_find_phrases_of_question_words():
     assert lexicon.question_kinds(lexicon.split("le patron de Nissan")) == frozenset()
 
 
+def test_the_longest_question_phrase_holds_its_words():
+    """ "selon qui" asks for a source, not for a person: its "qui" is not a second, "who", kind."""
+    lexicon = small(question_words={"who": ["qui", "who"], "source": ["selon qui", "who says"]})
+    assert lexicon.question_kinds(lexicon.split("Selon qui l'ambiance est meilleure ?")) == {"source"}
+    assert lexicon.question_kinds(lexicon.split("who says so, and who is he")) == {"source", "who"}
+    assert lexicon.question_kinds(lexicon.split("qui selon")) == {"who"}
+
+
 def test_analyse_gives_each_token_once_in_order_with_kinds_entities_and_years():
     lexicon = small()
     analysis = lexicon.analyse("Qui est le PDG de Nissan, le patron de Nissan en 2019 ?")
