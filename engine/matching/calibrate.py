@@ -237,23 +237,29 @@ def reliability(best_p: Sequence[float], right: Sequence[bool], bins: int = 5) -
     return out
 
 
+def _number(value: float) -> str:
+    """A number YAML reads back as one: PyYAML takes "-5e-06" (no dot) for a string."""
+    text = f"{float(value):.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def to_yaml(model: DecisionModel, command: str) -> str:
     """decision.yaml's text: the weights with a header saying where they come from."""
     lines = [
-        "# The learned decision: logistic weights over the matcher's signals (engine/matching/decision.py).",
+        "# The learned decision: a choice model's weights over the matcher's signals (engine/matching/decision.py).",
         f"# Written by `{command}`; do not edit by hand, refit after changing facts or the lexicon.",
         "# Fitted on knowledge/eval (every file but holdout.yaml), with facts whole and cut to their",
         f"# first {THIN_QUESTIONS} questions a language, less the fact questions that are fit questions",
         f"# too; the answer threshold, from {FOLDS}-fold cross-validation,",
         "# has the best accuracy + abstention among those whose answers were right",
         f"# {TARGET_PRECISION:.0%} of the time.",
-        f"bias: {model.bias}",
+        f"bias: {_number(model.bias)}",
         f"answer_threshold: {model.answer_threshold}",
         f"suggest_threshold: {model.suggest_threshold}",
         "weights:",
-        *(f"  {name}: {model.weights[name]}" for name in TERMS),
+        *(f"  {name}: {_number(model.weights[name])}" for name in TERMS),
         "measured:",
-        *(f"  {k}: {v}" for k, v in model.measured.items()),
+        *(f"  {k}: {_number(v)}" for k, v in model.measured.items()),
         "fitted_with:",
         *(f"  {k}: {json.dumps(v)}" for k, v in model.fitted_with.items()),
     ]
