@@ -199,9 +199,11 @@ class LexicalScorer:
             # Most questions name no entity: only the kind can mismatch (the general case gives the same).
             return _KIND_ONLY[bool(analysis.kinds) and not analysis.kinds & entry.kinds]
         missing = analysis.entities - entry.entities
-        # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact.
+        # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact;
+        # so does naming beside it what the fact's answer only names in passing ("did Mitsubishi sell
+        # more than Toyota?" of the Renault-Nissan-Mitsubishi Alliance's sales).
         about = {e for e in analysis.entities - entry.mentions if not e.isdigit()}
-        compared = bool(analysis.entities & entry.mentions) and not about & (entry.entities | entry.answer_entities)
+        compared = bool(analysis.entities & entry.mentions) and not about & entry.entities
         foreign = compared or bool(missing - entry.answer_entities - entry.mentions - self.context_entities)
         return Mismatch(
             foreign_entity=foreign,
