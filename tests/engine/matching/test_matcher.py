@@ -85,3 +85,6 @@ def test_naming_the_alliance_beside_a_rival_keeps_the_question_about_the_allianc
     assert beside["foreign_entity"] == 0.0
     alone = features_of(snapshot, "How many cars did Toyota sell in 2018?", "sales-2018")
     assert alone["foreign_entity"] == 1.0
+    # Mitsubishi is only named in passing (in "the Renault-Nissan-Mitsubishi Alliance"): its sales are not these.
+    member = features_of(snapshot, "did mitsubishi sell more than toyota", "sales-2018")
+    assert member["foreign_entity"] == 1.0
