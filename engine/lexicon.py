@@ -14,12 +14,14 @@ from types import MappingProxyType
 from engine.textnorm import MAX_CHARS, stem, tokenize
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_CENTURIES = ("19", "20")
 #: A word holding a non-ASCII letter; the lookbehind keeps the search linear on long runs of letters.
 _ACCENTED_WORD = re.compile(r"(?<!\w)\w*[^\W\x00-\x7f]\w*")
 #: At most this many words' canonical forms are memoised (bounds memory on hostile input).
 CANONICAL_MEMO = 200_000
 #: Phrases longer than this many words are not looked for.
 MAX_PHRASE = 5
+_NO_KINDS: frozenset[str] = frozenset()
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -146,7 +148,7 @@ class Lexicon:
     def split(self, text: str) -> list[str]:
         """Tokenise, keeping apart the accented words that folding would merge with another word."""
         text = text[:MAX_CHARS]
-        if self.accented:
+        if self.accented and not text.isascii():  # an ASCII text holds no accented word
             text = _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
         return tokenize(text)
 
@@ -168,26 +170,59 @@ class Lexicon:
 
     def question_kinds(self, words: list[str] | tuple[str, ...]) -> frozenset[str]:
         """What the question asks for: who, when, where, how_many, why."""
-        kinds = set()
         starts = self.kind_starts
+        if starts.keys().isdisjoint(words):  # most texts of a fact sheet ask nothing: no word starts a kind
+            return _NO_KINDS
+        kinds = set()
+        n = len(words)
         for i, word in enumerate(words):
-            for size in range(min(starts.get(word, 0), len(words) - i), 0, -1):
-                kind = self.kinds.get(tuple(words[i : i + size]))
-                if kind:
-                    kinds.add(kind)
+            longest = starts.get(word)
+            if longest:
+                for size in range(min(longest, n - i), 0, -1):
+                    kind = self.kinds.get(tuple(words[i : i + size]))
+                    if kind:
+                        kinds.add(kind)
         return frozenset(kinds)
 
     def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
         """Fold, tokenise, map phrases and synonyms to one form, and drop stop words."""
         if words is None:
             words = self.split(text)
-        tokens = [token for _, _, token in self.spans(words) if token]
-        entities: set[str] = set()
-        for token in tokens:
-            if token in self.entities or _YEAR.fullmatch(token):
-                entities.add(token)
+        tokens = self.tokens(words)
+        known = self.entities
+        # A year is four digits starting 19 or 20: the length and prefix test spares most tokens the regex.
+        entities = {t for t in tokens if t in known or (len(t) == 4 and t[:2] in _CENTURIES and _YEAR.fullmatch(t))}
         unique = tuple(dict.fromkeys(tokens))
         return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
+
+    def tokens(self, words: list[str] | tuple[str, ...]) -> list[str]:
+        """The canonical tokens of `words`, in order (stop words dropped): `spans`' tokens, without the spans.
+
+        A load analyses every question variant of every fact: most words start no phrase, so
+        they cost one look-up in the memo of canonical forms.
+        """
+        memo, canonical = self._canonical, self.canonical
+        starts = self.phrase_starts
+        if starts.keys().isdisjoint(words):
+            return [t for w in words if (t := memo[w] if w in memo else canonical(w))]
+        found: list[str] = []
+        phrases, stopwords = self.phrases, self.stopwords
+        i, n = 0, len(words)
+        while i < n:
+            word = words[i]
+            for size in range(min(starts.get(word, 0), n - i), 1, -1):
+                phrase = phrases.get(tuple(words[i : i + size]))
+                if phrase:
+                    if phrase not in stopwords:
+                        found.append(phrase)
+                    i += size
+                    break
+            else:
+                token = memo[word] if word in memo else canonical(word)
+                if token:
+                    found.append(token)
+                i += 1
+        return found
 
     def spans(self, words: list[str] | tuple[str, ...]) -> list[tuple[int, int, str | None]]:
         """Each token as (start, end, canonical form or None for a stop word): phrases first, then words."""

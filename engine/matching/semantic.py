@@ -181,7 +181,12 @@ class Embedder:
         flat = [w for bag in bags for w in bag]
         if not flat:
             return out
-        rows = self._word_rows(flat, remember) * np.array([weight(w) for w in flat], np.float32)[:, None]
+        # Each distinct word's row weighed once, then gathered for every bag in one step (a sheet's
+        # bags repeat the same few thousand words): the very products of weighing each word where it occurs.
+        place = {w: n for n, w in enumerate(dict.fromkeys(flat))}
+        words = list(place)
+        weighed = self._word_rows(words, remember) * np.array([weight(w) for w in words], np.float32)[:, None]
+        rows = weighed[np.fromiter(map(place.__getitem__, flat), np.int64, len(flat))]
         return _unit_sums(rows, [len(b) for b in bags], out)
 
     def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
