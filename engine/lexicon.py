@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from types import MappingProxyType
 
 from engine.textnorm import MAX_CHARS, stem, tokenize
@@ -66,6 +67,13 @@ class Lexicon:
     pronouns: frozenset[tuple[str, ...]] = frozenset()
     #: Memo of `canonical`, filled as words are met (pure function of the word lists above).
     _canonical: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    #: The first two words of every phrase, with the longest phrase they start (filled once, from `phrases`).
+    _pairs: dict[tuple[str, ...], int] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for key in self.phrases:
+            pair = key[:2]
+            self._pairs[pair] = max(self._pairs.get(pair, 0), len(key))
 
     @classmethod
     def build(
@@ -149,8 +157,11 @@ class Lexicon:
         """Tokenise, keeping apart the accented words that folding would merge with another word."""
         text = text[:MAX_CHARS]
         if self.accented and not text.isascii():  # an ASCII text holds no accented word
-            text = _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
+            text = self._replace_accented(text)
         return tokenize(text)
+
+    def _replace_accented(self, text: str) -> str:
+        return _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
 
     def canonical(self, token: str) -> str | None:
         """The canonical form of one word, or None when it is a stop word."""
@@ -198,30 +209,31 @@ class Lexicon:
     def tokens(self, words: list[str] | tuple[str, ...]) -> list[str]:
         """The canonical tokens of `words`, in order (stop words dropped): `spans`' tokens, without the spans.
 
-        A load analyses every question variant of every fact: most words start no phrase, so
-        they cost one look-up in the memo of canonical forms.
+        A load analyses every question variant of every fact: each word costs one look-up in
+        the memo of canonical forms, and phrases are looked for only where two words start one.
         """
         memo, canonical = self._canonical, self.canonical
-        starts = self.phrase_starts
-        if starts.keys().isdisjoint(words):
-            return [t for w in words if (t := memo[w] if w in memo else canonical(w))]
+        canon = [memo[w] if w in memo else canonical(w) for w in words]
+        pairs = self._pairs
+        if pairs.keys().isdisjoint(pairwise(words)):  # most variants: no two words that start a phrase
+            return [t for t in canon if t]
+        hits = [i for i, pair in enumerate(pairwise(words)) if pair in pairs]
         found: list[str] = []
         phrases, stopwords = self.phrases, self.stopwords
         i, n = 0, len(words)
-        while i < n:
-            word = words[i]
-            for size in range(min(starts.get(word, 0), n - i), 1, -1):
-                phrase = phrases.get(tuple(words[i : i + size]))
+        for hit in hits:
+            if hit < i:
+                continue  # inside the phrase just taken
+            found += [t for t in canon[i:hit] if t]
+            i = hit
+            for size in range(min(pairs[words[hit], words[hit + 1]], n - hit), 1, -1):
+                phrase = phrases.get(tuple(words[hit : hit + size]))
                 if phrase:
                     if phrase not in stopwords:
                         found.append(phrase)
-                    i += size
+                    i = hit + size
                     break
-            else:
-                token = memo[word] if word in memo else canonical(word)
-                if token:
-                    found.append(token)
-                i += 1
+        found += [t for t in canon[i:] if t]
         return found
 
     def spans(self, words: list[str] | tuple[str, ...]) -> list[tuple[int, int, str | None]]:

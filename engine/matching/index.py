@@ -73,12 +73,15 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
     own: dict[str, set[str]] = {}
     # Words interned: the same few thousand recur in every fact's variants, bags and word sets.
     for lang, questions in fact.questions.items():
+        if not questions:
+            continue
+        own_words = own.setdefault(lang, set())
         for question in questions:
-            words = [sys.intern(w) for w in lexicon.split(question)]
+            words = list(map(sys.intern, lexicon.split(question)))
             all_words.update(words)
-            own.setdefault(lang, set()).update(words)
+            own_words.update(words)
             analysis = lexicon.analyse(question, words)
-            tokens = tuple(dict.fromkeys(map(sys.intern, analysis.tokens)))
+            tokens = tuple(map(sys.intern, analysis.tokens))  # already each once
             variants.append((tokens, " ".join(words)))
             bag.update(tokens)
             entities |= analysis.entities

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
-from engine.matching.pooling import run_sums
+from engine.matching.pooling import gathered_run_sums, run_sums
 from engine.matching.tokenmemo import TokenIds
 from engine.textnorm import fold
 
@@ -186,8 +186,13 @@ class Embedder:
         place = {w: n for n, w in enumerate(dict.fromkeys(flat))}
         words = list(place)
         weighed = self._word_rows(words, remember) * np.array([weight(w) for w in words], np.float32)[:, None]
-        rows = weighed[np.fromiter(map(place.__getitem__, flat), np.int64, len(flat))]
-        return _unit_sums(rows, [len(b) for b in bags], out)
+        ids = np.fromiter(map(place.__getitem__, flat), np.int64, len(flat))
+        sizes = np.fromiter(map(len, bags), np.int64, len(bags))
+        present = sizes > 0
+        starts = (np.cumsum(sizes) - sizes)[present]
+        sums = gathered_run_sums(weighed, ids, starts, sizes[present])
+        out[present] = _unit(sums)
+        return out
 
     def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
         """Fill `out` with the normalised mean of each row's token embeddings (rows without tokens stay zero)."""
@@ -252,9 +257,13 @@ def _unit_sums(rows: np.ndarray, lengths: Sequence[int], out: np.ndarray) -> np.
     present = sizes > 0
     if present.any():
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[present]
-        sums = run_sums(rows, starts, sizes[present])
-        out[present] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        out[present] = _unit(run_sums(rows, starts, sizes[present]))
     return out
+
+
+def _unit(sums: np.ndarray) -> np.ndarray:
+    """Each row divided by its length (a zero row stays zero)."""
+    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
 
 def informativeness(zipf: float) -> float:
