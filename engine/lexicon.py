@@ -200,11 +200,16 @@ class Lexicon:
         if words is None:
             words = self.split(text)
         tokens = self.tokens(words)
+        unique = tuple(dict.fromkeys(tokens))
+        return Analysis(unique, self.question_kinds(words), self.entities_in(tokens), tuple(words))
+
+    def entities_in(self, tokens: Iterable[str]) -> frozenset[str]:
+        """The tokens that name an entity: a listed one, or a year."""
         known = self.entities
         # A year is four digits starting 19 or 20: the length and prefix test spares most tokens the regex.
-        entities = {t for t in tokens if t in known or (len(t) == 4 and t[:2] in _CENTURIES and _YEAR.fullmatch(t))}
-        unique = tuple(dict.fromkeys(tokens))
-        return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
+        return frozenset(
+            {t for t in tokens if t in known or (len(t) == 4 and t[:2] in _CENTURIES and _YEAR.fullmatch(t))}
+        )
 
     def tokens(self, words: list[str] | tuple[str, ...]) -> list[str]:
         """The canonical tokens of `words`, in order (stop words dropped): `spans`' tokens, without the spans.

@@ -24,8 +24,8 @@ def sentences(texts: Iterable[str]) -> list[str]:
 
 def bags(lexicon: Lexicon, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A text's two views: its folded words (surface), and its lexicon concepts (PDG, CEO -> ceo)."""
-    words = lexicon.split(text)
-    return tuple(words), lexicon.analyse(text, words).tokens or tuple(words)
+    words = tuple(lexicon.split(text))
+    return words, tuple(dict.fromkeys(lexicon.tokens(words))) or words  # the tokens of `lexicon.analyse`
 
 
 def _question_bags(entry: FactEntry) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -64,10 +64,17 @@ def _as_tuple(words: set[str]) -> tuple[str, ...]:
 
 
 def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
-    """Analyse a fact's questions, keywords and answers once, for the index and the scorer."""
+    """Analyse a fact's questions, keywords and answers once, for the index and the scorer.
+
+    A load analyses every variant of every fact (twenty a fact): each costs its words, its
+    tokens, its entities and the kinds it asks for, not a whole `Analysis`. (Sets are filled
+    in the order they always were, so the cache files, whose lists follow it, stay the same.)
+    """
+    split, tokens_of, kinds_of, intern = lexicon.split, lexicon.tokens, lexicon.question_kinds, sys.intern
+    entities_in = lexicon.entities_in
+    entities: set[str] = set()
     variants: list[tuple[tuple[str, ...], str]] = []
     bag: set[str] = set()
-    entities: set[str] = set()
     kinds: set[str] = set()
     all_words: set[str] = set()
     own: dict[str, set[str]] = {}
@@ -77,29 +84,30 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
             continue
         own_words = own.setdefault(lang, set())
         for question in questions:
-            words = list(map(sys.intern, lexicon.split(question)))
+            words = list(map(intern, split(question)))
             all_words.update(words)
             own_words.update(words)
-            analysis = lexicon.analyse(question, words)
-            tokens = tuple(map(sys.intern, analysis.tokens))  # already each once
+            found = tokens_of(words)
+            tokens = tuple(map(intern, dict.fromkeys(found)))
             variants.append((tokens, " ".join(words)))
             bag.update(tokens)
-            entities |= analysis.entities
-            kinds |= analysis.kinds
+            entities |= entities_in(found)
+            kinds |= kinds_of(words)
     for keyword in fact.keywords:
-        analysis = lexicon.analyse(keyword)
-        all_words.update(map(sys.intern, analysis.words))
-        bag.update(map(sys.intern, analysis.tokens))
-        entities |= analysis.entities
+        words = split(keyword)
+        all_words.update(map(intern, words))
+        found = tokens_of(words)
+        bag.update(map(intern, dict.fromkeys(found)))
+        entities |= entities_in(found)
     answer_bag: set[str] = set()
     answer_entities: set[str] = set()
     for lang, answer in fact.answer.items():
-        words = [sys.intern(w) for w in lexicon.split(answer)]
+        words = list(map(intern, split(answer)))
         all_words.update(words)
         own.setdefault(lang, set()).update(words)
-        analysis = lexicon.analyse(answer, words)
-        answer_bag.update(analysis.tokens)
-        answer_entities |= analysis.entities
+        found = tokens_of(words)
+        answer_bag.update(found)  # a list, as the tuple was: a dict would size the set otherwise
+        answer_entities |= entities_in(found)
     return FactEntry(
         variants=tuple(variants),
         question_bag=_as_tuple(bag),
