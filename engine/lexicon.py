@@ -160,6 +160,13 @@ class Lexicon:
             text = self._replace_accented(text)
         return tokenize(text)
 
+    def replaces_accented(self, text: str) -> bool:
+        """Whether `split` replaces some accented word of `text` (else its words are `tokenize`'s)."""
+        accented = self.accented
+        if not accented or text.isascii():
+            return False
+        return any(m.group().casefold() in accented for m in _ACCENTED_WORD.finditer(text))
+
     def _replace_accented(self, text: str) -> str:
         return _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
 

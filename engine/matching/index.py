@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from engine.knowledge.model import Fact
 from engine.lexicon import Lexicon
-from engine.textnorm import tokenize
+from engine.textnorm import MAX_CHARS, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,12 @@ def _as_tuple(words: set[str]) -> tuple[str, ...]:
     return tuple(frozenset(words))
 
 
-def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
+def analyse_fact(fact: Fact, lexicon: Lexicon, keys: Sequence[str] | None = None) -> FactEntry:
     """Analyse a fact's questions, keywords and answers once, for the index and the scorer.
+
+    `keys`: each question's folded key as the Loader computed it (its `tokenize` words joined,
+    questions in the order of `fact.questions`): a question whose words `split` would not
+    change (no accented word it replaces) is not tokenised again.
 
     A load analyses every variant of every fact (twenty a fact): each costs its words, its
     tokens, its entities and the kinds it asks for, not a whole `Analysis`. (Sets are filled
@@ -73,6 +77,7 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
     split, tokens_of, kinds_of, intern = lexicon.split, lexicon.tokens, lexicon.question_kinds, sys.intern
     entities_in = lexicon.entities_in
     entities: set[str] = set()
+    folded = iter(keys) if keys is not None and len(keys) == sum(map(len, fact.questions.values())) else None
     variants: list[tuple[tuple[str, ...], str]] = []
     bag: set[str] = set()
     kinds: set[str] = set()
@@ -84,7 +89,11 @@ def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
             continue
         own_words = own.setdefault(lang, set())
         for question in questions:
-            words = list(map(intern, split(question)))
+            key = next(folded) if folded is not None else None
+            if key is None or lexicon.replaces_accented(question[:MAX_CHARS]):  # what `split` reads of it
+                words = list(map(intern, split(question)))
+            else:
+                words = list(map(intern, key.split()))  # a word holds no space: the words joined, split again
             all_words.update(words)
             own_words.update(words)
             found = tokens_of(words)

@@ -201,8 +201,13 @@ class Matcher:
     ) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
         """Each fact's analysis and vectors: from the on-disk cache when it holds them, else computed."""
 
-        def compute(group: Sequence[Fact]) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
-            entries = [analyse_fact(fact, self.lexicon) for fact in group]
+        def compute(
+            group: Sequence[Fact], keys: Sequence[Sequence[str]] | None = None
+        ) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
+            if keys is None:
+                entries = [analyse_fact(fact, self.lexicon) for fact in group]
+            else:
+                entries = [analyse_fact(fact, self.lexicon, ks) for fact, ks in zip(group, keys, strict=True)]
             texts = facts_texts(group, entries, self.lexicon, self.embedder, self.bag_weight)
             return list(zip(entries, texts, strict=True))
 
