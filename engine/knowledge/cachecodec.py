@@ -8,7 +8,7 @@ back is checked for its type before it becomes a Fact, a FactEntry or a vector b
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -113,7 +113,7 @@ def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[s
     (JSON for the table and the shapes, int32 arrays for the sets: a 200-fact sheet holds some
     100,000 words, read back with one array conversion instead of a type check per word.)
     """
-    sets: list[Iterable[str]] = []
+    sets: list[Collection[str]] = []
     shapes = []
     for entry in entries:
         sets += [getattr(entry, name) for name in _SETS]

@@ -67,7 +67,7 @@ def _pairwise_gathered(table: np.ndarray, ids: np.ndarray, first: np.ndarray, n:
     total = low + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
     for j in range(i, n):
         total += table[ids[first + j]]
-    return total
+    return np.asarray(total)
 
 
 #: Up to this many runs, they are summed one by one (grouping them by length costs more than it saves).

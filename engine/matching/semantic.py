@@ -154,7 +154,7 @@ class Embedder:
         rows = np.empty((len(unique), self.dim), dtype=np.float16)
         known = [n for n, place in enumerate(places) if place is not None]
         if known:
-            rows[known] = table[[places[n] for n in known]]
+            rows[known] = table[[place for place in places if place is not None]]
         if len(known) < len(unique):
             absent = [n for n, place in enumerate(places) if place is None]
             missing = [unique[n] for n in absent]
@@ -265,7 +265,7 @@ def _unit_sums(rows: np.ndarray, lengths: Sequence[int], out: np.ndarray) -> np.
 
 def _unit(sums: np.ndarray) -> np.ndarray:
     """Each row divided by its length (a zero row stays zero)."""
-    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return np.asarray(sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12))
 
 
 def informativeness(zipf: float) -> float:
