@@ -92,13 +92,14 @@ def analyse_fact(fact: Fact, lexicon: Lexicon, keys: Sequence[str] | None = None
             key = next(folded) if folded is not None else None
             if key is None or lexicon.replaces_accented(question[:MAX_CHARS]):  # what `split` reads of it
                 words = list(map(intern, split(question)))
+                key = " ".join(words)
             else:
                 words = list(map(intern, key.split()))  # a word holds no space: the words joined, split again
             all_words.update(words)
             own_words.update(words)
             found = tokens_of(words)
             tokens = tuple(map(intern, dict.fromkeys(found)))
-            variants.append((tokens, " ".join(words)))
+            variants.append((tokens, key))  # the Loader's very string when it is the words joined
             bag.update(tokens)
             entities |= entities_in(found)
             kinds |= kinds_of(words)
