@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, repeat
 from types import MappingProxyType
 
 from engine.textnorm import MAX_CHARS, stem, tokenize
@@ -23,6 +23,8 @@ CANONICAL_MEMO = 200_000
 #: Phrases longer than this many words are not looked for.
 MAX_PHRASE = 5
 _NO_KINDS: frozenset[str] = frozenset()
+#: A word the memo of canonical forms has not met yet.
+_UNSEEN: object = object()
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -224,11 +226,12 @@ class Lexicon:
         A load analyses every question variant of every fact: each word costs one look-up in
         the memo of canonical forms, and phrases are looked for only where two words start one.
         """
-        memo, canonical = self._canonical, self.canonical
-        canon = [memo[w] if w in memo else canonical(w) for w in words]
+        canon = list(map(self._canonical.get, words, repeat(_UNSEEN, len(words))))  # the memo read in C
+        if _UNSEEN in canon:
+            canon = [self.canonical(w) if c is _UNSEEN else c for w, c in zip(words, canon, strict=True)]
         pairs = self._pairs
         if pairs.keys().isdisjoint(pairwise(words)):  # most variants: no two words that start a phrase
-            return [t for t in canon if t]
+            return list(filter(None, canon))
         hits = [i for i, pair in enumerate(pairwise(words)) if pair in pairs]
         found: list[str] = []
         phrases, stopwords = self.phrases, self.stopwords
