@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise, repeat
 from types import MappingProxyType
+from typing import cast
 
 from engine.textnorm import MAX_CHARS, stem, tokenize
 
@@ -226,9 +227,11 @@ class Lexicon:
         A load analyses every question variant of every fact: each word costs one look-up in
         the memo of canonical forms, and phrases are looked for only where two words start one.
         """
-        canon = list(map(self._canonical.get, words, repeat(_UNSEEN, len(words))))  # the memo read in C
-        if _UNSEEN in canon:
-            canon = [self.canonical(w) if c is _UNSEEN else c for w, c in zip(words, canon, strict=True)]
+        met = list(map(self._canonical.get, words, repeat(_UNSEEN, len(words))))  # the memo read in C
+        canon = cast("list[str | None]", met)
+        if _UNSEEN in met:
+            pairs_of_met = zip(words, met, strict=True)
+            canon = [self.canonical(w) if c is _UNSEEN else cast("str | None", c) for w, c in pairs_of_met]
         pairs = self._pairs
         if pairs.keys().isdisjoint(pairwise(words)):  # most variants: no two words that start a phrase
             return list(filter(None, canon))
