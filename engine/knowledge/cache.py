@@ -111,7 +111,9 @@ class KnowledgeCache:
         self._files = CacheFolder(self.folder)
         self._code = code_digest(CACHE_VERSION)
         self._contexts: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], str] = {}
-        self._sheets: dict[str, tuple[str, tuple[Fact, ...]]] = {}
+        #: Per sheet: its key, its facts, and its questions' folded keys while its analysis may need them (a sheet
+        #: just parsed; dropped once analysed: 60 MB at a thousand articles).
+        self._sheets: dict[str, tuple[str, tuple[Fact, ...], tuple[tuple[str, ...], ...]]] = {}
         #: Each sheet key's content digest (its facts as analysed: not their lines, not a comment or a layout).
         self._content: dict[str, str] = {}
         self._lexicon: tuple[str, Lexicon] | None = None
@@ -186,13 +188,16 @@ class KnowledgeCache:
         if self._files.write(path, encoded):
             shared.remember(path, key, ((tuple(facts), tuple(declared), hashed(keys)), content))
 
-    def saw_sheet(self, relative: str, key: str | None, facts: tuple[Fact, ...]) -> None:
-        """The load just read `relative` with this key and these facts (from memory, the disk or the YAML);
-        None: the sheet has problems, nothing of it is stored."""
+    def saw_sheet(
+        self, relative: str, key: str | None, facts: tuple[Fact, ...], keys: tuple[tuple[str, ...], ...] = ()
+    ) -> None:
+        """The load just read `relative` with this key and these facts (from memory, the disk or the YAML),
+        and each fact's questions' folded keys (`keys`, when known); None: the sheet has problems, nothing
+        of it is stored."""
         if key is None:
             self._sheets.pop(relative, None)
         else:
-            self._sheets[relative] = (key, facts)
+            self._sheets[relative] = (key, facts, keys)
 
     def saw_lexicon(self, digest: str, lexicon: Lexicon | None) -> None:
         self._lexicon = (digest, lexicon) if lexicon is not None else None
@@ -200,7 +205,7 @@ class KnowledgeCache:
     def forget_sheets(self, keep: Iterable[str]) -> None:
         kept = set(keep)
         self._sheets = {r: v for r, v in self._sheets.items() if r in kept}
-        keys = {key for key, _ in self._sheets.values()}
+        keys = {seen[0] for seen in self._sheets.values()}
         self._content = {k: v for k, v in self._content.items() if k in keys}
 
     # The Matcher's side.
@@ -211,22 +216,27 @@ class KnowledgeCache:
         lexicon: Lexicon,
         model: str | None,
         dim: int,
-        compute: Callable[[Sequence[Fact]], list[Analysed]],
+        compute: Callable[[Sequence[Fact], Sequence[Sequence[str]] | None], list[Analysed]],
     ) -> list[Analysed]:
         """Each fact's analysis and vectors: read from the sheet's file when stored, else computed and stored.
 
         Facts are handled sheet by sheet; a sheet's file is used only when these are the very
-        facts the last load read from it, under the very lexicon it read.
+        facts the last load read from it, under the very lexicon it read. `compute` is given
+        those facts' questions' folded keys, which the Loader computed (None when unknown).
         """
         result: list[Analysed | None] = [None] * len(facts)
         for relative, positions in by_sheet(facts).items():
             group = [facts[n] for n in positions]
             key = self._analysis_key(relative, group, lexicon, model, dim)
             found = self._read_analyses(relative, key, group, model is not None, dim) if key is not None else None
+            seen = self._sheets.get(relative)
             if found is None:
-                found = compute(group)
+                keys = seen[2] if key is not None and seen is not None and len(seen[2]) == len(group) else None
+                found = compute(group, keys)
                 if key is not None:
                     self._write_analyses(relative, key, group, found)
+            if seen is not None and seen[2]:
+                self._sheets[relative] = (seen[0], seen[1], ())  # analysed: its keys are not needed again
             for n, analysed in zip(positions, found, strict=True):
                 result[n] = analysed
         done = [a for a in result if a is not None]

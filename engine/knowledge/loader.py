@@ -212,7 +212,7 @@ class Loader:
         if self.cache is not None and sheet.readable and not sheet.problems:
             key = self.cache.sheet_key(digest, self.cache.context(sources, topics))
             self.cache.write_sheet(relative, key, sheet.facts, sheet.declared, keys)
-        return self._seen(relative, sheet, sources, topics)
+        return self._seen(relative, sheet, sources, topics, tuple(keys))
 
     # The on-disk cache's hooks (engine/knowledge/cache.py): a sheet taken from it, and each sheet a load used.
 
@@ -228,11 +228,20 @@ class Loader:
         self._sheets[relative] = sheet
         return self._seen(relative, sheet, sources, topics)
 
-    def _seen(self, relative: str, sheet: _Sheet, sources: dict[str, Source], topics: set[str]) -> _Sheet:
+    def _seen(
+        self,
+        relative: str,
+        sheet: _Sheet,
+        sources: dict[str, Source],
+        topics: set[str],
+        keys: tuple[tuple[str, ...], ...] = (),
+    ) -> _Sheet:
+        """Tell the cache the load used this sheet; `keys`: its questions' folded keys, when just computed
+        (only the parse has them as strings: between loads a sheet keeps their hashes)."""
         if self.cache is not None:
             clean = sheet.readable and not sheet.problems
             key = self.cache.sheet_key(sheet.digest, self.cache.context(sources, topics)) if clean else None
-            self.cache.saw_sheet(relative, key, sheet.facts)
+            self.cache.saw_sheet(relative, key, sheet.facts, keys)
         return sheet
 
     def _load_facts(

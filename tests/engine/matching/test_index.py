@@ -18,6 +18,7 @@ from engine.knowledge.loader import load_knowledge
 from engine.knowledge.model import Fact, KnowledgeBase
 from engine.lexicon import Lexicon
 from engine.matching.index import FactEntry, Index, analyse_fact, answers_yes_no
+from engine.textnorm import tokenize
 
 LEXICON = Lexicon.build(
     stopwords=["qui", "est", "le", "de", "la", "a", "who", "is", "the", "of", "en", "in", "did"],
@@ -228,3 +229,17 @@ def test_evolving_in_a_new_order_moves_every_posting_to_its_fact_new_position(kb
     for word in evolved.question_postings:
         assert facts_with(evolved, word) == facts_with(index, word)
     assert all(np.all(np.diff(evolved.question_postings[w]) > 0) for w in evolved.question_postings)  # sorted
+
+
+def test_the_loaders_question_keys_give_the_very_analysis(kb, entries):
+    """A load hands each question's folded key (`tokenize` joined) to spare tokenising it again: the analysis
+    is the same, words in the same order, an accented word the lexicon replaces ("né": born) included."""
+    for (_, expected), f in zip(entries, kb.facts, strict=True):
+        keys = [" ".join(tokenize(q)) for qs in f.questions.values() for q in qs]
+        got = analyse_fact(f, kb.lexicon, keys)
+        assert got == expected and [list(v) for v, _ in got.variants] == [list(v) for v, _ in expected.variants]
+    born = fact(fr=("Où est né Makoto Uchida ?",), en=("Where was Uchida born?",))
+    lexicon = replace(LEXICON, accented=MappingProxyType({"né": "born"}))
+    keys = [" ".join(tokenize(q)) for q in ("Où est né Makoto Uchida ?", "Where was Uchida born?")]
+    assert analyse_fact(born, lexicon, keys) == analyse_fact(born, lexicon)
+    assert analyse_fact(born, lexicon, keys).variants[0][1] == "ou est born makoto uchida"
