@@ -54,6 +54,8 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
 #: The knowledge's word vectors memoised at most (half precision: about 700 bytes each with the dict).
 WORD_MEMO = 200_000
+#: Questions' other words memoised at most (forgotten all at once when full: a stream of new words stays bounded).
+ASKED_MEMO = 20_000
 #: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
 RARE_ZIPF = 8.0
 COMMON_WEIGHT = 0.5
@@ -83,6 +85,8 @@ class Embedder:
         self.identity = identity
         self.dim = int(table.shape[1])
         self._words: dict[str, np.ndarray] = {}
+        #: Words met in questions only (a start from the load cache remembers no word of the knowledge either).
+        self._asked: dict[str, np.ndarray] = {}
         #: The remembered words' token ids, kept in the load cache (`keep_ids_in`).
         self.token_ids: TokenIds | None = None
 
@@ -127,7 +131,12 @@ class Embedder:
         known = memo.known(words) if memo is not None else {}
         new = [w for w in words if w not in known]
         if new:
-            encodings = self.tokenizer().encode_batch(new, add_special_tokens=False)
+            tokenizer = self.tokenizer()
+            encodings = (
+                tokenizer.encode_batch(new, add_special_tokens=False)
+                if remember
+                else [tokenizer.encode(w, add_special_tokens=False) for w in new]
+            )
             fresh = {w: list(e.ids) for w, e in zip(new, encodings, strict=True)}
             if remember and memo is not None:
                 memo.add(fresh)
@@ -146,12 +155,17 @@ class Embedder:
         """Each word's unit vector (mean of its tokens).
 
         The knowledge's words are remembered (`remember`, bounded by WORD_MEMO); a question's
-        new words are computed and forgotten, so no stream of messages grows the memo. Rows
-        are gathered into a local dict first: other threads may add to the memo meanwhile.
+        other words go to a smaller memo of their own, emptied whenever it is full (ASKED_MEMO),
+        so no stream of messages grows either. A word's row is the same from either memo or
+        computed (tokenising was most of a question's cost when loaded from the load cache).
+        Rows are gathered into a local dict first: other threads may add to the memos meanwhile.
         """
-        cache = self._words
+        cache, asked = self._words, self._asked
         found: dict[str, np.ndarray | None] = {w: cache.get(w) for w in dict.fromkeys(words)}
         missing = [w for w, row in found.items() if row is None]
+        if missing and not remember:
+            found.update((w, asked.get(w)) for w in missing)
+            missing = [w for w in missing if found[w] is None]
         if missing:
             ids = self._token_ids(missing, remember)
             rows = self._pool(ids, np.zeros((len(missing), self.dim), np.float32))
@@ -159,8 +173,13 @@ class Embedder:
             # before or not (a load from the cache remembers fewer words than a fresh one).
             rows = rows.astype(np.float16)
             found.update(zip(missing, rows, strict=True))
-            if remember and len(cache) + len(missing) <= WORD_MEMO:
-                cache.update(zip(missing, rows, strict=True))
+            if remember:
+                if len(cache) + len(missing) <= WORD_MEMO:
+                    cache.update(zip(missing, rows, strict=True))
+            else:
+                if len(asked) + len(missing) > ASKED_MEMO:
+                    self._asked = asked = {}
+                asked.update(zip(missing, rows, strict=True))
         if not words:
             return np.zeros((0, self.dim), np.float32)
         rows_of = [found[w] for w in words]
