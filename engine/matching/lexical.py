@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz.fuzz import ratio
@@ -44,6 +44,10 @@ ANSWER_ENTITY_PENALTY = 0.85
 SURFACE_WEIGHT = 0.2
 #: The most a variant's surface similarity adds to its blend (a similarity of 100).
 SURFACE_BOUND = SURFACE_WEIGHT * 100 / 100
+#: What a fact's F-score share can reach at a given coverage, as a bound (precision 1, recall the coverage).
+_SHARE_BOUND = (1 - SURFACE_WEIGHT) * (1 + BETA2)
+#: Slack on that bound, far above the rounding of the few operations between it and a score.
+_BOUND_SLACK = 1e-9
 #: Share of weight a word found only in a fact's answer (not its questions) counts for.
 ANSWER_WORD_SHARE = 0.5
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
@@ -94,6 +98,8 @@ class Weighed:
     unknown_share: float
     #: The question's folded words joined by spaces (what variants' surfaces are compared with).
     spoken: str = ""
+    #: The lexical evidence of the facts scored so far for this question (`rank`, then `signals`).
+    scored: dict[str, LexicalSignal] = field(default_factory=dict)
 
 
 class LexicalScorer:
@@ -213,6 +219,9 @@ class LexicalScorer:
         Coverage with the fact's penalties bounds its score from above: facts are scored in
         that order, stopping once none left can enter the top `limit`, and never more than
         MAX_SCORED (a question made only of very common words could otherwise touch them all).
+        A tighter bound (`_tight_bounds`) skips the facts that could not enter either: such a
+        fact still counts against MAX_SCORED, so the facts scored and kept are those the
+        first bound alone gives.
         """
         if not weighed.total:
             return []
@@ -226,19 +235,26 @@ class LexicalScorer:
         order = top[np.argsort(-bound[top], kind="stable")]
         best: list[tuple[str, LexicalSignal]] = []
         scored = 0
-        ids, bounds, facts = self._ids, bound[order].tolist(), touched[order].tolist()  # plain numbers: faster
-        for upper, position in zip(bounds, facts, strict=True):
+        ids, facts = self._ids, touched[order].tolist()  # plain numbers: faster
+        bounds, tight = bound[order].tolist(), _tight_bounds(coverage[order]).tolist()
+        known = weighed.scored
+        for upper, close, position in zip(bounds, tight, facts, strict=True):
             if scored >= MAX_SCORED:
                 break
             fact_id = ids[position]
             floor = best[-1][1].score if len(best) >= limit else 0.0
-            if upper <= floor:
+            if upper <= floor or close <= floor:
+                # Bounds fall with coverage, which falls along `order`: no fact left can enter.
                 break
             mismatch = self.mismatch(fact_id, weighed.analysis)
-            if upper * mismatch.penalty <= floor:
+            penalty = mismatch.penalty
+            if upper * penalty <= floor:
                 continue
             scored += 1
+            if close * penalty <= floor:
+                continue  # scored, it would score at most the floor: it would not enter
             found = self._signal(fact_id, weighed, mismatch)
+            known[fact_id] = found
             # Kept best first, a newcomer after those that score as much (what a stable sort gives).
             at = len(best)
             while at and best[at - 1][1].score < found.score:
@@ -248,8 +264,14 @@ class LexicalScorer:
         return best
 
     def signals(self, weighed: Weighed, fact_ids: Iterable[str]) -> dict[str, LexicalSignal]:
-        """The lexical evidence of given facts (candidates another signal found)."""
-        return {i: self._signal(i, weighed, self.mismatch(i, weighed.analysis)) for i in fact_ids}
+        """The lexical evidence of given facts (candidates another signal found; those `rank` scored are kept)."""
+        known = weighed.scored
+        return {
+            i: found
+            if (found := known.get(i)) is not None
+            else self._signal(i, weighed, self.mismatch(i, weighed.analysis))
+            for i in fact_ids
+        }
 
     def _variants_of(self, fact_id: str) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
         """Each variant's total weight, and which variants hold each token (built the first time it is scored)."""
@@ -310,3 +332,14 @@ class LexicalScorer:
                 best = blend
         # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
         return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
+
+
+def _tight_bounds(coverage: np.ndarray) -> np.ndarray:
+    """An upper bound of `_score` at each coverage, tighter than `rank`'s first one, plus a slack for rounding.
+
+    A variant's recall is at most the coverage (its words are among the fact's), its precision
+    at most 1, so its F-score share is at most `_SHARE_BOUND * c / (BETA2 + c)` and its blend
+    that plus SURFACE_BOUND.
+    """
+    blend = np.minimum(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
+    return (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK
