@@ -38,7 +38,7 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
     scorer = matcher.lexical
     weighed = scorer.weigh(analysis)
     lexical = dict(scorer.rank(weighed, LEXICAL_CANDIDATES))
-    question = embedder.encode_bags((analysis.words, analysis.tokens), matcher.bag_weight)
+    question = embedder.encode_question((analysis.words, analysis.tokens), matcher.bag_weight)
     searched = [view.similarities(vector) for view, vector in zip(vectors, question, strict=True)]
     picked = [_best(matcher, *found) for found in searched]
     ids = list(dict.fromkeys([*lexical, *(i for view in picked for i in view)]))

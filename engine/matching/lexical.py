@@ -341,5 +341,6 @@ def _tight_bounds(coverage: np.ndarray) -> np.ndarray:
     at most 1, so its F-score share is at most `_SHARE_BOUND * c / (BETA2 + c)` and its blend
     that plus SURFACE_BOUND.
     """
-    blend = np.minimum(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
-    return (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK
+    blend: np.ndarray = np.minimum(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
+    bound: np.ndarray = (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK
+    return bound

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
-from engine.matching.pooling import run_sums
+from engine.matching.pooling import _pairwise, run_sums
 from engine.matching.tokenmemo import TokenIds
 from engine.textnorm import fold
 
@@ -142,6 +142,28 @@ class Embedder:
                 memo.add(fresh)
             known.update(fresh)
         return [known[w] for w in words]
+
+    def encode_question(self, bags: Sequence[Sequence[str]], weight: Callable[[str], float]) -> np.ndarray:
+        """`encode_bags(bags, weight)` bit for bit, for the few short bags of one question, in fewer numpy steps.
+
+        Each distinct word is weighed once; each bag's sum is its first row plus `_pairwise` of the
+        others, as `run_sums` adds a run, and every row is divided by its own length, as
+        `_unit_sums` does: the very operations, without the grouping that pays off for thousands
+        of bags only.
+        """
+        out = np.zeros((len(bags), self.dim), dtype=np.float32)
+        place = {w: n for n, w in enumerate(dict.fromkeys(w for bag in bags for w in bag))}
+        if not place:
+            return out
+        words = list(place)
+        weighed = self._word_rows(words, False) * np.array([weight(w) for w in words], np.float32)[:, None]
+        for n, bag in enumerate(bags):
+            if not bag:
+                continue
+            at = [place[w] for w in bag]
+            out[n] = weighed[at[0]] + _pairwise(weighed[at[1:]][None])[0]
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)  # a zero row stays zero
+        return out
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit row per text: the plain mean of its tokens' embeddings (what WordLlama itself does)."""
