@@ -73,7 +73,7 @@ def _best(matcher: Matcher, indices: np.ndarray, sem_q: np.ndarray, sem_c: np.nd
     """The facts most alike in meaning in one view, best first."""
     order = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
     ids = matcher.order
-    return [ids[indices[n]] for n in order]
+    return [ids[i] for i in indices[order].tolist()]
 
 
 def _similarities(

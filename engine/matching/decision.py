@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from types import MappingProxyType
 
 import numpy as np
@@ -69,7 +70,10 @@ _RIGHT = np.array([b for _, b in _PAIRS], dtype=np.intp)
 
 def terms(features: np.ndarray) -> np.ndarray:
     """Rows of signals (n x len(FEATURES)) with their products appended (n x len(TERMS))."""
-    return np.hstack((features, features[:, _LEFT] * features[:, _RIGHT]))
+    out = np.empty((len(features), len(TERMS)), dtype=np.float64)
+    out[:, : len(FEATURES)] = features
+    np.multiply(features[:, _LEFT], features[:, _RIGHT], out=out[:, len(FEATURES) :])
+    return out
 
 
 def _some(names: Sequence[str], shown: int = 6) -> str:
@@ -119,10 +123,15 @@ class DecisionModel:
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
         """Each candidate's probability, in one matrix product (a question has a few dozen candidates)."""
-        x = np.asarray(rows, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != len(FEATURES):
-            raise ValueError(f"expected rows of {len(FEATURES)} features, got an array of shape {x.shape}")
-        z = np.clip(terms(x) @ self._vector + self.bias, -40.0, 40.0)
+        width = len(FEATURES)
+        if isinstance(rows, list) and rows and all(len(row) == width for row in rows):
+            # Read straight into the array: a third of what converting a list of tuples costs.
+            x = np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * width).reshape(len(rows), width)
+        else:
+            x = np.asarray(rows, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != width:
+            raise ValueError(f"expected rows of {width} features, got an array of shape {x.shape}")
+        z = np.minimum(np.maximum(terms(x) @ self._vector + self.bias, -40.0), 40.0)  # np.clip, without its wrapper
         p = 1.0 / (1.0 + np.exp(-z))
         p[z <= -40.0] = 0.0
         return p.tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
