@@ -13,25 +13,21 @@ that `eval` prints beside the full engine.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz.fuzz import ratio
 
 from engine.lexicon import Analysis, Lexicon
 from engine.matching.index import FactEntry, Index
 from engine.matching.spelling import REAL_WORD_ZIPF
+from engine.matching.variants import VARIANT_WEIGHT, VariantTable, fact_score, tight_bounds, variant_table
 
 #: At most this many facts get a full score for one question (the best by their upper bound).
 MAX_SCORED = 40
 #: Facts ordered by their upper bound for one question (the rest can only be reached past MAX_SCORED skips).
 SORTED_BOUNDS = 512
-#: Weight of a variant's score against the fact's whole vocabulary.
-VARIANT_WEIGHT = 0.7
-#: Recall matters more than precision: members ask short questions.
-BETA2 = 2.0
 #: Multipliers for a question naming an entity the fact never mentions, or asking another kind.
 ENTITY_PENALTY = 0.45
 KIND_PENALTY = 0.7
@@ -39,15 +35,6 @@ KIND_PENALTY = 0.7
 CONTEXT_ENTITY_SHARE = 0.15
 #: Multiplier for a named entity that only the fact's answer mentions, not its questions.
 ANSWER_ENTITY_PENALTY = 0.85
-#: Share of a variant's score given to its plain similarity with the question, stop words included:
-#: it breaks ties between variants that hold the same content words ("what will X do" vs "will there be X").
-SURFACE_WEIGHT = 0.2
-#: The most a variant's surface similarity adds to its blend (a similarity of 100).
-SURFACE_BOUND = SURFACE_WEIGHT * 100 / 100
-#: What a fact's F-score share can reach at a given coverage, as a bound (precision 1, recall the coverage).
-_SHARE_BOUND = (1 - SURFACE_WEIGHT) * (1 + BETA2)
-#: Slack on that bound, far above the rounding of the few operations between it and a score.
-_BOUND_SLACK = 1e-9
 #: Share of weight a word found only in a fact's answer (not its questions) counts for.
 ANSWER_WORD_SHARE = 0.5
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
@@ -151,7 +138,7 @@ class LexicalScorer:
         #: is about), less when it is a very common word of French or English.
         self._unknown_weight = math.log(1 + count)
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
-        self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
+        self._variant_weights: dict[str, VariantTable] = {}
 
     @property
     def postings_arrays(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
@@ -219,7 +206,7 @@ class LexicalScorer:
         Coverage with the fact's penalties bounds its score from above: facts are scored in
         that order, stopping once none left can enter the top `limit`, and never more than
         MAX_SCORED (a question made only of very common words could otherwise touch them all).
-        A tighter bound (`_tight_bounds`) skips the facts that could not enter either: such a
+        A tighter bound (`tight_bounds`) skips the facts that could not enter either: such a
         fact still counts against MAX_SCORED, so the facts scored and kept are those the
         first bound alone gives.
         """
@@ -236,7 +223,7 @@ class LexicalScorer:
         best: list[tuple[str, LexicalSignal]] = []
         scored = 0
         ids, facts = self._ids, touched[order].tolist()  # plain numbers: faster
-        bounds, tight = bound[order].tolist(), _tight_bounds(coverage[order]).tolist()
+        bounds, tight = bound[order].tolist(), tight_bounds(coverage[order]).tolist()
         known = weighed.scored
         for upper, close, position in zip(bounds, tight, facts, strict=True):
             if scored >= MAX_SCORED:
@@ -273,20 +260,11 @@ class LexicalScorer:
             for i in fact_ids
         }
 
-    def _variants_of(self, fact_id: str) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
-        """Each variant's total weight, and which variants hold each token (built the first time it is scored)."""
+    def _variants_of(self, fact_id: str) -> VariantTable:
+        """The fact's variants' weights and holders (`variant_table`), made the first time it is scored."""
         found = self._variant_weights.get(fact_id)
         if found is None:
-            idf = self.idf
-            variants = self._entries[fact_id].variants
-            holders: dict[str, list[int]] = defaultdict(list)
-            for n, (tokens, _) in enumerate(variants):
-                for token in tokens:
-                    holders[token].append(n)
-            found = (
-                tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in variants),
-                {t: tuple(ns) for t, ns in holders.items()},
-            )
+            found = variant_table(self._entries[fact_id].variants, self.idf)
             self._variant_weights[fact_id] = found
         return found
 
@@ -298,49 +276,8 @@ class LexicalScorer:
         return LexicalSignal(min(score * mismatch.penalty, 1.0), explained / weighed.total, mismatch)
 
     def _score(self, fact_id: str, weighed: Weighed, explained: float) -> float:
-        """The closest question variant's F-score blended with how much of the question the whole fact explains.
-
-        A variant's surface similarity is at most 1, so its blend is at most `SURFACE_BOUND` above
-        its F-score's share: variants are looked at best F-score first, and the (costly) similarity
-        is only computed while it could still beat the best blend found. The result is the same
-        as comparing every variant; only the similarities that cannot matter are skipped.
-        """
-        total = weighed.total
-        coverage = explained / total
-        weights, holders = self._variants_of(fact_id)
-        matched: dict[int, float] = {}
-        get = matched.get
-        for token, weight in weighed.weights.items():
-            for n in holders.get(token, ()):
-                matched[n] = get(n, 0.0) + weight
-        # The F-score's constants as the expression `(1 - W) * ((1 + B) * p * r / (B * p + r))` computes them.
-        share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
-        ranked = [
-            (share_of * (beta_1 * precision * recall / (beta * precision + recall)), n)
-            for n, value in matched.items()
-            for recall, precision in ((value / total, value / weights[n]),)
-        ]
-        ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
+        """The fact's score (see `fact_score`) for the weighed question."""
         variants = self._entries[fact_id].variants
-        spoken = weighed.spoken
-        best = 0.0
-        for share, n in ranked:
-            if share + SURFACE_BOUND <= best:
-                break
-            blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
-            if blend > best:
-                best = blend
-        # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
-        return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
-
-
-def _tight_bounds(coverage: np.ndarray) -> np.ndarray:
-    """An upper bound of `_score` at each coverage, tighter than `rank`'s first one, plus a slack for rounding.
-
-    A variant's recall is at most the coverage (its words are among the fact's), its precision
-    at most 1, so its F-score share is at most `_SHARE_BOUND * c / (BETA2 + c)` and its blend
-    that plus SURFACE_BOUND.
-    """
-    blend: np.ndarray = np.minimum(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
-    bound: np.ndarray = (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK
-    return bound
+        return fact_score(
+            weighed.weights, weighed.total, weighed.spoken, explained, self._variants_of(fact_id), variants
+        )

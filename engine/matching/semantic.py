@@ -201,7 +201,8 @@ class Embedder:
             else:
                 if len(asked) + len(missing) > ASKED_MEMO:
                     self._asked = asked = {}
-                asked.update(zip(missing, rows, strict=True))
+                if len(missing) <= ASKED_MEMO:
+                    asked.update(zip(missing, rows, strict=True))
         if not words:
             return np.zeros((0, self.dim), np.float32)
         rows_of = [found[w] for w in words]

@@ -1,0 +1,100 @@
+"""A fact's closest question variant: how much of a question its words explain, and how alike it reads.
+
+Split from lexical.py, which finds and ranks the candidate facts: here is what one fact
+scores. A variant's F-score (recall over the question's weighted words, precision over its
+own) is blended with its surface similarity to the question, and the best blend with the
+share of the question the whole fact explains (its coverage). `tight_bounds` says how high
+that can go at a given coverage, so that `LexicalScorer.rank` skips facts that cannot enter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+import numpy as np
+from rapidfuzz.fuzz import ratio
+
+#: Weight of a variant's score against the fact's whole vocabulary.
+VARIANT_WEIGHT = 0.7
+#: Recall matters more than precision: members ask short questions.
+BETA2 = 2.0
+#: Share of a variant's score given to its plain similarity with the question, stop words included:
+#: it breaks ties between variants that hold the same content words ("what will X do" vs "will there be X").
+SURFACE_WEIGHT = 0.2
+#: The most a variant's surface similarity adds to its blend (a similarity of 100).
+SURFACE_BOUND = SURFACE_WEIGHT * 100 / 100
+#: What a fact's F-score share can reach at a given coverage, as a bound (precision 1, recall the coverage).
+_SHARE_BOUND = (1 - SURFACE_WEIGHT) * (1 + BETA2)
+#: Slack on that bound, far above the rounding of the few operations between it and a score.
+_BOUND_SLACK = 1e-9
+
+#: Each variant's total weight, and which variants hold each token.
+VariantTable = tuple[tuple[float, ...], dict[str, tuple[int, ...]]]
+
+
+def variant_table(variants: tuple[tuple[tuple[str, ...], str], ...], idf: Mapping[str, float]) -> VariantTable:
+    """Each variant's total weight (1 for one of unknown words only), and the variants holding each token."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for n, (tokens, _) in enumerate(variants):
+        for token in tokens:
+            holders[token].append(n)
+    return (
+        tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in variants),
+        {t: tuple(ns) for t, ns in holders.items()},
+    )
+
+
+def fact_score(
+    weights: Mapping[str, float],
+    total: float,
+    spoken: str,
+    explained: float,
+    table: VariantTable,
+    variants: tuple[tuple[tuple[str, ...], str], ...],
+) -> float:
+    """The closest question variant's F-score blended with how much of the question the whole fact explains.
+
+    `weights`: the question's tokens and weights (`total` in all); `spoken`: its folded words
+    joined; `explained`: the weight the fact's words explain. A variant's surface similarity
+    is at most 1, so its blend is at most `SURFACE_BOUND` above its F-score's share: variants
+    are looked at best F-score first, and the (costly) similarity is only computed while it
+    could still beat the best blend found. The result is the same as comparing every variant;
+    only the similarities that cannot matter are skipped.
+    """
+    coverage = explained / total
+    sizes, holders = table
+    matched: dict[int, float] = {}
+    get = matched.get
+    for token, weight in weights.items():
+        for n in holders.get(token, ()):
+            matched[n] = get(n, 0.0) + weight
+    # The F-score's constants as the expression `(1 - W) * ((1 + B) * p * r / (B * p + r))` computes them.
+    share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
+    ranked = [
+        (share_of * (beta_1 * precision * recall / (beta * precision + recall)), n)
+        for n, value in matched.items()
+        for recall, precision in ((value / total, value / sizes[n]),)
+    ]
+    ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
+    best = 0.0
+    for share, n in ranked:
+        if share + SURFACE_BOUND <= best:
+            break
+        blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
+        if blend > best:
+            best = blend
+    # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
+    return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
+
+
+def tight_bounds(coverage: np.ndarray) -> np.ndarray:
+    """An upper bound of `fact_score` at each coverage, tighter than `(W + (1 - W) c) c`, plus a slack for rounding.
+
+    A variant's recall is at most the coverage (its words are among the fact's), its precision
+    at most 1, so its F-score share is at most `_SHARE_BOUND * c / (BETA2 + c)` and its blend
+    that plus SURFACE_BOUND.
+    """
+    blend: np.ndarray = np.minimum(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
+    bound: np.ndarray = (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK
+    return bound
