@@ -63,7 +63,7 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
     ]
     negative = matcher.negatives.nearest(question, " ".join(analysis.words), fitting=fitting)
     lexicon = matcher.lexicon
-    asks_yes_no = lexicon.asks_yes_no(analysis.words)
+    asks_yes_no = lexicon.asks_yes_no(analysis.words, analysis.kinds)  # its kinds are its words'
     asks_now = lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
     rows = feature_rows(signals, weighed, asks_yes_no, asks_now, negative)
     return [(by_fact[i][0], row) for i, row in zip(ids, rows, strict=True)]
