@@ -22,7 +22,17 @@ import numpy as np
 from engine.lexicon import Analysis, Lexicon
 from engine.matching.index import FactEntry, Index
 from engine.matching.spelling import REAL_WORD_ZIPF
-from engine.matching.variants import VARIANT_WEIGHT, VariantTable, fact_score, tight_bounds, variant_table
+from engine.matching.variants import (
+    ALL_AT_ONCE,
+    VARIANT_WEIGHT,
+    AllVariants,
+    Ranked,
+    VariantTable,
+    fact_score,
+    tight_bounds,
+    variant_table,
+    with_coverage,
+)
 
 #: At most this many facts get a full score for one question (the best by their upper bound).
 MAX_SCORED = 40
@@ -87,6 +97,8 @@ class Weighed:
     spoken: str = ""
     #: The lexical evidence of the facts scored so far for this question (`rank`, then `signals`).
     scored: dict[str, LexicalSignal] = field(default_factory=dict)
+    #: Every matched variant of a small base, ranked once for this question (see `AllVariants`).
+    ranked: Ranked | None = None
 
 
 class LexicalScorer:
@@ -139,6 +151,9 @@ class LexicalScorer:
         self._unknown_weight = math.log(1 + count)
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
         self._variant_weights: dict[str, VariantTable] = {}
+        #: Every variant at once (`_all_variants`), for a small base only.
+        self._small = sum(len(e.variants) for e in entries.values()) <= ALL_AT_ONCE
+        self._every: AllVariants | None = None
 
     @property
     def postings_arrays(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
@@ -276,8 +291,17 @@ class LexicalScorer:
         return LexicalSignal(min(score * mismatch.penalty, 1.0), explained / weighed.total, mismatch)
 
     def _score(self, fact_id: str, weighed: Weighed, explained: float) -> float:
-        """The fact's score (see `fact_score`) for the weighed question."""
-        variants = self._entries[fact_id].variants
-        return fact_score(
-            weighed.weights, weighed.total, weighed.spoken, explained, self._variants_of(fact_id), variants
-        )
+        """The fact's score for the weighed question (`fact_score`; for a small base, from `AllVariants`)."""
+        every = self._every if self._every is not None or not self._small else self._all_variants()
+        if every is None:
+            table, variants = self._variants_of(fact_id), self._entries[fact_id].variants
+            return fact_score(weighed.weights, weighed.total, weighed.spoken, explained, table, variants)
+        if weighed.ranked is None:
+            weighed.ranked = every.ranked(weighed.weights, weighed.total)
+        best = every.best_blend(weighed.ranked, self._position[fact_id], weighed.spoken)
+        return with_coverage(best, explained / weighed.total)
+
+    def _all_variants(self) -> AllVariants:
+        """Every variant at once (made on first use, for a base of at most ALL_AT_ONCE of them)."""
+        self._every = found = AllVariants([self._entries[i].variants for i in self._ids], self.idf)
+        return found

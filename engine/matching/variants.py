@@ -9,8 +9,9 @@ that can go at a given coverage, so that `LexicalScorer.rank` skips facts that c
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rapidfuzz.fuzz import ratio
@@ -29,6 +30,9 @@ _SHARE_BOUND = (1 - SURFACE_WEIGHT) * (1 + BETA2)
 #: Slack on that bound, far above the rounding of the few operations between it and a score.
 _BOUND_SLACK = 1e-9
 
+#: Bases with at most this many question variants are scored with `AllVariants` (larger ones fact by fact:
+#: a question of a large base touches thousands of variants it never scores).
+ALL_AT_ONCE = 4_000
 #: Each variant's total weight, and which variants hold each token.
 VariantTable = tuple[tuple[float, ...], dict[str, tuple[int, ...]]]
 
@@ -56,13 +60,8 @@ def fact_score(
     """The closest question variant's F-score blended with how much of the question the whole fact explains.
 
     `weights`: the question's tokens and weights (`total` in all); `spoken`: its folded words
-    joined; `explained`: the weight the fact's words explain. A variant's surface similarity
-    is at most 1, so its blend is at most `SURFACE_BOUND` above its F-score's share: variants
-    are looked at best F-score first, and the (costly) similarity is only computed while it
-    could still beat the best blend found. The result is the same as comparing every variant;
-    only the similarities that cannot matter are skipped.
+    joined; `explained`: the weight the fact's words explain.
     """
-    coverage = explained / total
     sizes, holders = table
     matched: dict[int, float] = {}
     get = matched.get
@@ -77,15 +76,87 @@ def fact_score(
         for recall, precision in ((value / total, value / sizes[n]),)
     ]
     ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
+    shares = [share for share, _ in ranked]
+    texts = [variants[n][1] for _, n in ranked]
+    return with_coverage(best_blend(spoken, shares, texts, 0, len(shares)), explained / total)
+
+
+def best_blend(spoken: str, shares: Sequence[float], texts: Sequence[str], start: int, end: int) -> float:
+    """The best blend of F-score share and surface similarity among the variants `start:end` (best share first).
+
+    A variant's surface similarity is at most 1, so its blend is at most `SURFACE_BOUND` above
+    its F-score's share: the (costly) similarity is only computed while it could still beat the
+    best blend found. The result is the same as comparing every variant (the order of equal
+    shares does not change it); only the similarities that cannot matter are skipped.
+    """
     best = 0.0
-    for share, n in ranked:
+    for k in range(start, end):
+        share = shares[k]
         if share + SURFACE_BOUND <= best:
             break
-        blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
+        blend = share + SURFACE_WEIGHT * ratio(spoken, texts[k]) / 100
         if blend > best:
             best = blend
-    # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
+    return best
+
+
+def with_coverage(best: float, coverage: float) -> float:
+    """What the fact leaves unexplained counts twice: once in the blend, once as a factor."""
     return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
+
+
+class AllVariants:
+    """Every question variant of a small base (at most ALL_AT_ONCE), scored against a question at once.
+
+    `fact_score` works out one fact's variants' F-score shares in a Python loop; for a base this
+    small, one numpy pass over all variants costs less than the dozen facts a question scores.
+    The shares are the very floats (the same operations, in the same order, on the same sums).
+    """
+
+    def __init__(self, variants: Sequence[tuple[tuple[tuple[str, ...], str], ...]], idf: Mapping[str, float]) -> None:
+        """`variants`: each fact's, in the order of the scorer's fact positions."""
+        holders: dict[str, list[int]] = defaultdict(list)
+        sizes: list[float] = []
+        owners: list[int] = []
+        self.texts: list[str] = []
+        for position, own in enumerate(variants):
+            for tokens, text in own:
+                for token in tokens:
+                    holders[token].append(len(sizes))
+                sizes.append(sum(idf.get(t, 0.0) for t in tokens) or 1.0)  # as variant_table sums them
+                owners.append(position)
+                self.texts.append(text)
+        self._holders = {t: np.array(ns, dtype=np.intp) for t, ns in holders.items()}
+        self._sizes = np.array(sizes, dtype=np.float64)
+        self._owners = np.array(owners, dtype=np.intp)
+
+    def ranked(self, weights: Mapping[str, float], total: float) -> Ranked:
+        """Every matched variant as (fact position, F-score share, variant), by position, best share first."""
+        matched = np.zeros(len(self._sizes), dtype=np.float64)
+        for token, weight in weights.items():
+            found = self._holders.get(token)
+            if found is not None:
+                matched[found] += weight  # a variant holds a token once: the sums of fact_score's loop
+        hit = np.flatnonzero(matched)
+        value = matched[hit]
+        recall = value / total
+        precision = value / self._sizes[hit]
+        share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
+        shares = share_of * (beta_1 * precision * recall / (beta * precision + recall))
+        owners = self._owners[hit]
+        order = np.lexsort((-shares, owners))
+        texts = self.texts
+        return owners[order].tolist(), shares[order].tolist(), [texts[g] for g in hit[order].tolist()]
+
+    def best_blend(self, ranked: Ranked, position: int, spoken: str) -> float:
+        """`best_blend` of the variants of the fact at `position`, from the question's `ranked` variants."""
+        owners, shares, texts = ranked
+        start = bisect_left(owners, position)
+        return best_blend(spoken, shares, texts, start, bisect_right(owners, position, start))
+
+
+#: A question's matched variants: fact positions (ascending), F-score shares (best first within a fact), texts.
+Ranked = tuple[list[int], list[float], list[str]]
 
 
 def tight_bounds(coverage: np.ndarray) -> np.ndarray:
