@@ -26,7 +26,6 @@ from engine.matching.variants import (
     ALL_AT_ONCE,
     VARIANT_WEIGHT,
     AllVariants,
-    Ranked,
     VariantTable,
     fact_score,
     tight_bounds,
@@ -97,8 +96,8 @@ class Weighed:
     spoken: str = ""
     #: The lexical evidence of the facts scored so far for this question (`rank`, then `signals`).
     scored: dict[str, LexicalSignal] = field(default_factory=dict)
-    #: Every matched variant of a small base, ranked once for this question (see `AllVariants`).
-    ranked: Ranked | None = None
+    #: For a small base, each fact's best variant blend for this question, worked out once (`AllVariants`).
+    blends: list[float] | None = None
 
 
 class LexicalScorer:
@@ -296,10 +295,9 @@ class LexicalScorer:
         if every is None:
             table, variants = self._variants_of(fact_id), self._entries[fact_id].variants
             return fact_score(weighed.weights, weighed.total, weighed.spoken, explained, table, variants)
-        if weighed.ranked is None:
-            weighed.ranked = every.ranked(weighed.weights, weighed.total)
-        best = every.best_blend(weighed.ranked, self._position[fact_id], weighed.spoken)
-        return with_coverage(best, explained / weighed.total)
+        if weighed.blends is None:
+            weighed.blends = every.best_blends(weighed.weights, weighed.total, weighed.spoken)
+        return with_coverage(weighed.blends[self._position[fact_id]], explained / weighed.total)
 
     def _all_variants(self) -> AllVariants:
         """Every variant at once (made on first use, for a base of at most ALL_AT_ONCE of them)."""

@@ -9,12 +9,12 @@ that can go at a given coverage, so that `LexicalScorer.rank` skips facts that c
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rapidfuzz.fuzz import ratio
+from rapidfuzz.process import cdist
 
 #: Weight of a variant's score against the fact's whole vocabulary.
 VARIANT_WEIGHT = 0.7
@@ -108,9 +108,11 @@ def with_coverage(best: float, coverage: float) -> float:
 class AllVariants:
     """Every question variant of a small base (at most ALL_AT_ONCE), scored against a question at once.
 
-    `fact_score` works out one fact's variants' F-score shares in a Python loop; for a base this
-    small, one numpy pass over all variants costs less than the dozen facts a question scores.
-    The shares are the very floats (the same operations, in the same order, on the same sums).
+    `fact_score` works out one fact's variants in Python, skipping the surface similarities
+    that cannot win; for a base this small, one numpy pass over every matched variant and one
+    `cdist` of their similarities cost less than the dozen facts a question scores. The blends
+    are the very floats (the same operations, in the same order, on the same sums), and a
+    fact's best blend their maximum, as `best_blend` finds it.
     """
 
     def __init__(self, variants: Sequence[tuple[tuple[tuple[str, ...], str], ...]], idf: Mapping[str, float]) -> None:
@@ -118,45 +120,43 @@ class AllVariants:
         holders: dict[str, list[int]] = defaultdict(list)
         sizes: list[float] = []
         owners: list[int] = []
-        self.texts: list[str] = []
+        self._texts: list[str] = []
         for position, own in enumerate(variants):
             for tokens, text in own:
                 for token in tokens:
                     holders[token].append(len(sizes))
                 sizes.append(sum(idf.get(t, 0.0) for t in tokens) or 1.0)  # as variant_table sums them
                 owners.append(position)
-                self.texts.append(text)
+                self._texts.append(text)
+        self._facts = len(variants)
         self._holders = {t: np.array(ns, dtype=np.intp) for t, ns in holders.items()}
         self._sizes = np.array(sizes, dtype=np.float64)
         self._owners = np.array(owners, dtype=np.intp)
 
-    def ranked(self, weights: Mapping[str, float], total: float) -> Ranked:
-        """Every matched variant as (fact position, F-score share, variant), by position, best share first."""
+    def best_blends(self, weights: Mapping[str, float], total: float, spoken: str) -> list[float]:
+        """Each fact's best blend (by fact position; 0 for a fact with no matched variant), as `best_blend` finds it."""
         matched = np.zeros(len(self._sizes), dtype=np.float64)
         for token, weight in weights.items():
             found = self._holders.get(token)
             if found is not None:
                 matched[found] += weight  # a variant holds a token once: the sums of fact_score's loop
+        best = np.zeros(self._facts, dtype=np.float64)
         hit = np.flatnonzero(matched)
+        if not len(hit):
+            return best.tolist()
         value = matched[hit]
         recall = value / total
         precision = value / self._sizes[hit]
         share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
         shares = share_of * (beta_1 * precision * recall / (beta * precision + recall))
+        texts = self._texts
+        surface = cdist([spoken], [texts[g] for g in hit.tolist()], scorer=ratio, dtype=np.float64)[0]
+        blends = shares + SURFACE_WEIGHT * surface / 100
+        # A fact's variants are contiguous, so the matched ones of each fact are a run of `hit`.
         owners = self._owners[hit]
-        order = np.lexsort((-shares, owners))
-        texts = self.texts
-        return owners[order].tolist(), shares[order].tolist(), [texts[g] for g in hit[order].tolist()]
-
-    def best_blend(self, ranked: Ranked, position: int, spoken: str) -> float:
-        """`best_blend` of the variants of the fact at `position`, from the question's `ranked` variants."""
-        owners, shares, texts = ranked
-        start = bisect_left(owners, position)
-        return best_blend(spoken, shares, texts, start, bisect_right(owners, position, start))
-
-
-#: A question's matched variants: fact positions (ascending), F-score shares (best first within a fact), texts.
-Ranked = tuple[list[int], list[float], list[str]]
+        first = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+        best[owners[first]] = np.maximum.reduceat(blends, first)
+        return best.tolist()
 
 
 def tight_bounds(coverage: np.ndarray) -> np.ndarray:
