@@ -82,6 +82,9 @@ def _similarities(
     """Each candidate's (question, context) cosines in one view: from the search, else computed."""
     indices, sem_q, sem_c = found
     position = matcher.position
+    if vectors.exact and len(indices) == vectors.size:  # the whole base searched: fact n's cosines are at n
+        questions, contexts = sem_q.tolist(), sem_c.tolist()
+        return {i: (questions[n], contexts[n]) for i in ids for n in (position[i],)}
     by_index = dict(zip(indices.tolist(), range(len(indices)), strict=True))
     result, rest = {}, []
     at = [(fact_id, by_index.get(position[fact_id])) for fact_id in ids]
