@@ -76,28 +76,18 @@ def fact_score(
         for recall, precision in ((value / total, value / sizes[n]),)
     ]
     ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
-    shares = [share for share, _ in ranked]
-    texts = [variants[n][1] for _, n in ranked]
-    return with_coverage(best_blend(spoken, shares, texts, 0, len(shares)), explained / total)
-
-
-def best_blend(spoken: str, shares: Sequence[float], texts: Sequence[str], start: int, end: int) -> float:
-    """The best blend of F-score share and surface similarity among the variants `start:end` (best share first).
-
-    A variant's surface similarity is at most 1, so its blend is at most `SURFACE_BOUND` above
-    its F-score's share: the (costly) similarity is only computed while it could still beat the
-    best blend found. The result is the same as comparing every variant (the order of equal
-    shares does not change it); only the similarities that cannot matter are skipped.
-    """
+    # A variant's surface similarity is at most 1, so its blend is at most `SURFACE_BOUND` above its
+    # F-score's share: the (costly) similarity is only computed while it could still beat the best
+    # blend found. The result is the same as comparing every variant; only similarities that cannot
+    # matter are skipped.
     best = 0.0
-    for k in range(start, end):
-        share = shares[k]
+    for share, n in ranked:
         if share + SURFACE_BOUND <= best:
             break
-        blend = share + SURFACE_WEIGHT * ratio(spoken, texts[k]) / 100
+        blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
         if blend > best:
             best = blend
-    return best
+    return with_coverage(best, explained / total)
 
 
 def with_coverage(best: float, coverage: float) -> float:
@@ -112,7 +102,7 @@ class AllVariants:
     that cannot win; for a base this small, one numpy pass over every matched variant and one
     `cdist` of their similarities cost less than the dozen facts a question scores. The blends
     are the very floats (the same operations, in the same order, on the same sums), and a
-    fact's best blend their maximum, as `best_blend` finds it.
+    fact's best blend their maximum, as `fact_score`'s loop finds it.
     """
 
     def __init__(self, variants: Sequence[tuple[tuple[tuple[str, ...], str], ...]], idf: Mapping[str, float]) -> None:
@@ -134,7 +124,7 @@ class AllVariants:
         self._owners = np.array(owners, dtype=np.intp)
 
     def best_blends(self, weights: Mapping[str, float], total: float, spoken: str) -> list[float]:
-        """Each fact's best blend (by fact position; 0 for a fact with no matched variant), as `best_blend` finds it."""
+        """Each fact's best blend (by fact position; 0 for a fact with no matched variant), as `fact_score` finds it."""
         matched = np.zeros(len(self._sizes), dtype=np.float64)
         for token, weight in weights.items():
             found = self._holders.get(token)

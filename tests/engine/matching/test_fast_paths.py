@@ -260,3 +260,18 @@ def test_the_decisions_fast_read_of_the_rows_is_the_array_read(snapshot, questio
         if found:
             rows = [features for _, features in found]
             assert m.decision.probabilities(rows) == m.decision.probabilities(np.array(rows)), question
+
+
+def test_a_large_base_scored_fact_by_fact_ranks_as_all_variants_at_once(snapshot, questions, monkeypatch):
+    """Past ALL_AT_ONCE variants the scorer scores each fact's variants in a loop: the same ranking and scores."""
+    m = snapshot.matcher
+    monkeypatch.setattr(lexical, "ALL_AT_ONCE", 0)
+    entries = {i: e for i, (_, e, _) in m.facts.items()}
+    one_by_one = lexical.LexicalScorer(m.lexical.index, entries, m.lexicon, m.lexical.postings_arrays)
+    assert one_by_one._all_variants is not None and not one_by_one._small and m.lexical._small
+    for question in questions:
+        analysis = m.analyse(question)
+        at_once, alone = m.lexical.weigh(analysis), one_by_one.weigh(analysis)
+        if at_once.total:
+            assert one_by_one.rank(alone, LEXICAL_CANDIDATES) == m.lexical.rank(at_once, LEXICAL_CANDIDATES), question
+            assert alone.blends is None
