@@ -54,8 +54,8 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
 #: The knowledge's word vectors memoised at most (half precision: about 700 bytes each with the dict).
 WORD_MEMO = 200_000
-#: Questions' other words memoised at most (forgotten all at once when full: a stream of new words stays bounded).
-ASKED_MEMO = 20_000
+#: Questions' words memoised at most (forgotten all at once when full: a stream of new words stays bounded).
+ASKED_MEMO = 10_000
 #: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
 RARE_ZIPF = 8.0
 COMMON_WEIGHT = 0.5
@@ -85,7 +85,7 @@ class Embedder:
         self.identity = identity
         self.dim = int(table.shape[1])
         self._words: dict[str, np.ndarray] = {}
-        #: Words met in questions only (a start from the load cache remembers no word of the knowledge either).
+        #: Questions' words, as `_question_rows` remembers them (half precision).
         self._asked: dict[str, np.ndarray] = {}
         #: The remembered words' token ids, kept in the load cache (`keep_ids_in`).
         self.token_ids: TokenIds | None = None
@@ -155,7 +155,7 @@ class Embedder:
         flat = [w for bag in bags for w in bag]
         if not flat:
             return out
-        rows = self._word_rows(flat, False) * np.array([weight(w) for w in flat], np.float32)[:, None]
+        rows = self._question_rows(flat) * np.array([weight(w) for w in flat], np.float32)[:, None]
         start = 0
         for n, bag in enumerate(bags):
             if bag:
@@ -163,6 +163,31 @@ class Embedder:
                 start += len(bag)
         out /= np.maximum(np.sqrt(np.add.reduce(out * out, axis=1, keepdims=True)), 1e-12)  # zero rows stay zero
         return out
+
+    def _question_rows(self, words: Sequence[str]) -> np.ndarray:
+        """`_word_rows(words, remember=False)`, the words of earlier questions taken from a memo of their own.
+
+        A start from the load cache remembers no word of the knowledge (its vectors come stacked), so
+        every question word went through the token ids and the pooling again: that was most of a
+        question's cost. The memo holds at most ASKED_MEMO words and is emptied whenever it is full,
+        so no stream of messages grows it; a word's row is the same from it or computed. Rows are
+        gathered into a local dict first: other threads may add to the memo meanwhile.
+        """
+        asked = self._asked
+        found: dict[str, np.ndarray | None] = {w: asked.get(w) for w in dict.fromkeys(words)}
+        missing = [w for w, row in found.items() if row is None]
+        if missing:
+            rows = self._word_rows(missing, False).astype(np.float16)  # half-precision values: exact
+            found.update(zip(missing, rows, strict=True))
+            if len(asked) + len(missing) > ASKED_MEMO:
+                self._asked = asked = {}
+            if len(missing) <= ASKED_MEMO:
+                asked.update(zip(missing, rows, strict=True))
+        rows_of = [row for w in words if (row := found[w]) is not None]
+        if len(rows_of) != len(words):  # every word was looked up or computed above
+            raise RuntimeError("a word was left without its vector")
+        # One C-level copy into single precision (np.stack cost 3 us a row).
+        return np.concatenate(rows_of, dtype=np.float32).reshape(len(words), self.dim)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit row per text: the plain mean of its tokens' embeddings (what WordLlama itself does)."""
@@ -176,18 +201,12 @@ class Embedder:
         """Each word's unit vector (mean of its tokens).
 
         The knowledge's words are remembered (`remember`, bounded by WORD_MEMO); a question's
-        other words go to a smaller memo of their own, emptied whenever it is full (ASKED_MEMO),
-        so no stream of messages grows either. A word's row is the same from either memo or
-        computed (tokenising was most of a question's cost when loaded from the load cache).
-        Rows are gathered into a local dict first: other threads may add to the memos meanwhile.
+        new words are computed and forgotten, so no stream of messages grows the memo. Rows
+        are gathered into a local dict first: other threads may add to the memo meanwhile.
         """
-        cache, asked = self._words, self._asked
+        cache = self._words
         found: dict[str, np.ndarray | None] = {w: cache.get(w) for w in dict.fromkeys(words)}
         missing = [w for w, row in found.items() if row is None]
-        if missing and not remember:
-            for w in missing:
-                found[w] = asked.get(w)
-            missing = [w for w in missing if found[w] is None]
         if missing:
             ids = self._token_ids(missing, remember)
             rows = self._pool(ids, np.zeros((len(missing), self.dim), np.float32))
@@ -195,21 +214,14 @@ class Embedder:
             # before or not (a load from the cache remembers fewer words than a fresh one).
             rows = rows.astype(np.float16)
             found.update(zip(missing, rows, strict=True))
-            if remember:
-                if len(cache) + len(missing) <= WORD_MEMO:
-                    cache.update(zip(missing, rows, strict=True))
-            else:
-                if len(asked) + len(missing) > ASKED_MEMO:
-                    self._asked = asked = {}
-                if len(missing) <= ASKED_MEMO:
-                    asked.update(zip(missing, rows, strict=True))
+            if remember and len(cache) + len(missing) <= WORD_MEMO:
+                cache.update(zip(missing, rows, strict=True))
         if not words:
             return np.zeros((0, self.dim), np.float32)
         rows_of = [found[w] for w in words]
         if any(row is None for row in rows_of):  # every word was looked up or computed above
             raise RuntimeError("a word was left without its vector")
-        # One C-level copy of the half-precision rows into single precision (np.stack cost 3 us a row).
-        return np.concatenate(cast("list[np.ndarray]", rows_of), dtype=np.float32).reshape(len(rows_of), self.dim)
+        return np.stack(cast("list[np.ndarray]", rows_of)).astype(np.float32, copy=False)
 
     def encode_bags(
         self, bags: Sequence[Sequence[str]], weight: Callable[[str], float], *, remember: bool = False

@@ -246,10 +246,11 @@ def test_a_questions_unknown_words_are_remembered_within_a_bound(snapshot, monke
     monkeypatch.setattr(semantic, "ASKED_MEMO", 5)
     embedder = Embedder(snapshot.matcher.embedder._table, snapshot.matcher.embedder.tokenizer(), "test")
     few, many = [f"zorglub{n}" for n in range(3)], [f"blorf{n}" for n in range(12)]
-    first = embedder._word_rows(few, remember=False)
+    first = embedder._question_rows(few)
     assert set(embedder._asked) == set(few) and not embedder._words
-    assert embedder._word_rows(few, remember=False).tobytes() == first.tobytes()  # from the memo: the same rows
-    embedder._word_rows(few + many, remember=False)
+    assert first.tobytes() == embedder._word_rows(few, remember=False).tobytes()
+    assert embedder._question_rows(few).tobytes() == first.tobytes()  # from the memo: the same rows
+    embedder._question_rows(few + many)
     assert len(embedder._asked) <= 5
 
 
@@ -267,7 +268,7 @@ def test_a_large_base_scored_fact_by_fact_ranks_as_all_variants_at_once(snapshot
     m = snapshot.matcher
     monkeypatch.setattr(lexical, "ALL_AT_ONCE", 0)
     entries = {i: e for i, (_, e, _) in m.facts.items()}
-    one_by_one = lexical.LexicalScorer(m.lexical.index, entries, m.lexicon, m.lexical.postings_arrays)
+    one_by_one = lexical.LexicalScorer(m.lexical.index, entries, m.lexicon)
     assert one_by_one._all_variants is not None and not one_by_one._small and m.lexical._small
     for question in questions:
         analysis = m.analyse(question)
