@@ -24,19 +24,17 @@ from engine.matching.index import FactEntry, Index
 from engine.matching.spelling import REAL_WORD_ZIPF
 from engine.matching.variants import (
     ALL_AT_ONCE,
-    VARIANT_WEIGHT,
+    SORTED_BOUNDS,
     AllVariants,
     VariantTable,
+    bound_order,
     fact_score,
-    tight_bounds,
     variant_table,
     with_coverage,
 )
 
 #: At most this many facts get a full score for one question (the best by their upper bound).
 MAX_SCORED = 40
-#: Facts ordered by their upper bound for one question (the rest can only be reached past MAX_SCORED skips).
-SORTED_BOUNDS = 512
 #: Multipliers for a question naming an entity the fact never mentions, or asking another kind.
 ENTITY_PENALTY = 0.45
 KIND_PENALTY = 0.7
@@ -226,18 +224,10 @@ class LexicalScorer:
         """
         if not weighed.total:
             return []
-        touched = np.flatnonzero(weighed.explained)
-        coverage = weighed.explained[touched] / weighed.total
-        bound = (VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage
-        # Only the facts with the highest bounds can be scored (at most MAX_SCORED, plus those
-        # whose mismatches let them be skipped): order a few hundred, not every fact touched.
-        keep = min(len(touched), SORTED_BOUNDS)
-        top = np.argpartition(-bound, keep - 1)[:keep] if keep < len(touched) else np.arange(len(touched))
-        order = top[np.argsort(-bound[top], kind="stable")]
+        bounds, tight, facts = bound_order(weighed.explained, weighed.total, SORTED_BOUNDS)
         best: list[tuple[str, LexicalSignal]] = []
         scored = 0
-        ids, facts = self._ids, touched[order].tolist()  # plain numbers: faster
-        bounds, tight = bound[order].tolist(), tight_bounds(coverage[order]).tolist()
+        ids = self._ids
         known = weighed.scored
         for upper, close, position in zip(bounds, tight, facts, strict=True):
             if scored >= MAX_SCORED:

@@ -30,6 +30,10 @@ _SHARE_BOUND = (1 - SURFACE_WEIGHT) * (1 + BETA2)
 #: Slack on that bound, far above the rounding of the few operations between it and a score.
 _BOUND_SLACK = 1e-9
 
+#: Facts ordered by their upper bound for one question (the rest can only be reached past MAX_SCORED skips).
+SORTED_BOUNDS = 512
+#: Up to this many facts touched by a question, their bounds are ordered as plain floats (numpy's steps cost more).
+FEW_TOUCHED = 64
 #: Bases with at most this many question variants are scored with `AllVariants` (larger ones fact by fact:
 #: a question of a large base touches thousands of variants it never scores).
 ALL_AT_ONCE = 4_000
@@ -159,3 +163,32 @@ def tight_bounds(coverage: np.ndarray) -> np.ndarray:
     blend: np.ndarray = np.minimum(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
     bound: np.ndarray = (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK
     return bound
+
+
+def bound_order(explained: np.ndarray, total: float, keep: int) -> tuple[list[float], list[float], list[int]]:
+    """The touched facts (those explaining some weight), by their loose bound `(W + (1 - W) c) c` (a stable sort,
+    at most `keep` of the highest): each one's loose and tight bound (`tight_bounds`) and its position.
+
+    A question touching a few dozen facts has them ordered in Python, on the very floats numpy computes.
+    """
+    touched = np.flatnonzero(explained)
+    if len(touched) <= FEW_TOUCHED:
+        positions = touched.tolist()
+        coverage = [e / total for e in explained[touched].tolist()]
+        loose = [(VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * c) * c for c in coverage]
+        order = sorted(range(len(loose)), key=lambda n: -loose[n])  # numpy's stable argsort of -bound
+        return [loose[n] for n in order], [_tight(coverage[n]) for n in order], [positions[n] for n in order]
+    share = explained[touched] / total
+    bound = (VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * share) * share
+    # Only the facts with the highest bounds can be scored (at most MAX_SCORED, plus those
+    # whose mismatches let them be skipped): order a few hundred, not every fact touched.
+    kept = min(len(touched), keep)
+    top = np.argpartition(-bound, kept - 1)[:kept] if kept < len(touched) else np.arange(len(touched))
+    ranked = top[np.argsort(-bound[top], kind="stable")]
+    return bound[ranked].tolist(), tight_bounds(share[ranked]).tolist(), touched[ranked].tolist()
+
+
+def _tight(coverage: float) -> float:
+    """`tight_bounds` of one coverage."""
+    blend = min(_SHARE_BOUND * coverage / (BETA2 + coverage) + SURFACE_BOUND, 1.0)
+    return (VARIANT_WEIGHT * blend + (1 - VARIANT_WEIGHT) * coverage) * coverage + _BOUND_SLACK

@@ -194,9 +194,12 @@ def sorted_each_time_rank(scorer, weighed, limit):
     return best
 
 
+@pytest.mark.parametrize("few", [0, variants.FEW_TOUCHED])
 @pytest.mark.parametrize("limit", [1, 4, LEXICAL_CANDIDATES])
-def test_the_ranking_keeps_the_order_a_stable_sort_gave(snapshot, questions, limit):
-    """The plain loop has only the loose bound: the tight one (`tight_bounds`) skips no fact that would enter."""
+def test_the_ranking_keeps_the_order_a_stable_sort_gave(snapshot, questions, limit, few, monkeypatch):
+    """The plain loop has only the loose bound: the tight one (`tight_bounds`) skips no fact that would enter;
+    the facts are ordered with numpy (few=0) or as plain floats (a question touching a few dozen) alike."""
+    monkeypatch.setattr(variants, "FEW_TOUCHED", few)
     m = snapshot.matcher
     for question in questions:
         weighed = m.lexical.weigh(m.analyse(question))
@@ -223,7 +226,9 @@ def test_the_tight_bound_is_above_every_score(snapshot, questions):
         if not weighed.total:
             continue
         touched = np.flatnonzero(weighed.explained)
-        bounds = variants.tight_bounds(weighed.explained[touched] / weighed.total).tolist()
+        coverage = weighed.explained[touched] / weighed.total
+        bounds = variants.tight_bounds(coverage).tolist()
+        assert bounds == [variants._tight(c) for c in coverage.tolist()]  # the few-facts path's floats
         for position, bound in zip(touched.tolist(), bounds, strict=True):
             explained = float(weighed.explained[position])
             assert scorer._score(scorer._ids[position], weighed, explained) < bound, question
