@@ -141,11 +141,6 @@ class FactVectors:
         self._centroids, self.size, self._exact = centroids, size, exact
         return self
 
-    @property
-    def exact(self) -> bool:
-        """Whether a search scores every fact (a small base), not the centroids' picks."""
-        return self._exact
-
     def arrays(self) -> dict[str, np.ndarray]:
         """What `from_arrays` takes back: the stacked rows, each fact's first row in them, the centroids."""
         return dict(zip(ARRAYS, (self._q, self._c, self._q_start, self._c_start, self._centroids), strict=True))
@@ -201,6 +196,11 @@ class FactVectors:
             self._rows_max(picked, vector, self._q, self._q_start),
             self._rows_max(picked, vector, self._c, self._c_start),
         )
+
+    @property
+    def exact(self) -> bool:
+        """Whether a search scores every fact (a small base), not the centroids' picks."""
+        return self._exact
 
     def _every(self) -> np.ndarray:
         """Every fact's index (read-only, made once)."""

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from engine.matching import pooling
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
-from engine.matching.pooling import _pairwise, run_sums
+from engine.matching.pooling import run_sums
 from engine.matching.tokenmemo import TokenIds
 from engine.textnorm import fold
 
@@ -85,10 +86,10 @@ class Embedder:
         self.identity = identity
         self.dim = int(table.shape[1])
         self._words: dict[str, np.ndarray] = {}
-        #: Questions' words, as `_question_rows` remembers them (half precision).
-        self._asked: dict[str, np.ndarray] = {}
         #: The remembered words' token ids, kept in the load cache (`keep_ids_in`).
         self.token_ids: TokenIds | None = None
+        #: Questions' words, as `_question_rows` remembers them (half precision).
+        self._asked: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_package(cls) -> Embedder:
@@ -159,7 +160,7 @@ class Embedder:
         start = 0
         for n, bag in enumerate(bags):
             if bag:
-                out[n] = rows[start] + _pairwise(rows[start + 1 : start + len(bag)][None])[0]
+                out[n] = rows[start] + pooling._pairwise(rows[start + 1 : start + len(bag)][None])[0]
                 start += len(bag)
         out /= np.maximum(np.sqrt(np.add.reduce(out * out, axis=1, keepdims=True)), 1e-12)  # zero rows stay zero
         return out
