@@ -336,10 +336,13 @@ def fill(folder: Path, cache: Path) -> dict:
     gc.collect()
     store = _cache(cache)
     t0 = time.perf_counter()
-    loader = Loader(folder, cache=store)
-    kb = loader.load()
-    parse = time.perf_counter() - t0
-    Snapshot.build(kb, cache=store)
+    # Load and build as `Snapshot.load` does: one bulk step with the collector paused, the first one frozen
+    # (two pauses would end the build with a collection walking everything it made, which no start does).
+    with _bulk():
+        loader = Loader(folder, cache=store)
+        kb = loader.load()
+        parse = time.perf_counter() - t0
+        Snapshot.build(kb, cache=store)
     total = time.perf_counter() - t0
     return {"load_s": total, "parse_s": parse, "index_s": total - parse, "stats": store.stats, "rss_mb": rss_mb()}
 

@@ -9,17 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise, repeat
 from types import MappingProxyType
+from typing import cast
 
 from engine.textnorm import MAX_CHARS, stem, tokenize
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_CENTURIES = ("19", "20")
 #: A word holding a non-ASCII letter; the lookbehind keeps the search linear on long runs of letters.
 _ACCENTED_WORD = re.compile(r"(?<!\w)\w*[^\W\x00-\x7f]\w*")
 #: At most this many words' canonical forms are memoised (bounds memory on hostile input).
 CANONICAL_MEMO = 200_000
 #: Phrases longer than this many words are not looked for.
 MAX_PHRASE = 5
+_NO_KINDS: frozenset[str] = frozenset()
+#: A word the memo of canonical forms has not met yet.
+_UNSEEN: object = object()
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -64,6 +70,13 @@ class Lexicon:
     pronouns: frozenset[tuple[str, ...]] = frozenset()
     #: Memo of `canonical`, filled as words are met (pure function of the word lists above).
     _canonical: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    #: The first two words of every phrase, with the longest phrase they start (filled once, from `phrases`).
+    _pairs: dict[tuple[str, ...], int] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for key in self.phrases:
+            pair = key[:2]
+            self._pairs[pair] = max(self._pairs.get(pair, 0), len(key))
 
     @classmethod
     def build(
@@ -146,9 +159,19 @@ class Lexicon:
     def split(self, text: str) -> list[str]:
         """Tokenise, keeping apart the accented words that folding would merge with another word."""
         text = text[:MAX_CHARS]
-        if self.accented:
-            text = _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
+        if self.accented and not text.isascii():  # an ASCII text holds no accented word
+            text = self._replace_accented(text)
         return tokenize(text)
+
+    def replaces_accented(self, text: str) -> bool:
+        """Whether `split` replaces some accented word of `text` (else its words are `tokenize`'s)."""
+        accented = self.accented
+        if not accented or text.isascii():
+            return False
+        return any(m.group().casefold() in accented for m in _ACCENTED_WORD.finditer(text))
+
+    def _replace_accented(self, text: str) -> str:
+        return _ACCENTED_WORD.sub(lambda m: self.accented.get(m.group().casefold(), m.group()), text)
 
     def canonical(self, token: str) -> str | None:
         """The canonical form of one word, or None when it is a stop word."""
@@ -167,27 +190,76 @@ class Lexicon:
         return found
 
     def question_kinds(self, words: list[str] | tuple[str, ...]) -> frozenset[str]:
-        """What the question asks for: who, when, where, how_many, why."""
-        kinds = set()
+        """What the question asks for: who, when, where, how_many, why, source.
+
+        The longest phrase wins and holds its words: "selon qui" asks for a source, not for a
+        person, and "en quelle année" once for a date.
+        """
         starts = self.kind_starts
-        for i, word in enumerate(words):
-            for size in range(min(starts.get(word, 0), len(words) - i), 0, -1):
+        if starts.keys().isdisjoint(words):  # most texts of a fact sheet ask nothing: no word starts a kind
+            return _NO_KINDS
+        kinds = set()
+        n = len(words)
+        i = 0
+        while i < n:
+            step = 1
+            for size in range(min(starts.get(words[i], 0), n - i), 0, -1):
                 kind = self.kinds.get(tuple(words[i : i + size]))
                 if kind:
                     kinds.add(kind)
+                    step = size
+                    break
+            i += step
         return frozenset(kinds)
 
     def analyse(self, text: str, words: list[str] | None = None) -> Analysis:
         """Fold, tokenise, map phrases and synonyms to one form, and drop stop words."""
         if words is None:
             words = self.split(text)
-        tokens = [token for _, _, token in self.spans(words) if token]
-        entities: set[str] = set()
-        for token in tokens:
-            if token in self.entities or _YEAR.fullmatch(token):
-                entities.add(token)
+        tokens = self.tokens(words)
         unique = tuple(dict.fromkeys(tokens))
-        return Analysis(unique, self.question_kinds(words), frozenset(entities), tuple(words))
+        return Analysis(unique, self.question_kinds(words), self.entities_in(tokens), tuple(words))
+
+    def entities_in(self, tokens: Iterable[str]) -> frozenset[str]:
+        """The tokens that name an entity: a listed one, or a year."""
+        known = self.entities
+        # A year is four digits starting 19 or 20: the length and prefix test spares most tokens the regex.
+        return frozenset(
+            {t for t in tokens if t in known or (len(t) == 4 and t[:2] in _CENTURIES and _YEAR.fullmatch(t))}
+        )
+
+    def tokens(self, words: list[str] | tuple[str, ...]) -> list[str]:
+        """The canonical tokens of `words`, in order (stop words dropped): `spans`' tokens, without the spans.
+
+        A load analyses every question variant of every fact: each word costs one look-up in
+        the memo of canonical forms, and phrases are looked for only where two words start one.
+        """
+        met = list(map(self._canonical.get, words, repeat(_UNSEEN, len(words))))  # the memo read in C
+        canon = cast("list[str | None]", met)
+        if _UNSEEN in met:
+            pairs_of_met = zip(words, met, strict=True)
+            canon = [self.canonical(w) if c is _UNSEEN else cast("str | None", c) for w, c in pairs_of_met]
+        pairs = self._pairs
+        if pairs.keys().isdisjoint(pairwise(words)):  # most variants: no two words that start a phrase
+            return list(filter(None, canon))
+        hits = [i for i, pair in enumerate(pairwise(words)) if pair in pairs]
+        found: list[str] = []
+        phrases, stopwords = self.phrases, self.stopwords
+        i, n = 0, len(words)
+        for hit in hits:
+            if hit < i:
+                continue  # inside the phrase just taken
+            found += [t for t in canon[i:hit] if t]
+            i = hit
+            for size in range(min(pairs[words[hit], words[hit + 1]], n - hit), 1, -1):
+                phrase = phrases.get(tuple(words[hit : hit + size]))
+                if phrase:
+                    if phrase not in stopwords:
+                        found.append(phrase)
+                    i = hit + size
+                    break
+        found += [t for t in canon[i:] if t]
+        return found
 
     def spans(self, words: list[str] | tuple[str, ...]) -> list[tuple[int, int, str | None]]:
         """Each token as (start, end, canonical form or None for a stop word): phrases first, then words."""

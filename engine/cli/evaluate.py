@@ -31,6 +31,9 @@ EVAL_SETS = (
     "training-varied.yaml",
     "former-holdout.yaml",
     "dev-2026-12.yaml",
+    "holdout-2026-12b.yaml",
+    "fit-2026-12d.yaml",
+    "oos-2026-12e.yaml",
     "holdout.yaml",
 )
 #: The files `calibrate` fits the decision on (every set but the held-out one).

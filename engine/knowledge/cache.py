@@ -98,7 +98,7 @@ class KnowledgeCache:
         self._files = CacheFolder(self.folder)
         self._code = code_digest(CACHE_VERSION)
         self._contexts: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], str] = {}
-        self._sheets: dict[str, tuple[str, tuple[Fact, ...]]] = {}
+        self._sheets: dict[str, tuple[str, tuple[Fact, ...], tuple[tuple[str, ...], ...]]] = {}
         self._lexicon: tuple[str, Lexicon] | None = None
         #: What this cache did, for tests and the bench: file reads that hit, misses, files written, ignored.
         self.stats = self._files.stats
@@ -158,13 +158,16 @@ class KnowledgeCache:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self._files.write(self._files.path("sheet", relative, "json"), data)
 
-    def saw_sheet(self, relative: str, key: str | None, facts: tuple[Fact, ...]) -> None:
-        """The load just read `relative` with this key and these facts (from memory, the disk or the YAML);
-        None: the sheet has problems, nothing of it is stored."""
+    def saw_sheet(
+        self, relative: str, key: str | None, facts: tuple[Fact, ...], keys: tuple[tuple[str, ...], ...] = ()
+    ) -> None:
+        """The load just read `relative` with this key and these facts (from memory, the disk or the YAML),
+        and each fact's questions' folded keys (`keys`, when known); None: the sheet has problems, nothing
+        of it is stored."""
         if key is None:
             self._sheets.pop(relative, None)
         else:
-            self._sheets[relative] = (key, facts)
+            self._sheets[relative] = (key, facts, keys)
 
     def saw_lexicon(self, digest: str, lexicon: Lexicon | None) -> None:
         self._lexicon = (digest, lexicon) if lexicon is not None else None
@@ -181,12 +184,13 @@ class KnowledgeCache:
         lexicon: Lexicon,
         model: str | None,
         dim: int,
-        compute: Callable[[Sequence[Fact]], list[Analysed]],
+        compute: Callable[[Sequence[Fact], Sequence[Sequence[str]] | None], list[Analysed]],
     ) -> list[Analysed]:
         """Each fact's analysis and vectors: read from the sheet's file when stored, else computed and stored.
 
         Facts are handled sheet by sheet; a sheet's file is used only when these are the very
-        facts the last load read from it, under the very lexicon it read.
+        facts the last load read from it, under the very lexicon it read. `compute` is given
+        those facts' questions' folded keys, which the Loader computed (None when unknown).
         """
         result: list[Analysed | None] = [None] * len(facts)
         for relative, positions in by_sheet(facts).items():
@@ -194,7 +198,9 @@ class KnowledgeCache:
             key = self._analysis_key(relative, group, lexicon, model, dim)
             found = self._read_analyses(relative, key, group, model is not None, dim) if key is not None else None
             if found is None:
-                found = compute(group)
+                seen = self._sheets.get(relative)
+                keys = seen[2] if key is not None and seen is not None and len(seen[2]) == len(group) else None
+                found = compute(group, keys)
                 if key is not None:
                     self._write_analyses(relative, key, group, found)
             for n, analysed in zip(positions, found, strict=True):

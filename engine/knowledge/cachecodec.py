@@ -8,7 +8,7 @@ back is checked for its type before it becomes a Fact, a FactEntry or a vector b
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -113,26 +113,21 @@ def encode_entries(entries: Sequence[FactEntry]) -> tuple[dict[str, Any], dict[s
     (JSON for the table and the shapes, int32 arrays for the sets: a 200-fact sheet holds some
     100,000 words, read back with one array conversion instead of a type check per word.)
     """
-    table: dict[str, int] = {}
-    lengths: list[int] = []
-    tokens: list[int] = []
-
-    def put(words: Iterable[str]) -> None:
-        ids = [table.setdefault(w, len(table)) for w in words]
-        lengths.append(len(ids))
-        tokens.extend(ids)
-
+    sets: list[Collection[str]] = []
     shapes = []
     for entry in entries:
-        for name in _SETS:
-            put(getattr(entry, name))
-        for _, words in entry.own_words:
-            put(words)
-        for variant, _ in entry.variants:
-            put(variant)
+        sets += [getattr(entry, name) for name in _SETS]
+        sets += [words for _, words in entry.own_words]
+        sets += [variant for variant, _ in entry.variants]
         shapes.append([[lang for lang, _ in entry.own_words], [joined for _, joined in entry.variants], entry.yes_no])
+    flat = [w for words in sets for w in words]
+    # The table in the order words are first met, each word's id its place in it (one look-up a word, in C).
+    table = {w: n for n, w in enumerate(dict.fromkeys(flat))}
     meta = {"words": list(table), "shapes": shapes}
-    arrays = {"set_lengths": np.array(lengths, dtype=np.int32), "set_tokens": np.array(tokens, dtype=np.int32)}
+    arrays = {
+        "set_lengths": np.fromiter(map(len, sets), dtype=np.int32, count=len(sets)),
+        "set_tokens": np.fromiter(map(table.__getitem__, flat), dtype=np.int32, count=len(flat)),
+    }
     return meta, arrays
 
 

@@ -232,7 +232,7 @@ class Loader:
         if self.cache is not None:
             clean = sheet.readable and not sheet.problems
             key = self.cache.sheet_key(sheet.digest, self.cache.context(sources, topics)) if clean else None
-            self.cache.saw_sheet(relative, key, sheet.facts)
+            self.cache.saw_sheet(relative, key, sheet.facts, sheet.keys)
         return sheet
 
     def _load_facts(

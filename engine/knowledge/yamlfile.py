@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from engine.knowledge.yamlevents import Unusual, build
 from engine.knowledge.yamlhints import explain
 
 #: Larger files are refused: a moderator's file is never this big by accident.
@@ -135,7 +136,15 @@ def _check_shape(text: str) -> None:
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse YAML text into plain data with line numbers; raises YamlError."""
+    """Parse YAML text into plain data with line numbers; raises YamlError.
+
+    Plain YAML is built in one parse (yamlevents.py); anything else, every error included,
+    takes the full path: the shape checked, then the text parsed again and constructed.
+    """
+    try:
+        return build(text, _LineLoader, (LineDict, LineList), MAX_DEPTH, MAX_NODES)
+    except Unusual:
+        pass
     try:
         _check_shape(text)
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader

@@ -1,9 +1,10 @@
-"""Fitting the decision: logistic regression over the candidates' features, cross-validated.
+"""Fitting the decision: a choice model over the candidates' features, cross-validated.
 
 Every fit question is asked of the full knowledge and of the knowledge cut to its first
 few questions per fact (what a moderator writes for a new fact), so the weights hold for
 thinly written facts too. Each candidate is one row, labelled 1 when it is the expected
-fact. Out-of-fold probabilities (folds by question) choose the answer threshold: among
+fact; a question's candidates compete for it, beside "none of them" (a conditional logit).
+Out-of-fold probabilities (folds by question) choose the answer threshold: among
 those whose answers are right at least TARGET_PRECISION of the time, the one with the best
 in-scope accuracy + abstention. The held-out set is never read here.
 
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.knowledge.model import EvalQuestion, KnowledgeBase
-from engine.matching.decision import FEATURES, TERMS, DecisionModel, terms
+from engine.matching.decision import FEATURES, TERMS, DecisionModel, choice_probabilities, terms
 from engine.matching.negatives import listed_form
 
 if TYPE_CHECKING:
@@ -96,22 +97,53 @@ def collect(matchers: Sequence[Matcher], questions: Sequence[EvalQuestion]) -> R
     return Rows(terms(np.array(x, float)), np.array(y), np.array(group), np.array(qid), np.array(scope), np.array(real))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, float]:
-    """Weights and bias by Newton's method, L2 on standardised features (the bias is not penalised)."""
+def fit_choice(
+    x: np.ndarray, y: np.ndarray, group: np.ndarray, l2: float = L2, iterations: int = 60
+) -> tuple[np.ndarray, float]:
+    """Weights and bias of the choice model, by damped Newton steps, L2 on standardised features.
+
+    The candidates of one question (rows of one `group`, contiguous) compete for it, beside
+    "none of them" whose score is 0: P(c) = exp(s_c) / (1 + sum_j exp(s_j)). A question whose
+    right fact is not among its candidates (or that is out of scope) is labelled "none". Against
+    one logistic per row, this learns which candidate wins, not only whether each looks right.
+    The bias is not penalised.
+    """
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    z = (x - mean) / scale
-    a = np.hstack((z, np.ones((len(z), 1))))
-    w = np.zeros(a.shape[1])
+    a = np.hstack(((x - mean) / scale, np.ones((len(x), 1))))
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    codes = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
+    answered = np.add.reduceat(y, starts) > 0
     penalty = np.full(a.shape[1], l2)
     penalty[-1] = 0.0
+
+    def choice(w: np.ndarray) -> tuple[np.ndarray, float]:
+        s = a @ w
+        top = np.maximum(np.maximum.reduceat(s, starts), 0.0)
+        e = np.exp(s - top[codes])
+        total = np.exp(-top) + np.add.reduceat(e, starts)
+        log_total = top + np.log(total)
+        # The log-likelihood of each question's label: its right candidate, or "none".
+        chosen = (y * (s - log_total[codes])).sum() - log_total[~answered].sum()
+        return e / total[codes], float(-chosen + 0.5 * (penalty * w * w).sum())
+
+    w = np.zeros(a.shape[1])
+    p, loss = choice(w)
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-(a @ w)))
         gradient = a.T @ (p - y) + penalty * w
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty + 1e-9)
+        mixed = np.add.reduceat(p[:, None] * a, starts)
+        hessian = (a * p[:, None]).T @ a - mixed.T @ mixed + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
+        # Halve the step until the loss does not grow (Newton's full step can overshoot here).
+        for _ in range(14):
+            p_new, loss_new = choice(w - step)
+            if loss_new <= loss:
+                break
+            step = step / 2
+        else:
+            break
+        w, p, gain, loss = w - step, p_new, loss - loss_new, loss_new
+        if gain <= 1e-9 * max(1.0, abs(loss)):
             break
     weights = w[:-1] / scale
     bias = float(w[-1] - (w[:-1] * mean / scale).sum())
@@ -163,14 +195,14 @@ def fit(matchers: Sequence[Matcher], questions: Sequence[EvalQuestion], folds: i
     fold_of = rows.question % folds
     for k in range(folds):
         train, test = (fold_of != k) & rows.real, fold_of == k
-        w, b = fit_logistic(rows.x[train], rows.y[train])
-        out_of_fold[test] = 1 / (1 + np.exp(-(rows.x[test] @ w + b)))
+        w, b = fit_choice(rows.x[train], rows.y[train], rows.group[train])
+        out_of_fold[test] = choice_probabilities(rows.x[test] @ w + b, rows.group[test])
     out_of_fold[~rows.real] = 0.0  # a question without candidates is never answered
     best_p, right, scope = _top(rows, out_of_fold)
     answer = choose_threshold(best_p, right, scope, TARGET_PRECISION)
     suggest = round(max(0.05, answer * SUGGEST_PRECISION), 2)
     answered = best_p >= answer
-    weights, bias = fit_logistic(rows.x[rows.real], rows.y[rows.real])
+    weights, bias = fit_choice(rows.x[rows.real], rows.y[rows.real], rows.group[rows.real])
     accuracy, abstention = _accuracy_abstention(answered, right, scope)
     measured = {
         "cv_in_scope_accuracy": accuracy,
@@ -205,23 +237,29 @@ def reliability(best_p: Sequence[float], right: Sequence[bool], bins: int = 5) -
     return out
 
 
+def _number(value: float) -> str:
+    """A number YAML reads back as one: PyYAML takes "-5e-06" (no dot) for a string."""
+    text = f"{float(value):.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def to_yaml(model: DecisionModel, command: str) -> str:
     """decision.yaml's text: the weights with a header saying where they come from."""
     lines = [
-        "# The learned decision: logistic weights over the matcher's signals (engine/matching/decision.py).",
+        "# The learned decision: a choice model's weights over the matcher's signals (engine/matching/decision.py).",
         f"# Written by `{command}`; do not edit by hand, refit after changing facts or the lexicon.",
         "# Fitted on knowledge/eval (every file but holdout.yaml), with facts whole and cut to their",
         f"# first {THIN_QUESTIONS} questions a language, less the fact questions that are fit questions",
         f"# too; the answer threshold, from {FOLDS}-fold cross-validation,",
         "# has the best accuracy + abstention among those whose answers were right",
         f"# {TARGET_PRECISION:.0%} of the time.",
-        f"bias: {model.bias}",
+        f"bias: {_number(model.bias)}",
         f"answer_threshold: {model.answer_threshold}",
         f"suggest_threshold: {model.suggest_threshold}",
         "weights:",
-        *(f"  {name}: {model.weights[name]}" for name in TERMS),
+        *(f"  {name}: {_number(model.weights[name])}" for name in TERMS),
         "measured:",
-        *(f"  {k}: {v}" for k, v in model.measured.items()),
+        *(f"  {k}: {_number(v)}" for k, v in model.measured.items()),
         "fitted_with:",
         *(f"  {k}: {json.dumps(v)}" for k, v in model.fitted_with.items()),
     ]

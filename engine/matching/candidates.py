@@ -14,6 +14,7 @@ import numpy as np
 from engine.knowledge.model import Fact
 from engine.lexicon import Analysis
 from engine.matching.features import Signals, feature_rows
+from engine.matching.index import FactEntry
 from engine.matching.semantic import FactVectors
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
     ]
     lexical.update(scorer.signals(weighed, [i for i in ids if i not in lexical]))
     by_fact, years = matcher.facts, matcher.years
+    common = scorer.common_entities
+    named = analysis.entities & common
     signals = [
         Signals(
             lexical=lexical[i],
@@ -58,6 +61,7 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
             stale=years[i][0],
             current=years[i][1],
             variants=len(by_fact[i][1].variants),
+            contrast=_contrast(named, by_fact[i][1], common),
         )
         for i in ids
     ]
@@ -67,6 +71,14 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
     asks_now = lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
     rows = feature_rows(signals, weighed, asks_yes_no, asks_now, negative)
     return [(by_fact[i][0], row) for i, row in zip(ids, rows, strict=True)]
+
+
+def _contrast(named: frozenset[str], entry: FactEntry, common: frozenset[str]) -> bool:
+    """Whether the question names a common entity the fact does not, where the fact names another one."""
+    if not named:
+        return False
+    held = (entry.entities | entry.answer_entities) & common
+    return bool(named - held) and bool(held - named)
 
 
 def _best(matcher: Matcher, indices: np.ndarray, sem_q: np.ndarray, sem_c: np.ndarray) -> list[str]:

@@ -1,4 +1,8 @@
-"""The decision: a logistic model over the signals, fitted on the evaluation questions.
+"""The decision: a choice model over the signals, fitted on the evaluation questions.
+
+A question's candidates compete for it beside "none of them": each gets exp(s) / (1 + the sum
+of every candidate's exp(s)), s a weighted sum of its signals and their products (a
+conditional logit; with one candidate, the logistic of s).
 
 Its weights and thresholds are data, in knowledge/decision.yaml, written by
 `python bot.py calibrate` (see engine/matching/calibrate.py). The probability it gives a
@@ -42,6 +46,8 @@ FEATURES = (
     "negative",  # best cosine to a question known to be out of scope (out_of_scope.yaml)
     "negative_concept",  # the same, in lexicon concepts
     "negative_margin",  # semantic minus negative: closer to the fact than to any known unanswerable question
+    "contrast",  # the question names a common entity the fact does not, the fact another one (Renault for Nissan)
+    "yes_no_contrast",  # the same in a yes/no question: a wrong belief the fact corrects ("Uchida works for Renault?")
 )
 
 
@@ -76,6 +82,21 @@ def terms(features: np.ndarray) -> np.ndarray:
     return out
 
 
+def choice_probabilities(scores: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each candidate's share of its question, beside "none of them" (score 0): exp(s) / (1 + sum exp).
+
+    `group`: each score's question, the rows of one question contiguous. The candidates compete:
+    a fact as good as another one takes about half the confidence, not all of it twice.
+    """
+    if not len(scores):
+        return np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    codes = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
+    top = np.maximum(np.maximum.reduceat(scores, starts), 0.0)
+    shares = np.exp(scores - top[codes])
+    return shares / (np.exp(-top) + np.add.reduceat(shares, starts))[codes]  # type: ignore[no-any-return]
+
+
 def _some(names: Sequence[str], shown: int = 6) -> str:
     """A few names, and how many more: an old decision.yaml can lack dozens."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
@@ -88,7 +109,7 @@ class DecisionError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class DecisionModel:
-    """Weights of the logistic model, and the probability thresholds to answer and to suggest."""
+    """Weights of the choice model, and the probability thresholds to answer and to suggest."""
 
     weights: Mapping[str, float]
     bias: float
@@ -118,11 +139,14 @@ class DecisionModel:
         object.__setattr__(self, "_vector", np.array([float(self.weights[f]) for f in TERMS]))
 
     def probability(self, features: Sequence[float]) -> float:
-        """One candidate's probability of being the right fact."""
+        """The probability of a question's only candidate (against "none of them")."""
         return self.probabilities([features])[0]
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        """Each candidate's probability, in one matrix product (a question has a few dozen candidates)."""
+        """One question's candidates' probabilities of being its right fact (see choice_probabilities).
+
+        One matrix product: a question has a few dozen candidates.
+        """
         width = len(FEATURES)
         if isinstance(rows, list) and rows and all(len(row) == width for row in rows):
             # Read straight into the array: a third of what converting a list of tuples costs.
@@ -131,10 +155,8 @@ class DecisionModel:
             x = np.asarray(rows, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != width:
             raise ValueError(f"expected rows of {width} features, got an array of shape {x.shape}")
-        z = np.minimum(np.maximum(terms(x) @ self._vector + self.bias, -40.0), 40.0)  # np.clip, without its wrapper
-        p = 1.0 / (1.0 + np.exp(-z))
-        p[z <= -40.0] = 0.0
-        return p.tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
+        scores = terms(x) @ self._vector + self.bias
+        return choice_probabilities(scores, np.zeros(len(scores), dtype=np.intp)).tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
 
     @classmethod
     def from_data(cls, data: object) -> DecisionModel:

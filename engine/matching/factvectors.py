@@ -54,6 +54,11 @@ def _stack(
 ) -> np.ndarray:
     """The blocks stacked in `precision` (the very values of np.vstack then astype): each run of facts
     reused in order from `previous` copied as one slice of its rows."""
+    if previous is None or all(r is None for r in reused):
+        # Nothing reused (a first build): one concatenation, not a copy per fact (the same values).
+        if not blocks:
+            return np.empty((0, dim), dtype=precision)
+        return np.concatenate(blocks, axis=0).astype(precision, copy=False)
     out = np.empty((int(start[-1]), dim), dtype=precision)
     n, count = 0, len(blocks)
     while n < count:

@@ -31,6 +31,9 @@ class Signals:
     current: bool = False
     #: How many questions the fact lists (a new fact has few: its lexical evidence is thinner).
     variants: int = 0
+    #: The question names one of the base's common entities (Renault, Nissan, the Alliance...) the fact
+    #: does not, where the fact names another one: "Uchida works for Renault?" of Nissan's CEO.
+    contrast: bool = False
 
 
 def feature_vector(
@@ -118,6 +121,8 @@ def _features(
         negative[0],
         negative[1],
         signal.semantic[0] - negative[0],
+        float(signal.contrast),
+        float(signal.contrast and asks_yes_no),
     )
 
 

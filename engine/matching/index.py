@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from engine.knowledge.model import Fact
 from engine.lexicon import Lexicon
-from engine.textnorm import tokenize
+from engine.textnorm import MAX_CHARS, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,40 +63,61 @@ def _as_tuple(words: set[str]) -> tuple[str, ...]:
     return tuple(frozenset(words))
 
 
-def analyse_fact(fact: Fact, lexicon: Lexicon) -> FactEntry:
-    """Analyse a fact's questions, keywords and answers once, for the index and the scorer."""
+def analyse_fact(fact: Fact, lexicon: Lexicon, keys: Sequence[str] | None = None) -> FactEntry:
+    """Analyse a fact's questions, keywords and answers once, for the index and the scorer.
+
+    `keys`: each question's folded key as the Loader computed it (its `tokenize` words joined,
+    questions in the order of `fact.questions`): a question whose words `split` would not
+    change (no accented word it replaces) is not tokenised again.
+
+    A load analyses every variant of every fact (twenty a fact): each costs its words, its
+    tokens, its entities and the kinds it asks for, not a whole `Analysis`. (Sets are filled
+    in the order they always were, so the cache files, whose lists follow it, stay the same.)
+    """
+    split, tokens_of, kinds_of, intern = lexicon.split, lexicon.tokens, lexicon.question_kinds, sys.intern
+    entities_in = lexicon.entities_in
+    entities: set[str] = set()
+    folded = iter(keys) if keys is not None and len(keys) == sum(map(len, fact.questions.values())) else None
     variants: list[tuple[tuple[str, ...], str]] = []
     bag: set[str] = set()
-    entities: set[str] = set()
     kinds: set[str] = set()
     all_words: set[str] = set()
     own: dict[str, set[str]] = {}
     # Words interned: the same few thousand recur in every fact's variants, bags and word sets.
     for lang, questions in fact.questions.items():
+        if not questions:
+            continue
+        own_words = own.setdefault(lang, set())
         for question in questions:
-            words = [sys.intern(w) for w in lexicon.split(question)]
+            key = next(folded) if folded is not None else None
+            if key is None or lexicon.replaces_accented(question[:MAX_CHARS]):  # what `split` reads of it
+                words = list(map(intern, split(question)))
+                key = " ".join(words)
+            else:
+                words = list(map(intern, key.split()))  # a word holds no space: the words joined, split again
             all_words.update(words)
-            own.setdefault(lang, set()).update(words)
-            analysis = lexicon.analyse(question, words)
-            tokens = tuple(dict.fromkeys(map(sys.intern, analysis.tokens)))
-            variants.append((tokens, " ".join(words)))
+            own_words.update(words)
+            found = tokens_of(words)
+            tokens = tuple(map(intern, dict.fromkeys(found)))
+            variants.append((tokens, key))  # the Loader's very string when it is the words joined
             bag.update(tokens)
-            entities |= analysis.entities
-            kinds |= analysis.kinds
+            entities |= entities_in(found)
+            kinds |= kinds_of(words)
     for keyword in fact.keywords:
-        analysis = lexicon.analyse(keyword)
-        all_words.update(map(sys.intern, analysis.words))
-        bag.update(map(sys.intern, analysis.tokens))
-        entities |= analysis.entities
+        words = split(keyword)
+        all_words.update(map(intern, words))
+        found = tokens_of(words)
+        bag.update(map(intern, dict.fromkeys(found)))
+        entities |= entities_in(found)
     answer_bag: set[str] = set()
     answer_entities: set[str] = set()
     for lang, answer in fact.answer.items():
-        words = [sys.intern(w) for w in lexicon.split(answer)]
+        words = list(map(intern, split(answer)))
         all_words.update(words)
         own.setdefault(lang, set()).update(words)
-        analysis = lexicon.analyse(answer, words)
-        answer_bag.update(analysis.tokens)
-        answer_entities |= analysis.entities
+        found = tokens_of(words)
+        answer_bag.update(found)  # a list, as the tuple was: a dict would size the set otherwise
+        answer_entities |= entities_in(found)
     return FactEntry(
         variants=tuple(variants),
         question_bag=_as_tuple(bag),

@@ -139,6 +139,8 @@ class LexicalScorer:
         self.context_entities = frozenset(
             e for e, n in index.entity_counts.items() if n >= CONTEXT_ENTITY_SHARE * count
         )
+        #: The same without years: the companies and people a question may set against each other.
+        self.common_entities = frozenset(e for e in self.context_entities if not e.isdigit())
         # A fact's question and answer bags are disjoint: its word counts once in one postings list.
         df = Counter({t: len(ids) for t, ids in index.question_postings.items()})
         df.update({t: len(ids) for t, ids in index.answer_postings.items()})
@@ -202,9 +204,11 @@ class LexicalScorer:
             # Most questions name no entity: only the kind can mismatch (the general case gives the same).
             return _KIND_ONLY[bool(analysis.kinds) and not analysis.kinds & entry.kinds]
         missing = analysis.entities - entry.entities
-        # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact.
+        # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact;
+        # so does naming beside it what the fact's answer only names in passing ("did Mitsubishi sell
+        # more than Toyota?" of the Renault-Nissan-Mitsubishi Alliance's sales).
         about = {e for e in analysis.entities - entry.mentions if not e.isdigit()}
-        compared = bool(analysis.entities & entry.mentions) and not about & (entry.entities | entry.answer_entities)
+        compared = bool(analysis.entities & entry.mentions) and not about & entry.entities
         foreign = compared or bool(missing - entry.answer_entities - entry.mentions - self.context_entities)
         return Mismatch(
             foreign_entity=foreign,

@@ -21,7 +21,7 @@ from engine.knowledge.model import Fact, KnowledgeBase
 from engine.lexicon import Analysis
 from engine.matching.candidates import gather
 from engine.matching.decision import DecisionModel
-from engine.matching.facttexts import VIEWS, fact_texts
+from engine.matching.facttexts import VIEWS, facts_texts
 from engine.matching.features import latest_year
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
@@ -201,11 +201,15 @@ class Matcher:
     ) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
         """Each fact's analysis and vectors: from the on-disk cache when it holds them, else computed."""
 
-        def compute(group: Sequence[Fact]) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
-            return [
-                (analyse_fact(fact, self.lexicon), fact_texts(fact, self.lexicon, self.embedder, self.bag_weight))
-                for fact in group
-            ]
+        def compute(
+            group: Sequence[Fact], keys: Sequence[Sequence[str]] | None = None
+        ) -> list[tuple[FactEntry, tuple[FactTexts, ...] | None]]:
+            if keys is None:
+                entries = [analyse_fact(fact, self.lexicon) for fact in group]
+            else:
+                entries = [analyse_fact(fact, self.lexicon, ks) for fact, ks in zip(group, keys, strict=True)]
+            texts = facts_texts(group, entries, self.lexicon, self.embedder, self.bag_weight)
+            return list(zip(entries, texts, strict=True))
 
         if cache is None or not facts:
             return compute(facts)

@@ -21,14 +21,15 @@ import struct
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.matching import pooling
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
-from engine.matching.pooling import run_sums
+from engine.matching.pooling import gathered_run_sums, run_sums
 from engine.matching.tokenmemo import TokenIds
+from engine.matching.wordmemo import WordRows
 from engine.textnorm import fold
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Embedder:
         self._tokenizer_lock = threading.Lock()
         self.identity = identity
         self.dim = int(table.shape[1])
-        self._words: dict[str, np.ndarray] = {}
+        self._words = WordRows(self.dim, WORD_MEMO)
         #: The remembered words' token ids, kept in the load cache (`keep_ids_in`).
         self.token_ids: TokenIds | None = None
         #: Questions' words, as `_question_rows` remembers them (half precision).
@@ -202,27 +203,28 @@ class Embedder:
         """Each word's unit vector (mean of its tokens).
 
         The knowledge's words are remembered (`remember`, bounded by WORD_MEMO); a question's
-        new words are computed and forgotten, so no stream of messages grows the memo. Rows
-        are gathered into a local dict first: other threads may add to the memo meanwhile.
+        new words are computed and forgotten, so no stream of messages grows the memo.
         """
-        cache = self._words
-        found: dict[str, np.ndarray | None] = {w: cache.get(w) for w in dict.fromkeys(words)}
-        missing = [w for w, row in found.items() if row is None]
-        if missing:
-            ids = self._token_ids(missing, remember)
-            rows = self._pool(ids, np.zeros((len(missing), self.dim), np.float32))
+        unique = list(dict.fromkeys(words))
+        places, table = self._words.find(unique)
+        rows = np.empty((len(unique), self.dim), dtype=np.float16)
+        known = [n for n, place in enumerate(places) if place is not None]
+        if known:
+            rows[known] = table[[place for place in places if place is not None]]
+        if len(known) < len(unique):
+            absent = [n for n, place in enumerate(places) if place is None]
+            missing = [unique[n] for n in absent]
+            pooled = self._pool(self._token_ids(missing, remember), np.zeros((len(missing), self.dim), np.float32))
             # Rounded as the memo keeps them, so that a word weighs the same whether it was met
             # before or not (a load from the cache remembers fewer words than a fresh one).
-            rows = rows.astype(np.float16)
-            found.update(zip(missing, rows, strict=True))
-            if remember and len(cache) + len(missing) <= WORD_MEMO:
-                cache.update(zip(missing, rows, strict=True))
-        if not words:
-            return np.zeros((0, self.dim), np.float32)
-        rows_of = [found[w] for w in words]
-        if any(row is None for row in rows_of):  # every word was looked up or computed above
-            raise RuntimeError("a word was left without its vector")
-        return np.stack(cast("list[np.ndarray]", rows_of)).astype(np.float32, copy=False)
+            rounded = pooled.astype(np.float16)
+            rows[absent] = rounded
+            if remember:
+                self._words.add(missing, rounded)
+        if len(unique) < len(words):
+            place = {w: n for n, w in enumerate(unique)}
+            rows = rows[np.fromiter(map(place.__getitem__, words), np.int64, len(words))]
+        return rows.astype(np.float32)
 
     def encode_bags(
         self, bags: Sequence[Sequence[str]], weight: Callable[[str], float], *, remember: bool = False
@@ -237,8 +239,18 @@ class Embedder:
         flat = [w for bag in bags for w in bag]
         if not flat:
             return out
-        rows = self._word_rows(flat, remember) * np.array([weight(w) for w in flat], np.float32)[:, None]
-        return _unit_sums(rows, [len(b) for b in bags], out)
+        # Each distinct word's row weighed once, then gathered for every bag in one step (a sheet's
+        # bags repeat the same few thousand words): the very products of weighing each word where it occurs.
+        place = {w: n for n, w in enumerate(dict.fromkeys(flat))}
+        words = list(place)
+        weighed = self._word_rows(words, remember) * np.array([weight(w) for w in words], np.float32)[:, None]
+        ids = np.fromiter(map(place.__getitem__, flat), np.int64, len(flat))
+        sizes = np.fromiter(map(len, bags), np.int64, len(bags))
+        present = sizes > 0
+        starts = (np.cumsum(sizes) - sizes)[present]
+        sums = gathered_run_sums(weighed, ids, starts, sizes[present])
+        out[present] = _unit(sums)
+        return out
 
     def _pool(self, token_ids: Sequence[Sequence[int]], out: np.ndarray) -> np.ndarray:
         """Fill `out` with the normalised mean of each row's token embeddings (rows without tokens stay zero)."""
@@ -303,9 +315,13 @@ def _unit_sums(rows: np.ndarray, lengths: Sequence[int], out: np.ndarray) -> np.
     present = sizes > 0
     if present.any():
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[present]
-        sums = run_sums(rows, starts, sizes[present])
-        out[present] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        out[present] = _unit(run_sums(rows, starts, sizes[present]))
     return out
+
+
+def _unit(sums: np.ndarray) -> np.ndarray:
+    """Each row divided by its length (a zero row stays zero)."""
+    return np.asarray(sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12))
 
 
 def informativeness(zipf: float) -> float:

@@ -39,9 +39,9 @@ def counted(monkeypatch) -> dict[str, list[str]]:
         seen["parsed"].append(text[:40])
         return parse(text)
 
-    def analyse_fact(fact, lexicon):
+    def analyse_fact(fact, lexicon, *keys):
         seen["analysed"].append(fact.id)
-        return analyse(fact, lexicon)
+        return analyse(fact, lexicon, *keys)
 
     monkeypatch.setattr(engine.knowledge.loader, "parse_yaml", parse_yaml)
     monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)

@@ -29,9 +29,9 @@ def test_loading_and_indexing_run_without_the_collector(knowledge_copy, monkeypa
     seen = []
     analyse = engine.matching.matcher.analyse_fact
 
-    def analyse_fact(fact, lexicon):
+    def analyse_fact(fact, lexicon, *keys):
         seen.append(gc.isenabled())
-        return analyse(fact, lexicon)
+        return analyse(fact, lexicon, *keys)
 
     monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)
     Snapshot.load(knowledge_copy)

@@ -148,6 +148,14 @@ def test_question_kinds_find_phrases_of_question_words():
     assert lexicon.question_kinds(lexicon.split("le patron de Nissan")) == frozenset()
 
 
+def test_the_longest_question_phrase_holds_its_words():
+    """ "selon qui" asks for a source, not for a person: its "qui" is not a second, "who", kind."""
+    lexicon = small(question_words={"who": ["qui", "who"], "source": ["selon qui", "who says"]})
+    assert lexicon.question_kinds(lexicon.split("Selon qui l'ambiance est meilleure ?")) == {"source"}
+    assert lexicon.question_kinds(lexicon.split("who says so, and who is he")) == {"source", "who"}
+    assert lexicon.question_kinds(lexicon.split("qui selon")) == {"who"}
+
+
 def test_analyse_gives_each_token_once_in_order_with_kinds_entities_and_years():
     lexicon = small()
     analysis = lexicon.analyse("Qui est le PDG de Nissan, le patron de Nissan en 2019 ?")
@@ -236,3 +244,24 @@ def test_the_real_lexicon_knows_smalltalk_and_time_words(real):
     assert real.smalltalk_kind(real.split("salut qui dirige nissan")) is None
     assert real.asks_now(real.split("L'alliance est toujours numéro un mondial ?"))
     assert real.question_kinds(real.split("Combien de véhicules l'Alliance a-t-elle vendus ?")) == {"how_many"}
+
+
+def test_tokens_are_the_spans_tokens_on_every_text_of_the_knowledge(real, kb):
+    """`tokens` (the load's fast path: phrases looked for only where two words start one) gives
+    exactly the tokens of `spans`, on every question, answer and quote the bot serves."""
+    texts = [q for f in kb.facts for qs in f.questions.values() for q in qs]
+    texts += [t for f in kb.facts for t in (*f.answer.values(), f.quote)]
+    checked = 0
+    for text in texts:
+        words = real.split(text)
+        assert real.tokens(words) == [t for _, _, t in real.spans(words) if t], text
+        checked += 1
+    assert checked > 1000
+
+
+def test_tokens_take_the_longest_phrase_and_skip_words_inside_it():
+    lexicon = small(synonyms={"ceo": ["directeur", "directeur general", "directeur general adjoint"]})
+    for text in ("le directeur general de Nissan", "directeur general adjoint", "directeur directeur general", ""):
+        words = lexicon.split(text)
+        assert lexicon.tokens(words) == [t for _, _, t in lexicon.spans(words) if t], text
+    assert lexicon.tokens(lexicon.split("le directeur general adjoint de Nissan")) == ["ceo", "nissan"]

@@ -24,9 +24,9 @@ def analysed(monkeypatch) -> list[str]:
     seen: list[str] = []
     analyse = engine.matching.matcher.analyse_fact
 
-    def analyse_fact(fact, lexicon):
+    def analyse_fact(fact, lexicon, *keys):
         seen.append(fact.id)
-        return analyse(fact, lexicon)
+        return analyse(fact, lexicon, *keys)
 
     monkeypatch.setattr(engine.matching.matcher, "analyse_fact", analyse_fact)
     return seen

@@ -1,4 +1,4 @@
-"""The fit: logistic regression recovers a known rule; thresholds meet their precision."""
+"""The fit: the choice model recovers a known rule; thresholds meet their precision."""
 
 from __future__ import annotations
 
@@ -7,16 +7,34 @@ import numpy as np
 from engine.answering import Snapshot
 from engine.knowledge.model import EvalQuestion
 from engine.knowledge.yamlfile import parse_yaml
-from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_logistic, reliability, to_yaml
+from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_choice, reliability, to_yaml
 from engine.matching.decision import TERMS, DecisionModel
 
 
-def test_logistic_fit_recovers_the_sign_and_order_of_weights():
+def test_choice_fit_recovers_the_sign_and_order_of_weights():
+    """Questions of 1-4 candidates, the right one (or none) drawn from a known conditional logit."""
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(4000, 3))
-    y = (rng.random(4000) < 1 / (1 + np.exp(-(2 * x[:, 0] - 1 * x[:, 1] + 0.5)))).astype(float)
-    w, b = fit_logistic(x, y, l2=0.1)
-    assert w[0] > 1.5 and -1.5 < w[1] < -0.5 and abs(w[2]) < 0.2 and 0.2 < b < 0.8
+    true_w, true_b = np.array([2.0, -1.0, 0.0]), 0.5
+    x, y, group = [], [], []
+    for g in range(3000):
+        rows = rng.normal(size=(int(rng.integers(1, 5)), 3))
+        e = np.exp(rows @ true_w + true_b)
+        pick = rng.choice(len(rows) + 1, p=np.r_[e, 1.0] / (e.sum() + 1.0))  # the last option: none
+        x += list(rows)
+        y += [float(n == pick) for n in range(len(rows))]
+        group += [g] * len(rows)
+    w, b = fit_choice(np.array(x), np.array(y), np.array(group), l2=0.1)
+    assert 1.7 < w[0] < 2.3 and -1.3 < w[1] < -0.7 and abs(w[2]) < 0.15 and 0.3 < b < 0.7
+
+
+def test_a_choice_between_two_equal_candidates_splits_the_confidence():
+    """Two candidates alike in every signal share the question: neither gets what one alone would."""
+    from engine.matching.decision import choice_probabilities
+
+    alone = choice_probabilities(np.array([2.0]), np.array([0]))
+    pair = choice_probabilities(np.array([2.0, 2.0, 2.0]), np.array([0, 1, 1]))
+    assert alone[0] == pair[0] == 1 / (1 + np.exp(-2.0))
+    assert pair[1] == pair[2] < alone[0] / 1.5
 
 
 def test_threshold_balances_accuracy_and_abstention_above_the_precision():

@@ -1,4 +1,4 @@
-"""The decision model: its data is checked, its probabilities are a logistic of the features."""
+"""The decision model: its data is checked, its probabilities are a choice among the candidates."""
 
 from __future__ import annotations
 
@@ -41,10 +41,13 @@ def test_products_of_paired_signals_are_weighed_too():
         features[FEATURES.index("lexical")] = lexical
         features[FEATURES.index("semantic")] = semantic
         rows.append(features)
-    both, words_only, meaning_only = model.probabilities(rows)
+    both, words_only, meaning_only = (model.probability(row) for row in rows)
     assert both == pytest.approx(1 / (1 + math.exp(-2.0)))
     assert words_only == meaning_only == pytest.approx(1 / (1 + math.exp(2.0)))
-    assert model.probability(rows[0]) == both
+    # Asked together, the three compete for one question beside "none of them" (score 0).
+    together = model.probabilities(rows)
+    odds = [math.exp(2.0), math.exp(-2.0), math.exp(-2.0)]
+    assert together == pytest.approx([o / (1 + sum(odds)) for o in odds])
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from engine.matching import lexical, variants
 from engine.matching.candidates import LEXICAL_CANDIDATES
 from engine.matching.features import Signals, feature_rows, feature_vector
-from engine.matching.pooling import run_sums
+from engine.matching.pooling import gathered_run_sums, run_sums
 from engine.matching.semantic import WEIGHTS, Embedder, FactTexts, FactVectors, _mapped_table, _package_folder
 
 
@@ -119,6 +119,27 @@ def test_run_sums_are_reduceat_bit_for_bit(snapshot, questions):
     rows = rng.standard_normal((int(sizes.sum()), 8)).astype(np.float32)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     assert run_sums(rows, starts, sizes).tobytes() == np.add.reduceat(rows, starts, axis=0).tobytes()
+
+
+def test_gathered_run_sums_are_run_sums_of_the_gathered_rows_bit_for_bit(snapshot, questions):
+    """The load sums a sheet's bags from the table of its distinct words: the very bits of summing the rows."""
+    m = snapshot.matcher
+    analysed = [m.analyse(q) for q in questions]
+    flat = [w for a in analysed for w in a.words]
+    words = list(dict.fromkeys(flat))
+    table = m.embedder._word_rows(words, remember=False)
+    ids = np.array([words.index(w) for w in flat], dtype=np.int64)
+    sizes = np.array([len(a.words) for a in analysed], dtype=np.int64)
+    present = sizes > 0
+    starts = (np.cumsum(sizes) - sizes)[present]
+    expected = run_sums(table[ids], starts, sizes[present])
+    assert gathered_run_sums(table, ids, starts, sizes[present]).tobytes() == expected.tobytes()
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(1, 300, 80)  # every branch: under 8 words, one pairwise block, longer than 128
+    table = rng.standard_normal((40, 8)).astype(np.float32)
+    ids = rng.integers(0, 40, int(sizes.sum()))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    assert gathered_run_sums(table, ids, starts, sizes).tobytes() == run_sums(table[ids], starts, sizes).tobytes()
 
 
 def test_best_cosine_per_fact_is_maximum_at(snapshot, questions):

@@ -61,3 +61,30 @@ def test_the_lexical_baseline_is_the_engine_without_a_model(snapshot):
 def test_one_word_greetings_are_answered_in_their_language(engine):
     assert engine.ask("hello").lang == "en"
     assert engine.ask("salut").lang == "fr"
+
+
+def features_of(snapshot, question, fact_id):
+    m = snapshot.matcher
+    rows = {fact.id: dict(zip(FEATURES, f, strict=True)) for fact, f in m.candidates(m.analyse(question))}
+    return rows[fact_id]
+
+
+def test_a_wrong_company_in_a_yes_no_question_is_a_belief_to_correct(snapshot):
+    """ "Uchida works for Renault?" names Renault where Nissan's CEO fact names Nissan: a contrast, not a miss."""
+    wrong = features_of(snapshot, "Uchida works for Renault right?", "leader-uchida")
+    assert wrong["contrast"] == wrong["yes_no_contrast"] == 1.0
+    asked = features_of(snapshot, "Who is Makoto Uchida?", "leader-uchida")
+    assert asked["contrast"] == asked["yes_no_contrast"] == 0.0
+    open_question = features_of(snapshot, "Which company does Uchida work for, Renault?", "leader-uchida")
+    assert open_question["contrast"] == 1.0 and open_question["yes_no_contrast"] == 0.0
+
+
+def test_naming_the_alliance_beside_a_rival_keeps_the_question_about_the_alliance(snapshot):
+    """ "Did the Alliance outsell Toyota?" is about the Alliance; "Toyota's sales" are not."""
+    beside = features_of(snapshot, "Did the Alliance outsell Toyota in 2018?", "sales-2018")
+    assert beside["foreign_entity"] == 0.0
+    alone = features_of(snapshot, "How many cars did Toyota sell in 2018?", "sales-2018")
+    assert alone["foreign_entity"] == 1.0
+    # Mitsubishi is only named in passing (in "the Renault-Nissan-Mitsubishi Alliance"): its sales are not these.
+    member = features_of(snapshot, "did mitsubishi sell more than toyota", "sales-2018")
+    assert member["foreign_entity"] == 1.0
