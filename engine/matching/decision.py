@@ -97,6 +97,20 @@ def choice_probabilities(scores: np.ndarray, group: np.ndarray) -> np.ndarray:
     return shares / (np.exp(-top) + np.add.reduceat(shares, starts))[codes]  # type: ignore[no-any-return]
 
 
+def one_question_probabilities(scores: np.ndarray) -> np.ndarray:
+    """`choice_probabilities` of one question's candidates, bit for bit, without the grouping's steps.
+
+    Over one run, `maximum.reduceat` is the maximum and `add.reduceat` the first value plus
+    numpy's sum of the others: the same operations on the same values, a quarter of the time.
+    """
+    if not len(scores):
+        return np.zeros(0)
+    top = max(float(scores.max()), 0.0)
+    shares = np.exp(scores - top)
+    rest = np.exp(np.array([-top]))[0]  # exp of an array, as choice_probabilities takes it
+    return shares / (rest + (shares[0] + np.add.reduce(shares[1:])))  # type: ignore[no-any-return]
+
+
 def _some(names: Sequence[str], shown: int = 6) -> str:
     """A few names, and how many more: an old decision.yaml can lack dozens."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
@@ -156,7 +170,7 @@ class DecisionModel:
         if x.ndim != 2 or x.shape[1] != width:
             raise ValueError(f"expected rows of {width} features, got an array of shape {x.shape}")
         scores = terms(x) @ self._vector + self.bias
-        return choice_probabilities(scores, np.zeros(len(scores), dtype=np.intp)).tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
+        return one_question_probabilities(scores).tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
 
     @classmethod
     def from_data(cls, data: object) -> DecisionModel:

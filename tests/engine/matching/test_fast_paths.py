@@ -302,3 +302,20 @@ def test_a_large_base_scored_fact_by_fact_ranks_as_all_variants_at_once(snapshot
         if at_once.total:
             assert one_by_one.rank(alone, LEXICAL_CANDIDATES) == m.lexical.rank(at_once, LEXICAL_CANDIDATES), question
             assert alone.blends is None
+
+
+def test_one_questions_probabilities_are_the_choice_models_bit_for_bit(snapshot, questions):
+    from engine.matching.decision import choice_probabilities, one_question_probabilities, terms
+
+    m = snapshot.matcher
+    scored = []
+    for question in questions:
+        found = m.candidates(m.analyse(question))
+        if found:
+            scored.append(terms(np.array([f for _, f in found])) @ m.decision._vector + m.decision.bias)
+    rng = np.random.default_rng(3)
+    scored += [rng.standard_normal(n) * rng.uniform(0.1, 30) + rng.uniform(-20, 5) for n in range(1, 120)]
+    for scores in scored:
+        expected = choice_probabilities(scores, np.zeros(len(scores), dtype=np.intp))
+        assert one_question_probabilities(scores).tobytes() == expected.tobytes()
+    assert one_question_probabilities(np.zeros(0)).shape == (0,)
