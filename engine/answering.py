@@ -74,7 +74,17 @@ class Snapshot:
 
     @classmethod
     def build(cls, kb: KnowledgeBase, previous: Snapshot | None = None, **matcher_options: Any) -> Snapshot:
-        """Index `kb`, reusing what `previous` already analysed of unchanged facts."""
+        """Index `kb`, reusing what `previous` already analysed of unchanged facts.
+
+        With a load `cache`, the default embedder takes its words' token ids from it (and keeps new
+        ones there), as `load` does: a build from the cache then needs no tokenizer, at its start
+        nor for the knowledge's words a question uses (the bench builds this way).
+        """
+        cache = matcher_options.get("cache")
+        if cache is not None and "embedder" not in matcher_options:
+            embedder = default_embedder()
+            if embedder is not None:
+                embedder.keep_ids_in(cache.folder)
         with paused_gc():  # a bulk build: see engine/knowledge/gcpause.py
             return cls(kb, Matcher(kb, previous.matcher if previous is not None else None, **matcher_options))
 
@@ -104,10 +114,9 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        # The knowledge's words' token ids live in the load cache too: a start then reads no tokenizer.
+        # The knowledge's words' token ids live in the load cache too (`build` takes them): a start then
+        # reads no tokenizer; the ones learned while building are written back.
         embedder = default_embedder() if loader.cache is not None else None
-        if embedder is not None and loader.cache is not None:
-            embedder.keep_ids_in(loader.cache.folder)
         with paused_gc():  # the load and the build as one bulk step (engine/knowledge/gcpause.py)
             snapshot = cls.build(loader.load(timeout), previous, cache=loader.cache)
         if embedder is not None and embedder.token_ids is not None:

@@ -45,7 +45,7 @@ class LanguageGuesser:
                     en += 0.5 * (lead > 0)
                     fr += 0.5 * (lead < 0)
         lowered = text.lower()
-        if any(c in _FRENCH_LETTERS for c in lowered):
+        if not _FRENCH_LETTERS.isdisjoint(lowered):
             fr += 1.5
         if "'" in fold(text) and any(w in ("l", "d", "qu", "j", "c", "n") for w in words):
             fr += 1

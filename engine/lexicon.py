@@ -286,13 +286,15 @@ class Lexicon:
         """Whether the question asks for the present state ("still", "toujours", "this year")."""
         return bool(self.now) and self._holds(self.now, words)
 
-    def asks_yes_no(self, words: tuple[str, ...] | list[str]) -> bool:
+    def asks_yes_no(self, words: tuple[str, ...] | list[str], kinds: frozenset[str] | None = None) -> bool:
         """Whether the question may be a yes/no one: it asks no kind (who, when...) and no open "what/how".
 
         Lenient on purpose: French asks yes/no by intonation alone ("nomination prévue ?"); the
-        only use is to keep a "Oui : ..." answer from a "quand" or "comment" question.
+        only use is to keep a "Oui : ..." answer from a "quand" or "comment" question. `kinds`:
+        the words' `question_kinds` when already known (an Analysis holds them).
         """
-        return not self.question_kinds(words) and not any(w in self.open_words for w in words)
+        asked = self.question_kinds(words) if kinds is None else kinds
+        return not asked and not any(w in self.open_words for w in words)
 
     def smalltalk_kind(self, words: list[str] | tuple[str, ...]) -> str | None:
         """ "greeting", "thanks" or "help" when the whole message is smalltalk, else None."""

@@ -69,7 +69,10 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Split folded text into words and numbers; "10,76" stays one token ("10_76")."""
-    return _TOKEN.findall(_DECIMAL.sub("_", fold(text)))
+    folded = fold(text)
+    if "," in folded or "." in folded:  # a decimal mark needs one of them: most texts skip the substitution
+        folded = _DECIMAL.sub("_", folded)
+    return _TOKEN.findall(folded)
 
 
 def stem(token: str) -> str:

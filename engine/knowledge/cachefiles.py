@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,6 +97,8 @@ class CacheFolder:
         start."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only to write: a start that hits the cache never does (tempfile imports random)
+
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
             try:
                 with os.fdopen(fd, "wb") as handle:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -216,6 +214,9 @@ class SnapshotFolder:
 
     def _write(self, key: str, ids: Sequence[str], stored: StoredSnapshot) -> None:
         """Store the entry (a failure only costs the next start its speed); then remove the older entries."""
+        import shutil  # only to write an entry (with tempfile): a start that hits the cache needs neither
+        import tempfile
+
         folder = self._files.folder
         temporary: Path | None = None
         try:
@@ -266,6 +267,8 @@ class SnapshotFolder:
 
     def _remove_others(self, key: str) -> None:
         """Remove older entries and temporary folders left by a crash (mapped files stay readable while mapped)."""
+        import shutil
+
         now = time.time()
         for path in self._files.folder.iterdir():
             name = path.name

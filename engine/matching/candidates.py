@@ -39,7 +39,7 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
     scorer = matcher.lexical
     weighed = scorer.weigh(analysis)
     lexical = dict(scorer.rank(weighed, LEXICAL_CANDIDATES))
-    question = embedder.encode_bags((analysis.words, analysis.tokens), matcher.bag_weight)
+    question = embedder.encode_question((analysis.words, analysis.tokens), matcher.bag_weight)
     searched = [view.similarities(vector) for view, vector in zip(vectors, question, strict=True)]
     picked = [_best(matcher, *found) for found in searched]
     ids = list(dict.fromkeys([*lexical, *(i for view in picked for i in view)]))
@@ -67,7 +67,7 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
     ]
     negative = matcher.negatives.nearest(question, " ".join(analysis.words), fitting=fitting)
     lexicon = matcher.lexicon
-    asks_yes_no = lexicon.asks_yes_no(analysis.words)
+    asks_yes_no = lexicon.asks_yes_no(analysis.words, analysis.kinds)  # its kinds are its words'
     asks_now = lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
     rows = feature_rows(signals, weighed, asks_yes_no, asks_now, negative)
     return [(by_fact[i][0], row) for i, row in zip(ids, rows, strict=True)]
@@ -85,7 +85,7 @@ def _best(matcher: Matcher, indices: np.ndarray, sem_q: np.ndarray, sem_c: np.nd
     """The facts most alike in meaning in one view, best first."""
     order = np.argsort(-np.maximum(sem_q, sem_c), kind="stable")[:SEMANTIC_CANDIDATES]
     ids = matcher.order
-    return [ids[indices[n]] for n in order]
+    return [ids[i] for i in indices[order].tolist()]
 
 
 def _similarities(
@@ -94,6 +94,9 @@ def _similarities(
     """Each candidate's (question, context) cosines in one view: from the search, else computed."""
     indices, sem_q, sem_c = found
     position = matcher.position
+    if vectors.exact and len(indices) == vectors.size:  # the whole base searched: fact n's cosines are at n
+        questions, contexts = sem_q.tolist(), sem_c.tolist()
+        return {i: (questions[n], contexts[n]) for i in ids for n in (position[i],)}
     by_index = dict(zip(indices.tolist(), range(len(indices)), strict=True))
     result, rest = {}, []
     at = [(fact_id, by_index.get(position[fact_id])) for fact_id in ids]

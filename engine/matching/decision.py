@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from types import MappingProxyType
 
 import numpy as np
@@ -75,7 +76,10 @@ _RIGHT = np.array([b for _, b in _PAIRS], dtype=np.intp)
 
 def terms(features: np.ndarray) -> np.ndarray:
     """Rows of signals (n x len(FEATURES)) with their products appended (n x len(TERMS))."""
-    return np.hstack((features, features[:, _LEFT] * features[:, _RIGHT]))
+    out = np.empty((len(features), len(TERMS)), dtype=np.float64)
+    out[:, : len(FEATURES)] = features
+    np.multiply(features[:, _LEFT], features[:, _RIGHT], out=out[:, len(FEATURES) :])
+    return out
 
 
 def choice_probabilities(scores: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -91,6 +95,20 @@ def choice_probabilities(scores: np.ndarray, group: np.ndarray) -> np.ndarray:
     top = np.maximum(np.maximum.reduceat(scores, starts), 0.0)
     shares = np.exp(scores - top[codes])
     return shares / (np.exp(-top) + np.add.reduceat(shares, starts))[codes]  # type: ignore[no-any-return]
+
+
+def one_question_probabilities(scores: np.ndarray) -> np.ndarray:
+    """`choice_probabilities` of one question's candidates, bit for bit, without the grouping's steps.
+
+    Over one run, `maximum.reduceat` is the maximum and `add.reduceat` the first value plus
+    numpy's sum of the others: the same operations on the same values, a quarter of the time.
+    """
+    if not len(scores):
+        return np.zeros(0)
+    top = max(float(scores.max()), 0.0)
+    shares = np.exp(scores - top)
+    rest = np.exp(np.array([-top]))[0]  # exp of an array, as choice_probabilities takes it
+    return shares / (rest + (shares[0] + np.add.reduce(shares[1:])))  # type: ignore[no-any-return]
 
 
 def _some(names: Sequence[str], shown: int = 6) -> str:
@@ -143,11 +161,16 @@ class DecisionModel:
 
         One matrix product: a question has a few dozen candidates.
         """
-        x = np.asarray(rows, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != len(FEATURES):
-            raise ValueError(f"expected rows of {len(FEATURES)} features, got an array of shape {x.shape}")
+        width = len(FEATURES)
+        if isinstance(rows, list) and rows and all(len(row) == width for row in rows):
+            # Read straight into the array: a third of what converting a list of tuples costs.
+            x = np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * width).reshape(len(rows), width)
+        else:
+            x = np.asarray(rows, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != width:
+            raise ValueError(f"expected rows of {width} features, got an array of shape {x.shape}")
         scores = terms(x) @ self._vector + self.bias
-        return choice_probabilities(scores, np.zeros(len(scores), dtype=np.intp)).tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
+        return one_question_probabilities(scores).tolist()  # type: ignore[no-any-return]  # a 1-D float64 array: a list of floats
 
     @classmethod
     def from_data(cls, data: object) -> DecisionModel:

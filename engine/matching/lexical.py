@@ -13,25 +13,28 @@ that `eval` prints beside the full engine.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz.fuzz import ratio
 
 from engine.lexicon import Analysis, Lexicon
 from engine.matching.index import FactEntry, Index
 from engine.matching.spelling import REAL_WORD_ZIPF
+from engine.matching.variants import (
+    ALL_AT_ONCE,
+    SORTED_BOUNDS,
+    AllVariants,
+    VariantTable,
+    bound_order,
+    fact_score,
+    variant_table,
+    with_coverage,
+)
 
 #: At most this many facts get a full score for one question (the best by their upper bound).
 MAX_SCORED = 40
-#: Facts ordered by their upper bound for one question (the rest can only be reached past MAX_SCORED skips).
-SORTED_BOUNDS = 512
-#: Weight of a variant's score against the fact's whole vocabulary.
-VARIANT_WEIGHT = 0.7
-#: Recall matters more than precision: members ask short questions.
-BETA2 = 2.0
 #: Multipliers for a question naming an entity the fact never mentions, or asking another kind.
 ENTITY_PENALTY = 0.45
 KIND_PENALTY = 0.7
@@ -39,11 +42,6 @@ KIND_PENALTY = 0.7
 CONTEXT_ENTITY_SHARE = 0.15
 #: Multiplier for a named entity that only the fact's answer mentions, not its questions.
 ANSWER_ENTITY_PENALTY = 0.85
-#: Share of a variant's score given to its plain similarity with the question, stop words included:
-#: it breaks ties between variants that hold the same content words ("what will X do" vs "will there be X").
-SURFACE_WEIGHT = 0.2
-#: The most a variant's surface similarity adds to its blend (a similarity of 100).
-SURFACE_BOUND = SURFACE_WEIGHT * 100 / 100
 #: Share of weight a word found only in a fact's answer (not its questions) counts for.
 ANSWER_WORD_SHARE = 0.5
 #: Weight share of a word that is neither in the base nor a real word (a typo or slang).
@@ -94,6 +92,10 @@ class Weighed:
     unknown_share: float
     #: The question's folded words joined by spaces (what variants' surfaces are compared with).
     spoken: str = ""
+    #: The lexical evidence of the facts scored so far for this question (`rank`, then `signals`).
+    scored: dict[str, LexicalSignal] = field(default_factory=dict)
+    #: For a small base, each fact's best variant blend for this question, worked out once (`AllVariants`).
+    blends: list[float] | None = None
 
 
 class LexicalScorer:
@@ -131,7 +133,10 @@ class LexicalScorer:
         #: is about), less when it is a very common word of French or English.
         self._unknown_weight = math.log(1 + count)
         #: Per fact: each variant's total weight and the variants holding each token (filled as facts are scored).
-        self._variant_weights: dict[str, tuple[tuple[float, ...], dict[str, tuple[int, ...]]]] = {}
+        self._variant_weights: dict[str, VariantTable] = {}
+        #: Every variant at once (`_all_variants`), for a small base only.
+        self._small = sum(len(e.variants) for e in entries.values()) <= ALL_AT_ONCE
+        self._every: AllVariants | None = None
 
     @property
     def postings_arrays(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
@@ -187,32 +192,34 @@ class LexicalScorer:
         Coverage with the fact's penalties bounds its score from above: facts are scored in
         that order, stopping once none left can enter the top `limit`, and never more than
         MAX_SCORED (a question made only of very common words could otherwise touch them all).
+        A tighter bound (`tight_bounds`) skips the facts that could not enter either: such a
+        fact still counts against MAX_SCORED, so the facts scored and kept are those the
+        first bound alone gives.
         """
         if not weighed.total:
             return []
-        touched = np.flatnonzero(weighed.explained)
-        coverage = weighed.explained[touched] / weighed.total
-        bound = (VARIANT_WEIGHT + (1 - VARIANT_WEIGHT) * coverage) * coverage
-        # Only the facts with the highest bounds can be scored (at most MAX_SCORED, plus those
-        # whose mismatches let them be skipped): order a few hundred, not every fact touched.
-        keep = min(len(touched), SORTED_BOUNDS)
-        top = np.argpartition(-bound, keep - 1)[:keep] if keep < len(touched) else np.arange(len(touched))
-        order = top[np.argsort(-bound[top], kind="stable")]
+        bounds, tight, facts = bound_order(weighed.explained, weighed.total, SORTED_BOUNDS)
         best: list[tuple[str, LexicalSignal]] = []
         scored = 0
-        ids, bounds, facts = self._ids, bound[order].tolist(), touched[order].tolist()  # plain numbers: faster
-        for upper, position in zip(bounds, facts, strict=True):
+        ids = self._ids
+        known = weighed.scored
+        for upper, close, position in zip(bounds, tight, facts, strict=True):
             if scored >= MAX_SCORED:
                 break
             fact_id = ids[position]
             floor = best[-1][1].score if len(best) >= limit else 0.0
-            if upper <= floor:
+            if upper <= floor or close <= floor:
+                # Bounds fall with coverage, which falls along `order`: no fact left can enter.
                 break
             mismatch = self.mismatch(fact_id, weighed.analysis)
-            if upper * mismatch.penalty <= floor:
+            penalty = mismatch.penalty
+            if upper * penalty <= floor:
                 continue
             scored += 1
+            if close * penalty <= floor:
+                continue  # scored, it would score at most the floor: it would not enter
             found = self._signal(fact_id, weighed, mismatch)
+            known[fact_id] = found
             # Kept best first, a newcomer after those that score as much (what a stable sort gives).
             at = len(best)
             while at and best[at - 1][1].score < found.score:
@@ -222,23 +229,20 @@ class LexicalScorer:
         return best
 
     def signals(self, weighed: Weighed, fact_ids: Iterable[str]) -> dict[str, LexicalSignal]:
-        """The lexical evidence of given facts (candidates another signal found)."""
-        return {i: self._signal(i, weighed, self.mismatch(i, weighed.analysis)) for i in fact_ids}
+        """The lexical evidence of given facts (candidates another signal found; those `rank` scored are kept)."""
+        known = weighed.scored
+        return {
+            i: found
+            if (found := known.get(i)) is not None
+            else self._signal(i, weighed, self.mismatch(i, weighed.analysis))
+            for i in fact_ids
+        }
 
-    def _variants_of(self, fact_id: str) -> tuple[tuple[float, ...], dict[str, tuple[int, ...]]]:
-        """Each variant's total weight, and which variants hold each token (built the first time it is scored)."""
+    def _variants_of(self, fact_id: str) -> VariantTable:
+        """The fact's variants' weights and holders (`variant_table`), made the first time it is scored."""
         found = self._variant_weights.get(fact_id)
         if found is None:
-            idf = self.idf
-            variants = self._entries[fact_id].variants
-            holders: dict[str, list[int]] = defaultdict(list)
-            for n, (tokens, _) in enumerate(variants):
-                for token in tokens:
-                    holders[token].append(n)
-            found = (
-                tuple(sum(idf.get(t, 0.0) for t in tokens) or 1.0 for tokens, _ in variants),
-                {t: tuple(ns) for t, ns in holders.items()},
-            )
+            found = variant_table(self._entries[fact_id].variants, self.idf)
             self._variant_weights[fact_id] = found
         return found
 
@@ -250,37 +254,16 @@ class LexicalScorer:
         return LexicalSignal(min(score * mismatch.penalty, 1.0), explained / weighed.total, mismatch)
 
     def _score(self, fact_id: str, weighed: Weighed, explained: float) -> float:
-        """The closest question variant's F-score blended with how much of the question the whole fact explains.
+        """The fact's score for the weighed question (`fact_score`; for a small base, from `AllVariants`)."""
+        every = self._every if self._every is not None or not self._small else self._all_variants()
+        if every is None:
+            table, variants = self._variants_of(fact_id), self._entries[fact_id].variants
+            return fact_score(weighed.weights, weighed.total, weighed.spoken, explained, table, variants)
+        if weighed.blends is None:
+            weighed.blends = every.best_blends(weighed.weights, weighed.total, weighed.spoken)
+        return with_coverage(weighed.blends[self._position[fact_id]], explained / weighed.total)
 
-        A variant's surface similarity is at most 1, so its blend is at most `SURFACE_BOUND` above
-        its F-score's share: variants are looked at best F-score first, and the (costly) similarity
-        is only computed while it could still beat the best blend found. The result is the same
-        as comparing every variant; only the similarities that cannot matter are skipped.
-        """
-        total = weighed.total
-        coverage = explained / total
-        weights, holders = self._variants_of(fact_id)
-        matched: dict[int, float] = {}
-        get = matched.get
-        for token, weight in weighed.weights.items():
-            for n in holders.get(token, ()):
-                matched[n] = get(n, 0.0) + weight
-        # The F-score's constants as the expression `(1 - W) * ((1 + B) * p * r / (B * p + r))` computes them.
-        share_of, beta_1, beta = 1 - SURFACE_WEIGHT, 1 + BETA2, BETA2
-        ranked = [
-            (share_of * (beta_1 * precision * recall / (beta * precision + recall)), n)
-            for n, value in matched.items()
-            for recall, precision in ((value / total, value / weights[n]),)
-        ]
-        ranked.sort(reverse=True)  # by share (ties by position: the order does not change the best)
-        variants = self._entries[fact_id].variants
-        spoken = weighed.spoken
-        best = 0.0
-        for share, n in ranked:
-            if share + SURFACE_BOUND <= best:
-                break
-            blend = share + SURFACE_WEIGHT * ratio(spoken, variants[n][1]) / 100
-            if blend > best:
-                best = blend
-        # What the fact leaves unexplained counts twice: once in the blend, once as a factor.
-        return (VARIANT_WEIGHT * best + (1 - VARIANT_WEIGHT) * coverage) * coverage
+    def _all_variants(self) -> AllVariants:
+        """Every variant at once (made on first use, for a base of at most ALL_AT_ONCE of them)."""
+        self._every = found = AllVariants([self._entries[i].variants for i in self._ids], self.idf)
+        return found

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.matching import pooling
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
 from engine.matching.pooling import gathered_run_sums, run_sums
 from engine.matching.tokenmemo import TokenIds
@@ -55,6 +56,8 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
 #: The knowledge's word vectors memoised at most (half precision: about 700 bytes each with the dict).
 WORD_MEMO = 200_000
+#: Questions' words memoised at most (forgotten all at once when full: a stream of new words stays bounded).
+ASKED_MEMO = 10_000
 #: Bag weights by Zipf frequency: RARE_ZIPF - zipf, clipped to [COMMON_WEIGHT, RARE_WEIGHT].
 RARE_ZIPF = 8.0
 COMMON_WEIGHT = 0.5
@@ -86,6 +89,8 @@ class Embedder:
         self._words = WordRows(self.dim, WORD_MEMO)
         #: The remembered words' token ids, kept in the load cache (`keep_ids_in`).
         self.token_ids: TokenIds | None = None
+        #: Questions' words, as `_question_rows` remembers them (half precision).
+        self._asked: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_package(cls) -> Embedder:
@@ -128,12 +133,63 @@ class Embedder:
         known = memo.known(words) if memo is not None else {}
         new = [w for w in words if w not in known]
         if new:
-            encodings = self.tokenizer().encode_batch(new, add_special_tokens=False)
+            tokenizer = self.tokenizer()
+            encodings = (
+                tokenizer.encode_batch(new, add_special_tokens=False)
+                if remember
+                else [tokenizer.encode(w, add_special_tokens=False) for w in new]
+            )
             fresh = {w: list(e.ids) for w, e in zip(new, encodings, strict=True)}
             if remember and memo is not None:
                 memo.add(fresh)
             known.update(fresh)
         return [known[w] for w in words]
+
+    def encode_question(self, bags: Sequence[Sequence[str]], weight: Callable[[str], float]) -> np.ndarray:
+        """`encode_bags(bags, weight)` bit for bit, for the few short bags of one question, in fewer numpy steps.
+
+        Each bag's sum is its first row plus `_pairwise` of the others, as `run_sums` adds a
+        run, and every row is divided by its own length as `_unit_sums` does (`np.linalg.norm`
+        along rows is this square root of the sum of squares): the very operations, without
+        the grouping and checks that pay off for thousands of bags only.
+        """
+        out = np.zeros((len(bags), self.dim), dtype=np.float32)
+        flat = [w for bag in bags for w in bag]
+        if not flat:
+            return out
+        rows = self._question_rows(flat) * np.array([weight(w) for w in flat], np.float32)[:, None]
+        start = 0
+        for n, bag in enumerate(bags):
+            if bag:
+                out[n] = rows[start] + pooling._pairwise(rows[start + 1 : start + len(bag)][None])[0]
+                start += len(bag)
+        out /= np.maximum(np.sqrt(np.add.reduce(out * out, axis=1, keepdims=True)), 1e-12)  # zero rows stay zero
+        return out
+
+    def _question_rows(self, words: Sequence[str]) -> np.ndarray:
+        """`_word_rows(words, remember=False)`, the words of earlier questions taken from a memo of their own.
+
+        A start from the load cache remembers no word of the knowledge (its vectors come stacked), so
+        every question word went through the token ids and the pooling again: that was most of a
+        question's cost. The memo holds at most ASKED_MEMO words and is emptied whenever it is full,
+        so no stream of messages grows it; a word's row is the same from it or computed. Rows are
+        gathered into a local dict first: other threads may add to the memo meanwhile.
+        """
+        asked = self._asked
+        found: dict[str, np.ndarray | None] = {w: asked.get(w) for w in dict.fromkeys(words)}
+        missing = [w for w, row in found.items() if row is None]
+        if missing:
+            rows = self._word_rows(missing, False).astype(np.float16)  # half-precision values: exact
+            found.update(zip(missing, rows, strict=True))
+            if len(asked) + len(missing) > ASKED_MEMO:
+                self._asked = asked = {}
+            if len(missing) <= ASKED_MEMO:
+                asked.update(zip(missing, rows, strict=True))
+        rows_of = [row for w in words if (row := found[w]) is not None]
+        if len(rows_of) != len(words):  # every word was looked up or computed above
+            raise RuntimeError("a word was left without its vector")
+        # One C-level copy into single precision (np.stack cost 3 us a row).
+        return np.concatenate(rows_of, dtype=np.float32).reshape(len(words), self.dim)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit row per text: the plain mean of its tokens' embeddings (what WordLlama itself does)."""

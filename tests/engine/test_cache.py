@@ -291,6 +291,7 @@ NOT_DIGESTED = {
     "matching/candidates.py": "features at question time",
     "matching/decision.py": "the decision at question time (decision.yaml is read afresh)",
     "matching/features.py": "features at question time",
+    "matching/variants.py": "a fact's variant scores at question time",
 }
 
 

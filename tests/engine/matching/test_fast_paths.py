@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from engine.matching import lexical
+from engine.matching import lexical, variants
 from engine.matching.candidates import LEXICAL_CANDIDATES
 from engine.matching.features import Signals, feature_rows, feature_vector
 from engine.matching.pooling import gathered_run_sums, run_sums
@@ -30,7 +30,7 @@ def every_variant_score(scorer, fact_id, weighed, explained):
     total = weighed.total
     coverage = explained / total
     spoken = " ".join(weighed.analysis.words)
-    variants = scorer._entries[fact_id].variants
+    texts = scorer._entries[fact_id].variants
     weights, holders = scorer._variants_of(fact_id)
     matched = defaultdict(float)
     for token, weight in weighed.weights.items():
@@ -39,10 +39,10 @@ def every_variant_score(scorer, fact_id, weighed, explained):
     best = 0.0
     for n, value in matched.items():
         recall, precision = value / total, value / weights[n]
-        f = (1 + lexical.BETA2) * precision * recall / (lexical.BETA2 * precision + recall)
-        surface = lexical.SURFACE_WEIGHT * fuzz.ratio(spoken, variants[n][1]) / 100
-        best = max(best, (1 - lexical.SURFACE_WEIGHT) * f + surface)
-    return (lexical.VARIANT_WEIGHT * best + (1 - lexical.VARIANT_WEIGHT) * coverage) * coverage
+        f = (1 + variants.BETA2) * precision * recall / (variants.BETA2 * precision + recall)
+        surface = variants.SURFACE_WEIGHT * fuzz.ratio(spoken, texts[n][1]) / 100
+        best = max(best, (1 - variants.SURFACE_WEIGHT) * f + surface)
+    return (variants.VARIANT_WEIGHT * best + (1 - variants.VARIANT_WEIGHT) * coverage) * coverage
 
 
 def test_skipping_similarities_that_cannot_win_changes_no_score(snapshot, questions):
@@ -56,9 +56,13 @@ def test_skipping_similarities_that_cannot_win_changes_no_score(snapshot, questi
         for position in np.flatnonzero(weighed.explained).tolist():
             fact_id = scorer._ids[position]
             explained = float(weighed.explained[position])
-            assert scorer._score(fact_id, weighed, explained) == every_variant_score(
-                scorer, fact_id, weighed, explained
-            ), (question, fact_id)
+            expected = every_variant_score(scorer, fact_id, weighed, explained)
+            # A small base scores all its variants at once (AllVariants), a large one fact by fact: the same.
+            assert scorer._all_variants() is not None
+            assert scorer._score(fact_id, weighed, explained) == expected, (question, fact_id)
+            table, texts = scorer._variants_of(fact_id), scorer._entries[fact_id].variants
+            one_by_one = variants.fact_score(weighed.weights, weighed.total, weighed.spoken, explained, table, texts)
+            assert one_by_one == expected, (question, fact_id)
             compared += 1
     assert compared > 1000
 
@@ -190,7 +194,7 @@ def sorted_each_time_rank(scorer, weighed, limit):
     """The lexical ranking as first written: the best list sorted again after each newcomer."""
     touched = np.flatnonzero(weighed.explained)
     coverage = weighed.explained[touched] / weighed.total
-    bound = (lexical.VARIANT_WEIGHT + (1 - lexical.VARIANT_WEIGHT) * coverage) * coverage
+    bound = (variants.VARIANT_WEIGHT + (1 - variants.VARIANT_WEIGHT) * coverage) * coverage
     keep = min(len(touched), lexical.SORTED_BOUNDS)
     top = np.argpartition(-bound, keep - 1)[:keep] if keep < len(touched) else np.arange(len(touched))
     best, scored = [], 0
@@ -211,10 +215,107 @@ def sorted_each_time_rank(scorer, weighed, limit):
     return best
 
 
+@pytest.mark.parametrize("few", [0, variants.FEW_TOUCHED])
 @pytest.mark.parametrize("limit", [1, 4, LEXICAL_CANDIDATES])
-def test_the_ranking_keeps_the_order_a_stable_sort_gave(snapshot, questions, limit):
+def test_the_ranking_keeps_the_order_a_stable_sort_gave(snapshot, questions, limit, few, monkeypatch):
+    """The plain loop has only the loose bound: the tight one (`tight_bounds`) skips no fact that would enter;
+    the facts are ordered with numpy (few=0) or as plain floats (a question touching a few dozen) alike."""
+    monkeypatch.setattr(variants, "FEW_TOUCHED", few)
     m = snapshot.matcher
     for question in questions:
         weighed = m.lexical.weigh(m.analyse(question))
         if weighed.total:
             assert m.lexical.rank(weighed, limit) == sorted_each_time_rank(m.lexical, weighed, limit), question
+
+
+@pytest.mark.parametrize("most", [1, 3, 6])
+def test_a_fact_skipped_by_the_tight_bound_still_counts_as_scored(snapshot, questions, most, monkeypatch):
+    """With MAX_SCORED reached, the facts kept are those the loose bound alone keeps, skips counted as scored."""
+    monkeypatch.setattr(lexical, "MAX_SCORED", most)
+    m = snapshot.matcher
+    for question in questions:
+        weighed = m.lexical.weigh(m.analyse(question))
+        if weighed.total:
+            assert m.lexical.rank(weighed, 4) == sorted_each_time_rank(m.lexical, weighed, 4), question
+
+
+def test_the_tight_bound_is_above_every_score(snapshot, questions):
+    m = snapshot.matcher
+    scorer = m.lexical
+    for question in questions:
+        weighed = scorer.weigh(m.analyse(question))
+        if not weighed.total:
+            continue
+        touched = np.flatnonzero(weighed.explained)
+        coverage = weighed.explained[touched] / weighed.total
+        bounds = variants.tight_bounds(coverage).tolist()
+        assert bounds == [variants._tight(c) for c in coverage.tolist()]  # the few-facts path's floats
+        for position, bound in zip(touched.tolist(), bounds, strict=True):
+            explained = float(weighed.explained[position])
+            assert scorer._score(scorer._ids[position], weighed, explained) < bound, question
+
+
+def test_a_questions_vectors_are_encode_bags_bit_for_bit(snapshot, questions):
+    """encode_question takes fewer numpy steps than encode_bags, not other values (long and empty bags too)."""
+    m = snapshot.matcher
+    embedder = m.embedder
+    for question in questions:
+        a = m.analyse(question)
+        for bags in ((a.words, a.tokens), (a.words, ()), ((), a.tokens), (a.words * 12, a.tokens), ((), ())):
+            expected = embedder.encode_bags(bags, m.bag_weight)
+            assert embedder.encode_question(bags, m.bag_weight).tobytes() == expected.tobytes(), question
+
+
+def test_a_questions_unknown_words_are_remembered_within_a_bound(snapshot, monkeypatch):
+    from engine.matching import semantic
+
+    monkeypatch.setattr(semantic, "ASKED_MEMO", 5)
+    embedder = Embedder(snapshot.matcher.embedder._table, snapshot.matcher.embedder.tokenizer(), "test")
+    few, many = [f"zorglub{n}" for n in range(3)], [f"blorf{n}" for n in range(12)]
+    first = embedder._question_rows(few)
+    assert set(embedder._asked) == set(few)
+    assert first.tobytes() == embedder._word_rows(few, remember=False).tobytes()
+    assert embedder._question_rows(few).tobytes() == first.tobytes()  # from the memo: the same rows
+    embedder._question_rows(few + many)
+    assert len(embedder._asked) <= 5
+
+
+def test_the_decisions_fast_read_of_the_rows_is_the_array_read(snapshot, questions):
+    m = snapshot.matcher
+    for question in questions[:80]:
+        found = m.candidates(m.analyse(question))
+        if found:
+            rows = [features for _, features in found]
+            assert m.decision.probabilities(rows) == m.decision.probabilities(np.array(rows)), question
+
+
+def test_a_large_base_scored_fact_by_fact_ranks_as_all_variants_at_once(snapshot, questions, monkeypatch):
+    """Past ALL_AT_ONCE variants the scorer scores each fact's variants in a loop: the same ranking and scores."""
+    m = snapshot.matcher
+    monkeypatch.setattr(lexical, "ALL_AT_ONCE", 0)
+    entries = {i: e for i, (_, e, _) in m.facts.items()}
+    one_by_one = lexical.LexicalScorer(m.lexical.index, entries, m.lexicon)
+    assert one_by_one._all_variants is not None and not one_by_one._small and m.lexical._small
+    for question in questions:
+        analysis = m.analyse(question)
+        at_once, alone = m.lexical.weigh(analysis), one_by_one.weigh(analysis)
+        if at_once.total:
+            assert one_by_one.rank(alone, LEXICAL_CANDIDATES) == m.lexical.rank(at_once, LEXICAL_CANDIDATES), question
+            assert alone.blends is None
+
+
+def test_one_questions_probabilities_are_the_choice_models_bit_for_bit(snapshot, questions):
+    from engine.matching.decision import choice_probabilities, one_question_probabilities, terms
+
+    m = snapshot.matcher
+    scored = []
+    for question in questions:
+        found = m.candidates(m.analyse(question))
+        if found:
+            scored.append(terms(np.array([f for _, f in found])) @ m.decision._vector + m.decision.bias)
+    rng = np.random.default_rng(3)
+    scored += [rng.standard_normal(n) * rng.uniform(0.1, 30) + rng.uniform(-20, 5) for n in range(1, 120)]
+    for scores in scored:
+        expected = choice_probabilities(scores, np.zeros(len(scores), dtype=np.intp))
+        assert one_question_probabilities(scores).tobytes() == expected.tobytes()
+    assert one_question_probabilities(np.zeros(0)).shape == (0,)
