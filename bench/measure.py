@@ -114,11 +114,15 @@ def timings(passes: list[list[int]], wall: float, questions: int) -> dict:
 
 
 def _clear_cache(snapshot) -> None:
-    """Empty the engine's cache of corrected words, when it has one (an lru_cache on its Speller)."""
+    """Empty the engine's memos of one question's work: its corrected words (an lru_cache on its Speller)
+    and its words' vectors (the embedder's question memo), so that a pass meets the questions as new."""
     speller = getattr(snapshot.matcher, "speller", None)
     clear = getattr(getattr(speller, "correct", None), "cache_clear", None)
     if clear:
         clear()
+    embedder = getattr(snapshot.matcher, "embedder", None)
+    if isinstance(getattr(embedder, "_asked", None), dict):
+        embedder._asked = {}
 
 
 def _in_process_kb(scale: int, knowledge: Path):
@@ -159,9 +163,19 @@ def _loader_api():
 
 
 def _edit_one_sheet(folder: Path) -> str:
-    """What a moderator does before `/facts reload`: change one fact sheet (here, a comment appended)."""
+    """What a moderator does before `/facts reload`: change one fact of one sheet (its English answer).
+
+    A real edit: the fact is analysed again and the snapshot rebuilt around it. (A comment alone
+    would cost nothing: a sheet whose facts say the same is not analysed again.)
+    """
     sheet = sorted((folder / "facts").glob("*.yaml"))[-1]
-    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n# edited by the benchmark\n", encoding="utf-8")
+    text = sheet.read_text(encoding="utf-8")
+    marker = '\n      en: "'
+    at = text.find(marker, text.find("\n    answer:"))
+    if at < 0:
+        raise ValueError(f"{sheet}: no English answer to edit")
+    at += len(marker)
+    sheet.write_text(text[:at] + "Edited by the benchmark: " + text[at:], encoding="utf-8")
     return sheet.name
 
 
