@@ -3,7 +3,7 @@
 - spelling: misspelt words corrected against the knowledge base's own vocabulary;
 - index, lexical: facts analysed once, the inverted index, the lexical score;
 - semantic: text vectors from the embedding model shipped in the `wordllama` wheel;
-- features, decision: the signals of each candidate, weighed by a logistic model fitted on the
+- features, decision: the signals of each candidate, weighed by a choice model (a conditional logit) fitted on the
   evaluation questions (calibrate: the fit, `python bot.py calibrate`);
 - matcher: where they meet, one Matcher per knowledge base.
 

@@ -17,6 +17,7 @@ question gets. So the fit asks them of the knowledge without those fact question
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -102,7 +103,8 @@ def fit_choice(
 ) -> tuple[np.ndarray, float]:
     """Weights and bias of the choice model, by damped Newton steps, L2 on standardised features.
 
-    The candidates of one question (rows of one `group`, contiguous) compete for it, beside
+    The candidates of one question (rows of one `group`, which must be contiguous: calibrate appends
+    them question by question) compete for it, beside
     "none of them" whose score is 0: P(c) = exp(s_c) / (1 + sum_j exp(s_j)). A question whose
     right fact is not among its candidates (or that is out of scope) is labelled "none". Against
     one logistic per row, this learns which candidate wins, not only whether each looks right.
@@ -238,7 +240,14 @@ def reliability(best_p: Sequence[float], right: Sequence[bool], bins: int = 5) -
 
 
 def _number(value: float) -> str:
-    """A number YAML reads back as one: PyYAML takes "-5e-06" (no dot) for a string."""
+    """A number YAML reads back as one: PyYAML takes "-5e-06" (no dot) for a string; counts stay integers.
+
+    A value that is not finite is a broken fit: refused here rather than written as a file that will not load.
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"cannot write {value} to decision.yaml: the fit did not converge")
+    if float(value).is_integer() and abs(value) >= 1:
+        return str(int(value))
     text = f"{float(value):.6f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
 

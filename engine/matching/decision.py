@@ -35,7 +35,7 @@ FEATURES = (
     "semantic_best",  # 1 when no other candidate has a higher semantic score
     "foreign_entity",  # the question names an entity (or year) the fact never mentions
     "mentioned_entity",  # the question names an entity the fact only mentions in passing (its answer)
-    "kind_mismatch",  # the question asks who/when/where/how many, the fact answers another kind
+    "kind_mismatch",  # the question asks who/when/where/how many/why/a source, the fact answers another kind
     "yes_no_mismatch",  # the fact answers "yes"/"no" and the question is not a yes/no question
     "unknown_share",  # share of the question's weight in words the knowledge base has never seen
     "short",  # 1 for a one-word question (keywords alone are weaker evidence)
@@ -85,7 +85,8 @@ def terms(features: np.ndarray) -> np.ndarray:
 def choice_probabilities(scores: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Each candidate's share of its question, beside "none of them" (score 0): exp(s) / (1 + sum exp).
 
-    `group`: each score's question, the rows of one question contiguous. The candidates compete:
+    `group`: each score's question; the rows of one question must be contiguous (a group met twice
+    apart would be read as two questions). The candidates compete:
     a fact as good as another one takes about half the confidence, not all of it twice.
     """
     if not len(scores):

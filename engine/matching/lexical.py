@@ -175,10 +175,12 @@ class LexicalScorer:
             return _KIND_ONLY[bool(analysis.kinds) and not analysis.kinds & entry.kinds]
         missing = analysis.entities - entry.entities
         # Naming only what the fact compares with ("Toyota's sales") asks about that, not about the fact;
-        # so does naming beside it what the fact's answer only names in passing ("did Mitsubishi sell
-        # more than Toyota?" of the Renault-Nissan-Mitsubishi Alliance's sales).
+        # so does naming beside it one thing the fact's answer only names in passing ("did Mitsubishi sell
+        # more than Toyota?" of the Renault-Nissan-Mitsubishi Alliance's sales). Several of those together
+        # ("Renault, Nissan et Mitsubishi") name what the fact is about.
         about = {e for e in analysis.entities - entry.mentions if not e.isdigit()}
-        compared = bool(analysis.entities & entry.mentions) and not about & entry.entities
+        subject = bool(about & entry.entities) or len(about & entry.answer_entities) >= 2
+        compared = bool(analysis.entities & entry.mentions) and not subject
         foreign = compared or bool(missing - entry.answer_entities - entry.mentions - self.context_entities)
         return Mismatch(
             foreign_entity=foreign,

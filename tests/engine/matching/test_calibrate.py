@@ -92,3 +92,25 @@ def test_fitted_with_round_trips_any_text():
         fitted_with={"model": "odd\\name \"quoted\" 'too'", "out_of_scope": 3},
     )
     assert DecisionModel.from_data(parse_yaml(to_yaml(model, "test"))).fitted_with == model.fitted_with
+
+
+def test_decision_yaml_reads_back_every_number_it_writes():
+    """PyYAML reads "-5e-06" (no dot) as a string: a tiny weight must still load as a number."""
+    weights = {name: 0.0 for name in TERMS} | {"lexical": -5e-06, "semantic": 1e-05, "coverage": 3.0}
+    model = DecisionModel(
+        weights=weights,
+        bias=-2.5,
+        answer_threshold=0.5,
+        suggest_threshold=0.1,
+        measured={"questions": 3626.0, "cv_precision": 0.9},
+    )
+    reloaded = DecisionModel.from_data(parse_yaml(to_yaml(model, "test")))
+    assert reloaded.weights["lexical"] == -5e-06 and reloaded.weights["coverage"] == 3.0
+    assert reloaded.measured == {"questions": 3626, "cv_precision": 0.9}
+    broken = DecisionModel(
+        weights=weights, bias=0.0, answer_threshold=0.5, suggest_threshold=0.1, measured={"cv_precision": float("nan")}
+    )
+    import pytest
+
+    with pytest.raises(ValueError, match="did not converge"):
+        to_yaml(broken, "test")

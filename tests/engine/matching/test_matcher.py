@@ -88,3 +88,9 @@ def test_naming_the_alliance_beside_a_rival_keeps_the_question_about_the_allianc
     # Mitsubishi is only named in passing (in "the Renault-Nissan-Mitsubishi Alliance"): its sales are not these.
     member = features_of(snapshot, "did mitsubishi sell more than toyota", "sales-2018")
     assert member["foreign_entity"] == 1.0
+    # The three together are the Alliance.
+    for question in (
+        "Renault, Nissan et Mitsubishi ont vendu plus que Toyota en 2018 ?",
+        "Did Renault-Nissan-Mitsubishi outsell Toyota?",
+    ):
+        assert features_of(snapshot, question, "sales-2018")["foreign_entity"] == 0.0, question
