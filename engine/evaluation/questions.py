@@ -137,10 +137,13 @@ def format_table(rows: Sequence[Row], held_out: Iterable[str] = ()) -> str:
     ]
     for r in rows:
         n = len(r.report.in_scope), len(r.report.out_of_scope)
+        # A share of no question is no figure: a set of only out-of-scope questions has no in-scope accuracy.
+        accuracy = f"{r.report.accuracy:.1%}" if n[0] else "n/a"
+        abstention = f"{r.report.abstention:.1%}" if n[1] else "n/a"
+        suggested = f"{r.report.suggested:.0%}" if any(not o.correct for o in r.report.in_scope) else "n/a"
         lines.append(
             f"| {r.questions} ({n[0]}/{n[1]}, {'held out' if r.questions in held else 'fit'}) | {r.knowledge} | "
-            f"{r.engine} | {r.report.accuracy:.1%} | "
-            f"{r.report.abstention:.1%} | {r.report.language:.1%} | {r.report.suggested:.0%} |"
+            f"{r.engine} | {accuracy} | {abstention} | {r.report.language:.1%} | {suggested} |"
         )
     return "\n".join(lines)
 

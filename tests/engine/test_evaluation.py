@@ -22,3 +22,13 @@ def test_report_counts_and_lists_misses(engine):
     listed = text.split("misses (", 1)[1].splitlines()[1:] if report.misses else []
     assert len(listed) == len(report.misses)
     assert all(": expected " in line for line in listed)
+
+
+def test_a_set_without_in_scope_questions_shows_no_accuracy(engine):
+    """A share of no question is not 100%: the table says n/a where a set has nothing to measure."""
+    from engine.evaluation.questions import Row, format_table
+    from engine.knowledge.model import EvalQuestion
+
+    only_out = evaluate(engine, [EvalQuestion("What is the price of a Clio in 2025?", None, "en")])
+    line = format_table([Row("oos", "full", "learned", only_out)]).splitlines()[-1]
+    assert line.startswith("| oos (0/1, fit) | full | learned | n/a | 100.0% |") and line.endswith("| n/a |")
