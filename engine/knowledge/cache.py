@@ -205,6 +205,7 @@ class KnowledgeCache:
     def forget_sheets(self, keep: Iterable[str]) -> None:
         kept = set(keep)
         self._sheets = {r: v for r, v in self._sheets.items() if r in kept}
+        shared.keep_only(self._files.folder, "sheet-", (self._files.path("sheet", r, "json") for r in kept))
         keys = {seen[0] for seen in self._sheets.values()}
         self._content = {k: v for k, v in self._content.items() if k in keys}
 

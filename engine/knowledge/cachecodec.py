@@ -215,8 +215,11 @@ def split_views(arrays: Mapping[str, np.ndarray], count: int, dim: int) -> list[
     for c in counts:
         if c.dtype != np.int64 or c.shape != (count,) or (c < 0).any():
             raise BadFile("row counts do not match the facts")
+    stored = arrays["views"]
+    if stored.dtype != np.int64 or stored.shape != (1,) or not 0 <= int(stored[0]) <= 8:
+        raise BadFile("the number of views is not one small count")
     views = []
-    for view in range(int(arrays["views"][0])):
+    for view in range(int(stored[0])):
         parts = []
         for name, sizes in zip(("q", "c"), counts, strict=True):
             rows = arrays[f"{name}{view}"]

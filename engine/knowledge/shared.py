@@ -14,6 +14,7 @@ new process starts with nothing here.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 #: Cache folders whose files are remembered at most (a process serves from one: more are a test's or a move's).
@@ -64,3 +65,14 @@ def forget() -> None:
     """Drop everything kept (what a new process starts with)."""
     with _lock:
         _held.clear()
+
+
+def keep_only(folder: Path, prefix: str, slots: Iterable[Path]) -> None:
+    """Drop what `folder`'s slots named `prefix`... hold but `slots`: a deleted or renamed sheet's facts
+    would otherwise stay held for as long as the process runs."""
+    wanted = set(slots)
+    with _lock:
+        held = _held.get(folder)
+        if held is not None:
+            for slot in [s for s in held if s.name.startswith(prefix) and s not in wanted]:
+                del held[slot]

@@ -283,7 +283,6 @@ NOT_DIGESTED = {
     "dialogue/followup.py": "follow-ups, at question time",
     "knowledge/__init__.py": "a package docstring",
     "knowledge/cachefiles.py": "how files are read and written; their format is CACHE_VERSION's",
-    "knowledge/claims.py": "the checks across sheets, run at every load, never cached",
     "knowledge/gcpause.py": "the garbage collector's pause",
     "knowledge/problems.py": "problems are reported, never cached",
     "knowledge/shared.py": "what this process holds of the files, under their keys and identity",

@@ -129,3 +129,14 @@ def test_what_is_held_is_bounded_to_the_last_folders_used(tmp_path):
         files.append(path)
     assert [shared.recall(p, "k") for p in files] == [None, None, *range(2, shared.MAX_FOLDERS + 2)]
     assert shared.recall(files[-1], "another key") is None
+
+
+def test_a_renamed_sheet_is_not_held_under_its_old_name_after_the_next_load(knowledge_copy, tmp_path):
+    """What the process holds of a sheet's cache file goes once the sheet is gone from the folder."""
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    held = lambda: {s.name for s in shared._held.get(folder, {}) if s.name.startswith("sheet-")}  # noqa: E731
+    assert any("ghosn" in name for name in held())
+    (knowledge_copy / "facts" / "ghosn.yaml").rename(knowledge_copy / "facts" / "affair.yaml")
+    Loader(knowledge_copy, cache=KnowledgeCache(folder)).load()
+    assert any("affair" in name for name in held()) and not any("ghosn" in name for name in held())
