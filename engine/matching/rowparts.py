@@ -116,7 +116,16 @@ def _write(out: BinaryIO, part: np.ndarray) -> None:
         return
     name, at = found
     left = part.nbytes
-    with open(name, "rb") as source:
+    try:
+        source = open(name, "rb")  # noqa: SIM115  # closed below; a missing file takes the other path
+    except FileNotFoundError:
+        # The entry it maps was removed since (a later reload wrote its own): the mapping still holds the
+        # pages, so they are written from it, a chunk at a time.
+        view = memoryview(part).cast("B")
+        for begin in range(0, len(view), _COPY):
+            out.write(view[begin : begin + _COPY])
+        return
+    with source:
         source.seek(at)
         while left:
             chunk = source.read(min(left, _COPY))

@@ -140,3 +140,23 @@ def test_a_renamed_sheet_is_not_held_under_its_old_name_after_the_next_load(know
     (knowledge_copy / "facts" / "ghosn.yaml").rename(knowledge_copy / "facts" / "affair.yaml")
     Loader(knowledge_copy, cache=KnowledgeCache(folder)).load()
     assert any("affair" in name for name in held()) and not any("ghosn" in name for name in held())
+
+
+def test_a_large_base_writes_its_entry_at_every_reload_not_only_the_first(knowledge_copy, tmp_path, monkeypatch):
+    """The second edit's kept rows map the first edit's entry... whose predecessor was removed meanwhile."""
+    monkeypatch.setattr(factvectors, "EXACT_ROWS", 0)
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    shared.forget()  # a new process: the served rows are mapped from the entry's files
+    cache = KnowledgeCache(folder)
+    loader = Loader(knowledge_copy, cache=cache)
+    engine = Engine(Snapshot.load(knowledge_copy, loader=loader), loader=loader)
+    sheet = knowledge_copy / "facts" / "board.yaml"
+    for n, word in enumerate(("fondation", "naissance", "lancement"), start=1):
+        text = sheet.read_text(encoding="utf-8")
+        sheet.write_text(text.replace("keywords: [", f"keywords: [{word}, ", 1), encoding="utf-8")
+        engine.swap(engine.load_next(knowledge_copy))
+        cache.wait()
+        assert cache.snapshot_stats["written"] == n
+    cold, cache = load(knowledge_copy, folder)
+    assert cache.snapshot_stats["hits"] == 1 and answers(cold) == answers(Snapshot.load(knowledge_copy))
