@@ -121,7 +121,7 @@ def _write(out: BinaryIO, part: np.ndarray) -> None:
     except FileNotFoundError:
         # The entry it maps was removed since (a later reload wrote its own): the mapping still holds the
         # pages, so they are written from it, a chunk at a time.
-        view = memoryview(part).cast("B")
+        view = part.data.cast("B")
         for begin in range(0, len(view), _COPY):
             out.write(view[begin : begin + _COPY])
         return
