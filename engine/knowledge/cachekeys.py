@@ -37,6 +37,7 @@ CODE = (
     "matching/postings.py",
     "matching/rowparts.py",
     "matching/semantic.py",
+    "matching/modelfiles.py",
     "matching/pooling.py",
     "matching/matcher.py",
     "matching/factvectors.py",

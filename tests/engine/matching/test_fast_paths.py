@@ -16,8 +16,9 @@ from rapidfuzz import fuzz
 from engine.matching import lexical, variants
 from engine.matching.candidates import LEXICAL_CANDIDATES
 from engine.matching.features import Signals, feature_rows, feature_vector
+from engine.matching.modelfiles import WEIGHTS, mapped_table, package_folder
 from engine.matching.pooling import gathered_run_sums, run_sums
-from engine.matching.semantic import WEIGHTS, Embedder, FactTexts, FactVectors, _mapped_table, _package_folder
+from engine.matching.semantic import Embedder, FactTexts, FactVectors
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,7 @@ def test_the_mapped_table_is_the_stored_one():
     from safetensors import safe_open
 
     embedder = Embedder.from_package()
-    with safe_open(str(_package_folder() / WEIGHTS), framework="np") as handle:
+    with safe_open(str(package_folder() / WEIGHTS), framework="np") as handle:
         stored = handle.get_tensor("embedding.weight")
     assert embedder._table.dtype == stored.dtype and embedder._table.tobytes() == stored.tobytes()
     assert type(embedder._table) is np.ndarray
@@ -187,7 +188,7 @@ def test_a_weights_file_that_is_not_the_expected_table_is_refused(tmp_path, cont
     path = tmp_path / "weights.safetensors"
     path.write_bytes(content)
     with pytest.raises(ValueError):
-        _mapped_table(path)
+        mapped_table(path)
 
 
 def sorted_each_time_rank(scorer, weighed, limit):
