@@ -34,7 +34,7 @@ import numpy as np
 
 from engine.knowledge import shared
 from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, strings
-from engine.knowledge.cachefiles import CacheFolder, log
+from engine.knowledge.cachefiles import CacheFolder, dump_json, log
 from engine.matching.factvectors import FactVectors
 from engine.matching.index import FactEntry, Index
 from engine.matching.postings import Postings
@@ -247,7 +247,7 @@ class SnapshotFolder:
             header = {"version": self._version, "code": self._code, "key": key, "ids": list(ids)}
             payload = {**header, "views": len(stored.vectors), "negatives": list(texts), **meta}
             with (temporary / "meta.json").open("w", encoding="utf-8") as out:
-                json.dump(payload, out, ensure_ascii=False)  # written as it is encoded: no whole copy in memory
+                dump_json(payload, out)
             final = self.path(key)
             if final.exists():  # one not trusted (it was just ignored): moved aside, then removed
                 os.rename(final, temporary.with_name(temporary.name + "-old"))

@@ -184,3 +184,19 @@ def test_a_comment_keeps_the_analyses_and_the_entry_and_a_reload_shares_the_serv
     cold, cache = load(knowledge_copy, folder)  # the next start, or a new Loader: the very entry
     assert cache.snapshot_stats == {"hits": 1, "misses": 0, "written": 0, "ignored": 0} and analysed == []
     assert answers(cold) == answers(served)
+
+
+@pytest.mark.parametrize("size", [0, 3, 7, 8, 45])
+def test_the_entry_header_is_written_as_json_dump_writes_it(size, monkeypatch):
+    """dump_json (C's encoder, long lists a chunk at a time) writes json.dump's very bytes."""
+    import io
+    import json
+
+    from engine.knowledge import cachefiles
+
+    monkeypatch.setattr(cachefiles, "JSON_CHUNK", 7)
+    ids = [f"fact-{n}" for n in range(size)]
+    payload = {"version": 3, "key": 'é"x', "ids": ids, "views": 2, "empty": [], "m": {"a": [1.5, None]}}
+    out = io.StringIO()
+    cachefiles.dump_json(payload, out)
+    assert out.getvalue() == json.dumps(payload, ensure_ascii=False)
