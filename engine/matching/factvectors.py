@@ -175,10 +175,15 @@ class FactVectors:
         if previous is None or len(fresh) == len(blocks):
             self._centroids = _centroids(parts, dim)
         else:
-            # A fact's centroid depends on its rows alone: the reused facts' are copied.
-            self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
+            # A fact's centroid depends on its rows alone: the reused facts' are copied (in one block when every
+            # kept fact is where it was, as after an edit, rather than gathered row by row).
             kept = np.array([n for n, r in enumerate(reused) if r is not None], dtype=np.int64)
-            self._centroids[kept] = previous._centroids[np.array([r for r in reused if r is not None], np.int64)]
+            taken = np.array([r for r in reused if r is not None], np.int64)
+            if len(blocks) == previous.size and np.array_equal(kept, taken):
+                self._centroids = np.array(previous._centroids, dtype=np.float32, copy=True)
+            else:
+                self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
+                self._centroids[kept] = previous._centroids[taken]
             self._centroids[fresh] = _centroids(parts, dim)
 
     @classmethod
