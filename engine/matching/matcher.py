@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -157,7 +158,16 @@ class Matcher:
         else:
             index = Index.build(entries.items())
         self._index = index
-        self.lexical = LexicalScorer(index, entries, lexicon)
+        if same and previous is not None and stored is None:
+            # Only the words of the facts taken out or put in weigh differently (lexical.py).
+            changed = chain.from_iterable(
+                (*e.question_bag, *e.answer_bag)
+                for i, e in chain(((i, c[1]) for i, c in reusable.items()), entries.items())
+                if i not in kept
+            )
+            self.lexical = LexicalScorer(index, entries, lexicon, previous.lexical, changed)
+        else:
+            self.lexical = LexicalScorer(index, entries, lexicon)
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.

@@ -52,6 +52,7 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
     for got, want in zip(reloaded.matcher.vectors, fresh.matcher.vectors, strict=True):
         for name, array in want.arrays().items():
             assert np.array_equal(np.asarray(got.arrays()[name]), array), name
+    assert reloaded.matcher.lexical.idf == fresh.matcher.lexical.idf
     assert _replies(reloaded) == _replies(fresh)
     # The entry the edit wrote in the background is the one a cold start of the edited folder reads.
     cold = Snapshot.load(knowledge_copy, loader=Loader(knowledge_copy, cache=KnowledgeCache(tmp_path / "cache")))
@@ -88,3 +89,20 @@ def test_postings_evolved_in_the_same_order_equal_postings_built_anew(seed):
     evolved = served.evolve(moved, added)
     built = Postings.build(now)
     assert evolved == built and {w: evolved[w].tolist() for w in evolved} == {w: built[w].tolist() for w in built}
+
+
+def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    served = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    _edit_an_answer(knowledge_copy, "Zorglubissime: ")
+    grown = Snapshot.load(knowledge_copy, loader=loader, previous=served)
+    assert "zorglubissime" in grown.matcher.lexical.idf
+    sheet.write_text(text, encoding="utf-8")
+    back = Snapshot.load(knowledge_copy, loader=loader, previous=grown)
+    fresh = Snapshot.load(knowledge_copy)
+    assert "zorglubissime" not in back.matcher.lexical.idf and "zorglubissime" not in back.matcher.speller.known
+    assert back.matcher.lexical.idf == fresh.matcher.lexical.idf == served.matcher.lexical.idf
+    assert back.matcher.speller._by_length == fresh.matcher.speller._by_length
+    assert _replies(back) == _replies(fresh)
