@@ -123,6 +123,8 @@ class LexicalScorer:
 
     _q_postings: Mapping[str, np.ndarray]
     _a_postings: Mapping[str, np.ndarray]
+    #: Each word's inverse document frequency over the facts.
+    idf: dict[str, float]
 
     def __init__(
         self,

@@ -53,6 +53,15 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
         for name, array in want.arrays().items():
             assert np.array_equal(np.asarray(got.arrays()[name]), array), name
     assert reloaded.matcher.lexical.idf == fresh.matcher.lexical.idf
+    assert reloaded.matcher.years == fresh.matcher.years
+    for fact_id, (_, _, texts) in fresh.matcher.facts.items():
+        got = reloaded.matcher.facts[fact_id][2]
+        assert got is not None and texts is not None
+        for mine, want in zip(got, texts, strict=True):  # each fact's rows, a view of the served matrices
+            assert np.array_equal(mine.questions, want.questions) and np.array_equal(mine.context, want.context)
+    if large:
+        kept = next(i for i in served.matcher.order if reloaded.kb.fact(i) is served.kb.fact(i))
+        assert reloaded.matcher.facts[kept][2] is served.matcher.facts[kept][2]
     assert _replies(reloaded) == _replies(fresh)
     # The entry the edit wrote in the background is the one a cold start of the edited folder reads.
     cold = Snapshot.load(knowledge_copy, loader=Loader(knowledge_copy, cache=KnowledgeCache(tmp_path / "cache")))
