@@ -175,10 +175,15 @@ class FactVectors:
         if previous is None or len(fresh) == len(blocks):
             self._centroids = _centroids(parts, dim)
         else:
-            # A fact's centroid depends on its rows alone: the reused facts' are copied.
-            self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
+            # A fact's centroid depends on its rows alone: the reused facts' are copied (in one block when every
+            # kept fact is where it was, as after an edit, rather than gathered row by row).
             kept = np.array([n for n, r in enumerate(reused) if r is not None], dtype=np.int64)
-            self._centroids[kept] = previous._centroids[np.array([r for r in reused if r is not None], np.int64)]
+            taken = np.array([r for r in reused if r is not None], np.int64)
+            if len(blocks) == previous.size and np.array_equal(kept, taken):
+                self._centroids = np.array(previous._centroids, dtype=np.float32, copy=True)
+            else:
+                self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
+                self._centroids[kept] = previous._centroids[taken]
             self._centroids[fresh] = _centroids(parts, dim)
 
     @classmethod
@@ -210,9 +215,13 @@ class FactVectors:
         """What `from_arrays` takes back: the stacked rows, each fact's first row in them, the centroids."""
         return dict(zip(ARRAYS, (self._q, self._c, self._q_start, self._c_start, self._centroids), strict=True))
 
-    def blocks(self) -> list[FactTexts]:
-        """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot)."""
-        return list(map(FactTexts, fact_rows(self._q, self._q_start), fact_rows(self._c, self._c_start)))
+    def blocks(self, facts: Sequence[int] | None = None) -> list[FactTexts]:
+        """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot); only those of
+        `facts` (positions) when given: a reload that kept the other facts' views."""
+        if facts is None:
+            return list(map(FactTexts, fact_rows(self._q, self._q_start), fact_rows(self._c, self._c_start)))
+        q, c = self._q_start.tolist(), self._c_start.tolist()
+        return [FactTexts(self._q[q[n] : q[n + 1]], self._c[c[n] : c[n + 1]]) for n in facts]
 
     def _max_by_owner(self, scores: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Each fact's best score over its rows (-1 for a fact without rows, and at least -1).

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,6 +82,8 @@ class Matcher:
     latest_year: str | None
     lexical: LexicalScorer
     speller: Speller
+    #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
+    years: dict[str, tuple[bool, bool]]
     #: Every fact's vectors, one FactVectors per view (None without the semantic signal).
     vectors: tuple[FactVectors, ...] | None
 
@@ -157,7 +160,16 @@ class Matcher:
         else:
             index = Index.build(entries.items())
         self._index = index
-        self.lexical = LexicalScorer(index, entries, lexicon)
+        if same and previous is not None and stored is None:
+            # Only the words of the facts taken out or put in weigh differently (lexical.py).
+            words = chain.from_iterable(
+                (*e.question_bag, *e.answer_bag)
+                for i, e in chain(((i, c[1]) for i, c in reusable.items()), entries.items())
+                if i not in kept
+            )
+            self.lexical = LexicalScorer(index, entries, lexicon, previous.lexical, words)
+        else:
+            self.lexical = LexicalScorer(index, entries, lexicon)
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.
@@ -174,14 +186,22 @@ class Matcher:
                 for view in range(len(VIEWS))
             )
         if self.vectors is not None:
-            # Each fact's blocks become views of the stacked matrices: one copy in memory, not two.
-            views = list(zip(*(v.blocks() for v in self.vectors), strict=True))
+            # Each fact's blocks become views of the stacked matrices: one copy in memory, not two. A large
+            # base's reload keeps the served rows (rowparts.py): the kept facts' views are theirs already.
+            keeps = stored is None and old is not None and (self.vectors is old or not self.vectors[0].exact)
+            remade = [n for n, i in enumerate(by_fact) if i not in kept] if keeps else None
+            made = iter(zip(*(v.blocks(remade) for v in self.vectors), strict=True))
             self._by_fact = by_fact = {
-                i: (fact, entry, views[n]) for n, (i, (fact, entry, _)) in enumerate(by_fact.items())
+                i: (fact, entry, texts if keeps and i in kept else next(made))
+                for i, (fact, entry, texts) in by_fact.items()
             }
         self.latest_year = latest_year(kb)
-        #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
-        self.years = {i: self._year_state(e) for i, (_, e, _) in by_fact.items()}
+        earlier: dict[str, tuple[bool, bool]] = {}
+        if same and previous is not None and previous.latest_year == self.latest_year:
+            earlier = previous.years
+        self.years = {
+            i: earlier[i] if i in kept and i in earlier else self._year_state(e) for i, (_, e, _) in by_fact.items()
+        }
 
         self.speller = speller_for(lexicon, index, previous.speller if previous is not None else None)
         self._known_words = self.speller.known

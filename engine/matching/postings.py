@@ -39,10 +39,20 @@ class Postings(Mapping[str, np.ndarray]):
         return cls._of_pairs(list(rows), np.array(row, dtype=np.int64), owner)
 
     @classmethod
-    def _of_pairs(cls, words: list[str], row: np.ndarray, position: np.ndarray) -> Postings:
-        """The postings of the (row, position) pairs, words without a pair left out."""
+    def _of_pairs(cls, words: list[str], row: np.ndarray, position: np.ndarray, ordered: int = 0) -> Postings:
+        """The postings of the (row, position) pairs, words without a pair left out.
+
+        `ordered`: how many first pairs are already sorted by word, then position (a reload's kept pairs):
+        only the others are sorted, then merged in (no pair repeats, so the order is the full sort's).
+        """
         span = int(position.max(initial=0)) + 1
-        order = np.argsort(row * span + position, kind="stable")  # by word, then by position
+        keys = row * span + position
+        if ordered:
+            rest = np.argsort(keys[ordered:], kind="stable")
+            at = np.searchsorted(keys[:ordered], keys[ordered:][rest])
+            order = np.insert(np.arange(ordered, dtype=np.int64), at, rest + ordered)
+        else:
+            order = np.argsort(keys, kind="stable")  # by word, then by position
         counts = np.bincount(row, minlength=len(words))
         present = counts > 0
         if not present.all():
@@ -60,10 +70,15 @@ class Postings(Mapping[str, np.ndarray]):
         kept = now >= 0
         sizes = np.fromiter((len(bag) for _, bag in added), dtype=np.int64, count=len(added))
         places = np.repeat(np.fromiter((p for p, _ in added), dtype=np.int64, count=len(added)), sizes)
+        kept_now = now[kept].astype(np.int64)
+        # Kept facts in their old relative order (an edit): their pairs stay sorted, only the added ones are sorted.
+        survivors = moved[moved >= 0]
+        ordered = len(kept_now) if bool((survivors[1:] > survivors[:-1]).all()) else 0
         return self._of_pairs(
             list(rows),
             np.concatenate((old_row[kept], np.array(row, dtype=np.int64))),
-            np.concatenate((now[kept].astype(np.int64), places)),
+            np.concatenate((kept_now, places)),
+            ordered,
         )
 
     def sizes(self) -> dict[str, int]:

@@ -9,18 +9,24 @@ from engine.lexicon import Lexicon
 from engine.matching.index import Index
 from engine.matching.spelling import Speller
 
+#: Past this many words added and removed, a new speller sorts its vocabulary (cheaper than one insertion each).
+EVOLVE_WORDS = 2_000
+
 
 def speller_for(lexicon: Lexicon, index: Index, previous: Speller | None = None) -> Speller:
     """A speller correcting towards the knowledge's words, the lexicon's and its phrases' and names' parts;
     `previous` itself when it corrects towards the very same words with this very lexicon (a reload that
-    added no word and removed none: its word tables are not sorted again, its memo still holds)."""
+    added no word and removed none: its memo still holds), else evolved from it under the same lexicon."""
     known_words = set(lexicon.stopwords) | set(lexicon.words) | index.word_counts.keys()
     for phrase in (*lexicon.phrases, *lexicon.smalltalk, *lexicon.kinds):
         known_words.update(phrase)
     for entity in lexicon.entities:
         known_words.update(entity.split("_"))
-    if previous is not None and previous.lexicon is lexicon and previous.known == known_words:
-        return previous
+    if previous is not None and previous.lexicon is lexicon:
+        if previous.known == known_words:
+            return previous
+        if len(previous.known ^ known_words) <= EVOLVE_WORDS:  # a few words changed: tables evolved, not re-sorted
+            return previous.evolved(known_words)
     return Speller(known_words, lexicon)
 
 

@@ -1,0 +1,117 @@
+"""A moderator's one-fact edit, reloaded incrementally: what it evolves equals what a fresh build computes."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from engine.answering import Engine, Snapshot
+from engine.knowledge.cache import KnowledgeCache
+from engine.knowledge.loader import Loader
+from engine.matching import factvectors
+from engine.matching.postings import Postings
+from engine.matching.spelling import Speller
+
+
+def _edit_an_answer(root, words: str) -> None:
+    """What the bench's edit does: one fact's English answer of one sheet gets new words in front."""
+    sheet = root / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    marker = '\n      en: "'
+    at = text.find(marker, text.find("\n    answer:")) + len(marker)
+    assert at >= len(marker)
+    sheet.write_text(text[:at] + words + text[at:], encoding="utf-8")
+
+
+def _replies(snapshot: Snapshot) -> list[tuple[object, ...]]:
+    engine = Engine(snapshot)
+    replies = map(engine.ask, [case.q for case in snapshot.kb.eval_questions])
+    return [(r.kind, r.text, r.score, r.fact.id if r.fact else None, r.suggestions) for r in replies]
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
+    knowledge_copy, tmp_path, monkeypatch, large
+):
+    if large:  # searched through centroids, kept rows as views of the served ones
+        monkeypatch.setattr(factvectors, "EXACT_ROWS", 0)
+    cache = KnowledgeCache(tmp_path / "cache")
+    loader = Loader(knowledge_copy, cache=cache)
+    served = Snapshot.load(knowledge_copy, loader=loader)
+    _edit_an_answer(knowledge_copy, "Edited by zorglubissime moderators: ")
+    reloaded = Snapshot.load(knowledge_copy, loader=loader, previous=served)
+    cache.wait()
+    fresh = Snapshot.load(knowledge_copy)
+    assert "zorglubissime" in reloaded.matcher.speller.known
+    assert reloaded.matcher.speller._by_length == fresh.matcher.speller._by_length
+    for got, want in zip(reloaded.matcher.lexical.postings_arrays, fresh.matcher.lexical.postings_arrays, strict=True):
+        assert got == want  # the same pairs (a new word is appended to the table, not placed where a build meets it)
+    assert reloaded.matcher.vectors is not None and fresh.matcher.vectors is not None
+    for got, want in zip(reloaded.matcher.vectors, fresh.matcher.vectors, strict=True):
+        for name, array in want.arrays().items():
+            assert np.array_equal(np.asarray(got.arrays()[name]), array), name
+    assert reloaded.matcher.lexical.idf == fresh.matcher.lexical.idf
+    assert reloaded.matcher.years == fresh.matcher.years
+    for fact_id, (_, _, texts) in fresh.matcher.facts.items():
+        got = reloaded.matcher.facts[fact_id][2]
+        assert got is not None and texts is not None
+        for mine, want in zip(got, texts, strict=True):  # each fact's rows, a view of the served matrices
+            assert np.array_equal(mine.questions, want.questions) and np.array_equal(mine.context, want.context)
+    if large:
+        kept = next(i for i in served.matcher.order if reloaded.kb.fact(i) is served.kb.fact(i))
+        assert reloaded.matcher.facts[kept][2] is served.matcher.facts[kept][2]
+    assert _replies(reloaded) == _replies(fresh)
+    # The entry the edit wrote in the background is the one a cold start of the edited folder reads.
+    cold = Snapshot.load(knowledge_copy, loader=Loader(knowledge_copy, cache=KnowledgeCache(tmp_path / "cache")))
+    assert _replies(cold) == _replies(fresh)
+
+
+def test_an_evolved_speller_has_the_tables_and_corrections_of_a_new_one(snapshot):
+    lexicon = snapshot.kb.lexicon
+    before = {"mitsubishi", "secretaire", "where", "when", "ab", "2018", "quintuple"}
+    after = (before - {"when", "quintuple"}) | {"whence", "zorglub", "2019", "xy"}  # a length emptied, one new
+    evolved = Speller(before, lexicon).evolved(after)
+    new = Speller(after, lexicon)
+    assert evolved.known == new.known and evolved._by_length == new._by_length
+    for word in ("mitsubichi", "whense", "zorglu", "quintupel", "secretiare"):
+        assert evolved.correct(word) == new.correct(word)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_postings_evolved_in_the_same_order_equal_postings_built_anew(seed):
+    rng = random.Random(seed)
+    vocabulary = [f"w{n}" for n in range(40)]
+    bags = [rng.sample(vocabulary, rng.randint(0, 6)) for _ in range(30)]
+    served = Postings.build(bags)
+    # Some facts taken out, some changed in place, some added at the end, the others kept in their order.
+    now = [bag for n, bag in enumerate(bags) if n % 7 != 3]
+    changed = {n: rng.sample(vocabulary, rng.randint(0, 6)) for n in rng.sample(range(len(now)), 4)}
+    now = [changed.get(n, bag) for n, bag in enumerate(now)] + [["w99", "w0"], []]
+    moved, at = np.full(len(bags), -1, dtype=np.int64), 0
+    for n in range(len(bags)):
+        if n % 7 != 3:
+            moved[n] = -1 if at in changed else at
+            at += 1
+    added = [(n, now[n]) for n in sorted({*changed, len(now) - 2, len(now) - 1})]
+    evolved = served.evolve(moved, added)
+    built = Postings.build(now)
+    assert evolved == built and {w: evolved[w].tolist() for w in evolved} == {w: built[w].tolist() for w in built}
+
+
+def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(knowledge_copy):
+    loader = Loader(knowledge_copy)
+    served = Snapshot.load(knowledge_copy, loader=loader)
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    _edit_an_answer(knowledge_copy, "Zorglubissime: ")
+    grown = Snapshot.load(knowledge_copy, loader=loader, previous=served)
+    assert "zorglubissime" in grown.matcher.lexical.idf
+    sheet.write_text(text, encoding="utf-8")
+    back = Snapshot.load(knowledge_copy, loader=loader, previous=grown)
+    fresh = Snapshot.load(knowledge_copy)
+    assert "zorglubissime" not in back.matcher.lexical.idf and "zorglubissime" not in back.matcher.speller.known
+    assert back.matcher.lexical.idf == fresh.matcher.lexical.idf == served.matcher.lexical.idf
+    assert back.matcher.speller._by_length == fresh.matcher.speller._by_length
+    assert _replies(back) == _replies(fresh)
