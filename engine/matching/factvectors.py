@@ -8,7 +8,7 @@ memory-mapped arrays, nothing stacked or computed again).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,25 @@ def _centroids(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], dim: 
     return out
 
 
+def _runs(reused: Sequence[int | None]) -> Iterator[tuple[int, int, int | None]]:
+    """(first fact, last fact, first one's previous position) of each run of facts: reused in order from the
+    previous matrix (consecutive positions), or new (position None)."""
+    n, count = 0, len(reused)
+    while n < count:
+        first, last = reused[n], n
+        while last + 1 < count and (
+            reused[last + 1] is None if first is None else reused[last + 1] == first + (last + 1 - n)
+        ):
+            last += 1
+        yield n, last, first
+        n = last + 1
+
+
+def _previous_rows(previous: FactVectors, name: str) -> tuple[np.ndarray | RowParts, np.ndarray]:
+    """The previous matrix's question ("q") or context rows, and each fact's first row in them."""
+    return (previous._q, previous._q_start) if name == "q" else (previous._c, previous._c_start)
+
+
 def _stack(
     blocks: Sequence[np.ndarray],
     start: np.ndarray,
@@ -61,20 +80,14 @@ def _stack(
         if not blocks:
             return np.empty((0, dim), dtype=precision)
         return np.concatenate(blocks, axis=0).astype(precision, copy=False)
+    rows, old = _previous_rows(previous, name)
     out = np.empty((int(start[-1]), dim), dtype=precision)
-    n, count = 0, len(blocks)
-    while n < count:
-        first = reused[n]
-        if first is None or previous is None:
-            out[start[n] : start[n + 1]] = blocks[n]
-            n += 1
-            continue
-        last = n
-        while last + 1 < count and reused[last + 1] == first + (last + 1 - n):
-            last += 1
-        rows, old = (previous._q, previous._q_start) if name == "q" else (previous._c, previous._c_start)
-        out[start[n] : start[last + 1]] = rows[old[first] : old[first + last - n + 1]]
-        n = last + 1
+    for n, last, first in _runs(reused):
+        if first is None:
+            for k in range(n, last + 1):
+                out[start[k] : start[k + 1]] = blocks[k]
+        else:
+            out[start[n] : start[last + 1]] = rows[old[first] : old[first + last - n + 1]]
     return out
 
 
@@ -89,24 +102,16 @@ def _parts(
 ) -> RowParts:
     """The rows `_stack` would give, as parts: each run of facts reused in order a view of `previous`'s rows,
     each run of other facts' blocks stacked anew."""
-    rows, old = (previous._q, previous._q_start) if name == "q" else (previous._c, previous._c_start)
+    rows, old = _previous_rows(previous, name)
     parts: list[np.ndarray] = []
-    n, count = 0, len(blocks)
-    while n < count:
-        first = reused[n]
-        last = n
+    for n, last, first in _runs(reused):
         if first is None:
-            while last + 1 < count and reused[last + 1] is None:
-                last += 1
             made = np.empty((int(start[last + 1] - start[n]), dim), dtype=precision)
             for k in range(n, last + 1):
                 made[start[k] - start[n] : start[k + 1] - start[n]] = blocks[k]
             parts.append(made)
         else:
-            while last + 1 < count and reused[last + 1] == first + (last + 1 - n):
-                last += 1
             parts += views(rows, int(old[first]), int(old[first + last - n + 1]))
-        n = last + 1
     return RowParts(parts or [np.empty((0, dim), dtype=precision)])
 
 

@@ -66,15 +66,20 @@ def test_a_start_reads_the_snapshot_entry_mapped_and_answers_the_same(knowledge_
         assert np.array_equal(got, want)
 
 
-def test_an_edited_sheet_misses_the_entry_and_only_that_sheet_is_analysed(knowledge_copy, tmp_path, analysed):
-    folder = tmp_path / "cache"
-    load(knowledge_copy, folder)
-    before = entries(folder)
-    sheet = knowledge_copy / "facts" / "sales.yaml"
+def edit_sales(knowledge: Path) -> None:
+    """A moderator's edit of one sheet: a word added to one of sales.yaml's answers."""
+    sheet = knowledge / "facts" / "sales.yaml"
     text = sheet.read_text(encoding="utf-8")
     edited = text.replace("a vendu 10,76 millions de véhicules,", "a vendu 10,76 millions de véhicules (record),", 1)
     assert edited != text
     sheet.write_text(edited, encoding="utf-8")
+
+
+def test_an_edited_sheet_misses_the_entry_and_only_that_sheet_is_analysed(knowledge_copy, tmp_path, analysed):
+    folder = tmp_path / "cache"
+    load(knowledge_copy, folder)
+    before = entries(folder)
+    edit_sales(knowledge_copy)
     analysed.clear()
     snapshot, cache = load(knowledge_copy, folder)
     assert cache.snapshot_stats == {"hits": 0, "misses": 1, "written": 1, "ignored": 0}
@@ -145,11 +150,7 @@ def test_a_reload_reuses_memory_and_a_served_entry_survives_its_replacement(know
     load(knowledge_copy, folder)
     served, cache = load(knowledge_copy, folder)
     expected = answers(served)
-    sheet = knowledge_copy / "facts" / "sales.yaml"
-    text = sheet.read_text(encoding="utf-8")
-    edited = text.replace("a vendu 10,76 millions de véhicules,", "a vendu 10,76 millions de véhicules (record),", 1)
-    assert edited != text
-    sheet.write_text(edited, encoding="utf-8")
+    edit_sales(knowledge_copy)
     engine = Engine(served, loader=Loader(knowledge_copy, cache=cache))
     engine.load_next(knowledge_copy)  # writes the new entry (in the background), removing the one `served` maps
     cache.wait()
