@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from engine.textnorm import fold
 
 _FRENCH_LETTERS = frozenset("éèêàùçôîâûëïœ")
+#: A run of letters: the words whose accents are looked at.
+_LETTERS = re.compile(r"[^\W\d_]+")
 #: How much more common (in Zipf units) a word must be in one language to count as evidence.
 FREQUENCY_LEAD = 1.0
 
@@ -44,8 +47,11 @@ class LanguageGuesser:
                 if abs(lead) >= FREQUENCY_LEAD:
                     en += 0.5 * (lead > 0)
                     fr += 0.5 * (lead < 0)
+        # An accent is French evidence, except in a name: "who was Thierry Bolloré?" is English.
         lowered = text.lower()
-        if not _FRENCH_LETTERS.isdisjoint(lowered):
+        if not _FRENCH_LETTERS.isdisjoint(lowered) and any(
+            fold(w) not in self._names for w in _LETTERS.findall(lowered) if not _FRENCH_LETTERS.isdisjoint(w)
+        ):
             fr += 1.5
         if "'" in fold(text) and any(w in ("l", "d", "qu", "j", "c", "n") for w in words):
             fr += 1

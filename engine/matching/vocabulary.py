@@ -41,5 +41,13 @@ def language_for(lexicon: Lexicon, index: Index) -> LanguageGuesser:
             for lang, words in own_words.items()
         },
         lexicon.frequencies,
-        frozenset(w for entity in lexicon.entities for w in entity.split("_")),
+        _name_words(lexicon),
     )
+
+
+def _name_words(lexicon: Lexicon) -> frozenset[str]:
+    """Every word of a name: the entities' own, and those of the phrases that name one ("thierry bollore")."""
+    entities = lexicon.entities
+    words = {w for entity in entities for w in entity.split("_")}
+    words.update(w for phrase, canonical in lexicon.phrases.items() if canonical in entities for w in phrase)
+    return frozenset(words)

@@ -39,6 +39,16 @@ def test_a_french_letter_weighs_one_and_a_half():
     assert g.guess("who sold à", ["who", "sold", "a"]) == "en"
 
 
+def test_an_accent_inside_a_name_is_no_french_evidence():
+    names = LanguageGuesser(
+        markers={"en": frozenset({"who"})}, own_words={}, frequencies={}, names=frozenset({"bollore"})
+    )
+    assert names.evidence("who was Bolloré?", ["who", "was", "bollore"]) == (0.0, 1.0)
+    assert names.guess("Bolloré ?", ["bollore"]) == "fr"  # nothing to go on: French, as always
+    # Any other accented word still counts, beside the name.
+    assert names.evidence("Bolloré était là", ["bollore", "etait", "la"]) == (1.5, 0.0)
+
+
 def test_an_elision_is_french_only_with_its_elided_word():
     g = guesser()
     assert g.evidence("l'alliance", ["l", "alliance"]) == (2.0, 0.0)  # the marker "l" and the elision
@@ -78,6 +88,8 @@ def test_missing_lists_count_nothing():
         ("renault ?", "fr"),
         ("How many vehicles did the Alliance sell in 2018?", "en"),
         ("combien de vehicules vendus en 2018", "fr"),
+        ("who was Thierry Bolloré?", "en"),  # the accent and the first name are the name's, not French
+        ("Bolloré est parti ?", "fr"),
     ],
 )
 def test_the_real_guesser_on_plain_questions(snapshot: Snapshot, question, lang):
