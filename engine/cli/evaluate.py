@@ -33,6 +33,7 @@ EVAL_SETS = (
     "dev-2026-12.yaml",
     "holdout-2026-12b.yaml",
     "fit-2026-12d.yaml",
+    "fit-2026-12f.yaml",
     "oos-2026-12e.yaml",
     "holdout.yaml",
 )
