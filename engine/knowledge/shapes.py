@@ -39,6 +39,18 @@ Text = Annotated[
         pattern=r"\S", extra={"missing": "missing field '{path}'", "invalid": "field '{path}' must be non-empty text"}
     ),
 ]
+#: The fact an evaluation question expects: a fact id, or `none` (YAML's `null` is no value: said so).
+ExpectedFact = Annotated[
+    str,
+    Meta(
+        pattern=r"\S",
+        extra={
+            "missing": "missing field '{path}'",
+            "invalid": "field '{path}' must be a fact id, or none",
+            "empty": "field '{path}' has no value: write `none` for a question the article does not answer",
+        },
+    ),
+]
 #: A text of each language (an answer): missing or wrong, the same words.
 LangText = Annotated[str, Meta(pattern=r"\S", extra={"problem": "{path} must be non-empty text"})]
 #: A fact's questions in one language (blank ones are dropped; at least one must remain).
@@ -103,7 +115,7 @@ class EvalQuestion(Struct, forbid_unknown_fields=True):
     """One question of an evaluation set (eval/*.yaml): the fact it expects (`none`: abstain)."""
 
     q: Text
-    expect: Text
+    expect: ExpectedFact
     lang: Text
 
 

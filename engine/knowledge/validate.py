@@ -106,6 +106,8 @@ class _Field(NamedTuple):
     default: Callable[[], Any]
     missing: str
     invalid: str
+    #: Said of a field written with no value (`expect:`, `expect: null`): not missing, empty.
+    empty: str
 
 
 @cache
@@ -117,7 +119,14 @@ def _plan(shape: type[msgspec.Struct]) -> tuple[_Field, ...]:
         factory = f.default_factory if f.default_factory is not msgspec.NODEFAULT else (lambda v=f.default: v)
         plan.append(
             _Field(
-                f.name, f.type, nested, f.required, factory, _problem("missing", f.type), _problem("invalid", f.type)
+                f.name,
+                f.type,
+                nested,
+                f.required,
+                factory,
+                _problem("missing", f.type),
+                _problem("invalid", f.type),
+                _problem("empty", f.type),
             )
         )
     return tuple(plan)
@@ -147,7 +156,11 @@ def _problem(kind: str, annotation: Any) -> str:
     for meta in typing.get_args(annotation)[1:]:
         if isinstance(meta, msgspec.Meta) and meta.extra and (words := meta.extra.get("problem", meta.extra.get(kind))):
             return str(words)
-    return "missing field '{path}'" if kind == "missing" else "field '{path}' is not valid"
+    defaults = {
+        "missing": "missing field '{path}'",
+        "empty": "field '{path}' has no value (YAML reads `{path}:`, `~` and `null` as nothing)",
+    }
+    return defaults.get(kind, "field '{path}' is not valid")
 
 
 def _walk(
@@ -174,7 +187,8 @@ def _walk(
         elif field.name not in values and not field.required:
             found[field.name] = field.default()
         elif value is None and field.required:
-            report.add(lines.get(field.name, own), field.missing.format(path=path), fact_id)
+            problem = field.empty if field.name in values else field.missing
+            report.add(lines.get(field.name, own), problem.format(path=path), fact_id)
         else:
             try:
                 found[field.name] = msgspec.convert(value, field.type)

@@ -104,9 +104,12 @@ def test_every_problem_of_a_record_is_named_at_its_own_line():
     ]
 
 
-def test_a_null_text_is_missing_at_its_key_line():
-    _, _, problems = checked("id: a\nfr:\nen: One\n", shapes.Topic)
-    assert problems == [(2, "missing field 'fr'")]
+def test_a_key_without_a_value_is_said_empty_at_its_key_line():
+    _, _, problems = checked("id: a\nfr:\nen: ~\n", shapes.Topic)
+    empty = "field '{}' has no value (YAML reads `{}:`, `~` and `null` as nothing)"
+    assert problems == [(2, empty.format("fr", "fr")), (3, empty.format("en", "en"))]
+    _, _, problems = checked("id: a\nen: One\n", shapes.Topic)
+    assert problems == [(1, "missing field 'fr'")]
 
 
 def test_nested_fields_are_named_by_their_path():
@@ -232,7 +235,8 @@ def test_evaluation_questions_expect_known_facts_in_known_languages(tmp_path):
         tmp_path,
         "eval/questions.yaml",
         "questions:\n  - {q: ' qui ? ', expect: uchida, lang: fr}\n  - {q: who, expect: none, lang: en}\n"
-        "  - {q: x, expect: nobody, lang: fr}\n  - {q: x, expect: none, lang: de}\n  - {q: x, expect: none}\n",
+        "  - {q: x, expect: nobody, lang: fr}\n  - {q: x, expect: none, lang: de}\n  - {q: x, expect: none}\n"
+        "  - {q: x, expect: null, lang: en}\n",
     )
     problems: list[Problem] = []
     questions = load_eval(tmp_path, problems, {"uchida"})
@@ -241,6 +245,7 @@ def test_evaluation_questions_expect_known_facts_in_known_languages(tmp_path):
         "eval/questions.yaml:4: expects unknown fact 'nobody'",
         "eval/questions.yaml:5: lang must be one of fr, en",
         "eval/questions.yaml:6: missing field 'lang'",
+        "eval/questions.yaml:7: field 'expect' has no value: write `none` for a question the article does not answer",
     ]
 
 
