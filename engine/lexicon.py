@@ -40,6 +40,8 @@ class Analysis:
     kinds: frozenset[str]
     entities: frozenset[str]
     words: tuple[str, ...]
+    #: The tokens of a question's last clause, when it has several (engine/matching/focus.py); () otherwise.
+    focus: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ vector (features.py) for the decision.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,8 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
         for view, vector, found in zip(vectors, question, searched, strict=True)
     ]
     lexical.update(scorer.signals(weighed, [i for i in ids if i not in lexical]))
+    # What the question's last clause asks (focus.py): the share of it each fact explains; else its coverage.
+    focus = scorer.shares(scorer.weigh(replace(analysis, tokens=analysis.focus)), ids) if analysis.focus else None
     by_fact, years = matcher.facts, matcher.years
     common = scorer.common_entities
     named = analysis.entities & common
@@ -62,14 +65,15 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
             current=years[i][1],
             variants=len(by_fact[i][1].variants),
             contrast=_contrast(named, by_fact[i][1], common),
+            focus=focus[n] if focus is not None else lexical[i].coverage,
         )
-        for i in ids
+        for n, i in enumerate(ids)
     ]
     negative = matcher.negatives.nearest(question, " ".join(analysis.words), fitting=fitting)
     lexicon = matcher.lexicon
     asks_yes_no = lexicon.asks_yes_no(analysis.words, analysis.kinds)  # its kinds are its words'
     asks_now = lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)
-    rows = feature_rows(signals, weighed, asks_yes_no, asks_now, negative)
+    rows = feature_rows(signals, weighed, asks_yes_no, asks_now, negative, clauses=bool(analysis.focus))
     return [(by_fact[i][0], row) for i, row in zip(ids, rows, strict=True)]
 
 

@@ -48,6 +48,8 @@ FEATURES = (
     "negative_margin",  # semantic minus negative: closer to the fact than to any known unanswerable question
     "contrast",  # the question names a common entity the fact does not, the fact another one (Renault for Nissan)
     "yes_no_contrast",  # the same in a yes/no question: a wrong belief the fact corrects ("Uchida works for Renault?")
+    "focus",  # share of the question's last clause the fact's words explain (focus.py); coverage for one clause
+    "clauses",  # 1 when the question has a last clause apart ("..., la personne sera rattachée à qui ?")
 )
 
 
@@ -66,6 +68,8 @@ PAIRED = (
     "negative",
     "lexical_margin",
     "semantic_margin",
+    "variants",
+    "focus",
 )
 _PAIRS = tuple((FEATURES.index(a), FEATURES.index(b)) for n, a in enumerate(PAIRED) for b in PAIRED[n:])
 #: What decision.yaml weighs: the signals, then their products, named "a*b".

@@ -34,6 +34,8 @@ class Signals:
     #: The question names one of the base's common entities (Renault, Nissan, the Alliance...) the fact
     #: does not, where the fact names another one: "Uchida works for Renault?" of Nissan's CEO.
     contrast: bool = False
+    #: The share of the question's last clause the fact's words explain (focus.py); its coverage for one clause.
+    focus: float = 0.0
 
 
 def feature_vector(
@@ -43,13 +45,16 @@ def feature_vector(
     asks_yes_no: bool,
     asks_now: bool,
     negative: tuple[float, float] = (0.0, 0.0),
+    *,
+    clauses: bool = False,
 ) -> tuple[float, ...]:
     """The candidate's features, in decision.FEATURES order (one at a time: see feature_rows)."""
     others = [r for r in rivals if r is not signal]
     other_lexical = max((r.lexical.score for r in others), default=0.0)
     other_semantic = max((r.semantic[0] for r in others), default=0.0)
     other_concept = max((r.concept[0] for r in others), default=0.0)
-    return _features(signal, (other_lexical, other_semantic, other_concept), weighed, asks_yes_no, asks_now, negative)
+    rivals_best = (other_lexical, other_semantic, other_concept)
+    return _features(signal, rivals_best, weighed, asks_yes_no, asks_now, negative, clauses)
 
 
 def feature_rows(
@@ -58,6 +63,8 @@ def feature_rows(
     asks_yes_no: bool,
     asks_now: bool,
     negative: tuple[float, float] = (0.0, 0.0),
+    *,
+    clauses: bool = False,
 ) -> list[tuple[float, ...]]:
     """Every candidate's features, the same as feature_vector's for each, in linear time.
 
@@ -69,7 +76,7 @@ def feature_rows(
         _best_of_others([s.concept[0] for s in signals]),
     ]
     return [
-        _features(signal, (best[0][n], best[1][n], best[2][n]), weighed, asks_yes_no, asks_now, negative)
+        _features(signal, (best[0][n], best[1][n], best[2][n]), weighed, asks_yes_no, asks_now, negative, clauses)
         for n, signal in enumerate(signals)
     ]
 
@@ -91,8 +98,12 @@ def _features(
     asks_yes_no: bool,
     asks_now: bool,
     negative: tuple[float, float],
+    clauses: bool,
 ) -> tuple[float, ...]:
-    """The candidate's features given its rivals' best (lexical, semantic, concept) scores."""
+    """The candidate's features given its rivals' best (lexical, semantic, concept) scores.
+
+    `clauses`: the question has a last clause apart (focus.py), whose share the fact explains is `focus`.
+    """
     other_lexical, other_semantic, other_concept = rivals
     mismatch = signal.lexical.mismatch
     tokens = len(weighed.analysis.tokens)
@@ -123,6 +134,8 @@ def _features(
         signal.semantic[0] - negative[0],
         float(signal.contrast),
         float(signal.contrast and asks_yes_no),
+        signal.focus,
+        float(clauses),
     )
 
 

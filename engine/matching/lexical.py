@@ -273,6 +273,13 @@ class LexicalScorer:
             for i in fact_ids
         }
 
+    def shares(self, weighed: Weighed, fact_ids: Iterable[str]) -> list[float]:
+        """The share of the weighed tokens' weight each fact's words explain (its answer's words counting part)."""
+        if not weighed.total:
+            return [0.0 for _ in fact_ids]
+        explained, position = weighed.explained, self._position
+        return [float(explained[position[i]]) / weighed.total for i in fact_ids]
+
     def _variants_of(self, fact_id: str) -> VariantTable:
         """The fact's variants' weights and holders (`variant_table`), made the first time it is scored."""
         found = self._variant_weights.get(fact_id)

@@ -24,6 +24,7 @@ from engine.matching.candidates import gather
 from engine.matching.decision import DecisionModel
 from engine.matching.facttexts import VIEWS, facts_texts
 from engine.matching.features import latest_year
+from engine.matching.focus import final_clause
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
 from engine.matching.negatives import Negatives
@@ -289,6 +290,9 @@ class Matcher:
         if words is None:
             words = self.words(text)
         analysis = self.lexicon.analyse(text, words)
+        focus = final_clause(self.lexicon, text, analysis.words, analysis.tokens)
+        if focus:
+            analysis = replace(analysis, focus=focus)
         unknown = dict.fromkeys(
             token
             for word in _NAME.findall(text[:MAX_CHARS])
