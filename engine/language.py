@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from engine.textnorm import fold
+from engine.textnorm import fold, stem
 
 _FRENCH_LETTERS = frozenset("éèêàùçôîâûëïœ")
 #: A run of letters: the words whose accents are looked at.
@@ -50,9 +50,13 @@ class LanguageGuesser:
         # An accent is French evidence, except in a name: "who was Thierry Bolloré?" is English.
         lowered = text.lower()
         if not _FRENCH_LETTERS.isdisjoint(lowered) and any(
-            fold(w) not in self._names for w in _LETTERS.findall(lowered) if not _FRENCH_LETTERS.isdisjoint(w)
+            not self._is_name(fold(w)) for w in _LETTERS.findall(lowered) if not _FRENCH_LETTERS.isdisjoint(w)
         ):
             fr += 1.5
         if "'" in fold(text) and any(w in ("l", "d", "qu", "j", "c", "n") for w in words):
             fr += 1
         return fr, en
+
+    def _is_name(self, word: str) -> bool:
+        """Whether a folded word is a name's (names of one word are kept in their canonical, stemmed form)."""
+        return word in self._names or stem(word) in self._names

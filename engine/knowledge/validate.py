@@ -158,7 +158,7 @@ def _problem(kind: str, annotation: Any) -> str:
             return str(words)
     defaults = {
         "missing": "missing field '{path}'",
-        "empty": "field '{path}' has no value (YAML reads `{path}:`, `~` and `null` as nothing)",
+        "empty": "field '{path}' has no value (in YAML, a key with nothing after it, `~` and `null` are none)",
     }
     return defaults.get(kind, "field '{path}' is not valid")
 

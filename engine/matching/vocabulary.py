@@ -45,9 +45,21 @@ def language_for(lexicon: Lexicon, index: Index) -> LanguageGuesser:
     )
 
 
+#: A word of a name's phrase this common in French or English (Zipf) is a word, not a name: "group",
+#: "motor", "general" ("General Motors") stay evidence of their language.
+NAME_WORD_ZIPF = 4.5
+
+
 def _name_words(lexicon: Lexicon) -> frozenset[str]:
-    """Every word of a name: the entities' own, and those of the phrases that name one ("thierry bollore")."""
+    """Every word of a name: the entities' own, and the rarer words of the phrases that name one
+    ("thierry" of "thierry bollore", not "group" of "renault group" nor the "d" of "d'alliance")."""
     entities = lexicon.entities
     words = {w for entity in entities for w in entity.split("_")}
-    words.update(w for phrase, canonical in lexicon.phrases.items() if canonical in entities for w in phrase)
+    words.update(
+        w
+        for phrase, canonical in lexicon.phrases.items()
+        if canonical in entities
+        for w in phrase
+        if len(w) > 2 and lexicon.zipf(w) < NAME_WORD_ZIPF
+    )
     return frozenset(words)

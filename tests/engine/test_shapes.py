@@ -106,8 +106,8 @@ def test_every_problem_of_a_record_is_named_at_its_own_line():
 
 def test_a_key_without_a_value_is_said_empty_at_its_key_line():
     _, _, problems = checked("id: a\nfr:\nen: ~\n", shapes.Topic)
-    empty = "field '{}' has no value (YAML reads `{}:`, `~` and `null` as nothing)"
-    assert problems == [(2, empty.format("fr", "fr")), (3, empty.format("en", "en"))]
+    empty = "field '{}' has no value (in YAML, a key with nothing after it, `~` and `null` are none)"
+    assert problems == [(2, empty.format("fr")), (3, empty.format("en"))]
     _, _, problems = checked("id: a\nen: One\n", shapes.Topic)
     assert problems == [(1, "missing field 'fr'")]
 

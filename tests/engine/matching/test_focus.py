@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from engine.answering import Snapshot
 from engine.matching.decision import FEATURES
-from engine.matching.focus import final_clause
+from engine.matching.focus import MAX_CLAUSES, final_clause
+from engine.textnorm import MAX_WORDS
 
 SG_REPORTING = (
     "bonsoir, dans l'article ils parlent d'un nouveau poste pour coordonner les grands projets, "
@@ -62,3 +63,34 @@ def test_for_one_clause_the_focus_is_the_coverage(snapshot: Snapshot):
     focus, clauses, coverage = FEATURES.index("focus"), FEATURES.index("clauses"), FEATURES.index("coverage")
     for _, features in m.candidates(m.analyse("qui dirige nissan ?")):
         assert features[clauses] == 0.0 and features[focus] == features[coverage]
+
+
+class CountingLexicon:
+    """The real lexicon, counting the splits and token look-ups final_clause asks of it."""
+
+    def __init__(self, lexicon) -> None:
+        self.lexicon, self.calls = lexicon, 0
+
+    def split(self, text: str) -> list[str]:
+        self.calls += 1
+        return self.lexicon.split(text)
+
+    def tokens(self, words):
+        self.calls += 1
+        return self.lexicon.tokens(words)
+
+
+def test_the_work_on_a_hostile_message_is_bounded_by_the_clause_limit(snapshot: Snapshot):
+    m = snapshot.matcher
+    for text in ("😀, " * 1333, "a. " * 1333, "?" * 3999 + "x", "mot, " * (MAX_CLAUSES + 1) + "qui dirige nissan ?"):
+        analysis = m.analyse(text)
+        counting = CountingLexicon(m.lexicon)
+        assert final_clause(counting, text, analysis.words, analysis.tokens) == ()
+        assert counting.calls <= 2 * MAX_CLAUSES + 2, (text[:20], counting.calls)
+
+
+def test_a_question_cut_by_the_analysis_has_no_focus(snapshot: Snapshot):
+    m = snapshot.matcher
+    long = "les ventes de " * 40 + ", qui dirige nissan ?"  # past MAX_WORDS: its last clause is never read
+    assert len(m.analyse(long).words) == MAX_WORDS
+    assert focus_of(snapshot, long) == ()
