@@ -1,8 +1,17 @@
-from engine.textnorm import clean, fold, quote_form, stem, tokenize
+from engine.textnorm import _FOLD, clean, fold, quote_form, stem, tokenize
 
 
 def test_fold_drops_case_accents_and_typographic_marks():
     assert fold("Où s’est TENUE la Réunion ? Œuvre") == "ou s'est tenue la reunion ? oeuvre"
+
+
+def test_an_ascii_text_folds_as_the_table_does():
+    # The ASCII fast path lowers and maps the backquote, as casefold and the table do for every ASCII text.
+    every_ascii = "".join(map(chr, range(128)))
+    table = every_ascii.casefold().translate(_FOLD)
+    assert fold(every_ascii) == table and "`" not in table
+    assert fold("Qui `DIRIGE` Nissan ?") == "qui 'dirige' nissan ?"
+    assert fold("x" * 5000) == "x" * 4000  # cut at MAX_CHARS on both paths
 
 
 def test_tokenize_splits_elisions_and_keeps_decimals():
