@@ -85,7 +85,9 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
     """Refit the decision on the fit sets and write knowledge/decision.yaml."""
     root = Path(settings.knowledge_dir)
     kb = Loader(root, decision=False).load()
-    questions = [q for qs in _eval_sets(root, kb, FIT_SETS).values() for q in qs]
+    by_set = _eval_sets(root, kb, FIT_SETS)
+    questions = [q for qs in by_set.values() for q in qs]
+    sets = [name for name, qs in by_set.items() for _ in qs]
     if not questions:
         print("error: there are no evaluation questions to fit on", file=sys.stderr)
         return 2
@@ -94,14 +96,20 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
     if matchers[0].embedder is None:
         print("error: the embedding model is not installed (pip install -r requirements.txt)", file=sys.stderr)
         return 2
-    result = fit(matchers, questions)
+    result = fit(matchers, questions, sets=sets)
     (root / DECISION_FILE).write_text(to_yaml(result.model, "python bot.py calibrate"), encoding="utf-8")
     m = result.model
     out.write(
         f"fitted on {result.questions} questions ({result.rows} candidates); answer at >= {m.answer_threshold:.2f}, "
         f"suggest at >= {m.suggest_threshold:.2f}; cross-validated: in-scope {m.measured['cv_in_scope_accuracy']:.1%}, "
-        f"abstention {m.measured['cv_abstention']:.1%}, precision {m.measured['cv_precision']:.1%}. "
-        f"Wrote {root / DECISION_FILE}.\n"
+        f"abstention {m.measured['cv_abstention']:.1%}, precision {m.measured['cv_precision']:.1%}"
+        + (
+            f"; whole sets held out (5 folds): in-scope {m.measured['sets_out_in_scope_accuracy']:.1%}, "
+            f"abstention {m.measured['sets_out_abstention']:.1%}, precision {m.measured['sets_out_precision']:.1%}"
+            if "sets_out_abstention" in m.measured
+            else ""
+        )
+        + f". Wrote {root / DECISION_FILE}.\n"
     )
     return 0
 

@@ -29,10 +29,13 @@ SEMANTIC_CANDIDATES = 8
 Found = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> list[tuple[Fact, tuple[float, ...]]]:
+def gather(
+    matcher: Matcher, analysis: Analysis, *, fitting: bool = False, unseen: frozenset[str] = frozenset()
+) -> list[tuple[Fact, tuple[float, ...]]]:
     """The candidates of an analysed question, each with its feature vector (none without the semantic signal).
 
-    `fitting` (calibrate only): a known out-of-scope question is not its own neighbour.
+    `fitting` (calibrate only): a known out-of-scope question is not its own neighbour, nor are the
+    listed questions whose texts are `unseen` (Negatives.nearest).
     """
     embedder, vectors = matcher.embedder, matcher.vectors
     if not analysis.tokens or embedder is None or vectors is None:
@@ -69,7 +72,7 @@ def gather(matcher: Matcher, analysis: Analysis, *, fitting: bool = False) -> li
         )
         for n, i in enumerate(ids)
     ]
-    negative = matcher.negatives.nearest(question, " ".join(analysis.words), fitting=fitting)
+    negative = matcher.negatives.nearest(question, " ".join(analysis.words), fitting=fitting, unseen=unseen)
     lexicon = matcher.lexicon
     asks_yes_no = lexicon.asks_yes_no(analysis.words, analysis.kinds)  # its kinds are its words'
     asks_now = lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)

@@ -318,12 +318,15 @@ class Matcher:
         scored.sort(key=lambda c: (-c.score, c.fact.id))
         return scored[:limit]
 
-    def candidates(self, analysis: Analysis, *, fitting: bool = False) -> list[tuple[Fact, tuple[float, ...]]]:
+    def candidates(
+        self, analysis: Analysis, *, fitting: bool = False, unseen: frozenset[str] = frozenset()
+    ) -> list[tuple[Fact, tuple[float, ...]]]:
         """The lexical and the semantic best facts together, each with its feature vector (see candidates.py).
 
-        `fitting` (calibrate only): a known out-of-scope question is not its own neighbour.
+        `fitting` (calibrate only): a known out-of-scope question is not its own neighbour, nor are the
+        listed questions whose texts are `unseen`.
         """
-        return gather(self, analysis, fitting=fitting)
+        return gather(self, analysis, fitting=fitting, unseen=unseen)
 
     def _year_state(self, entry: FactEntry) -> tuple[bool, bool]:
         years = {e for e in entry.entities if e.isdigit()}

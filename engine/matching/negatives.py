@@ -70,17 +70,20 @@ class Negatives:
         """Whether moderators listed this very question (the same words, folded)."""
         return bool(self._listed) and listed_form(question) in self._listed
 
-    def nearest(self, question: np.ndarray, text: str, *, fitting: bool = False) -> tuple[float, float]:
+    def nearest(
+        self, question: np.ndarray, text: str, *, fitting: bool = False, unseen: frozenset[str] = frozenset()
+    ) -> tuple[float, float]:
         """Best cosine, per view, to a listed question (`question`: the question's vector in each view).
 
         While fitting, the very same text is left out, so that the decision learns from a
         question's neighbours, as it will meet new questions; in service a question listed as
-        out of scope meets itself, and is not answered.
+        out of scope meets itself, and is not answered. `unseen` (fitting only): the texts of
+        listed questions left out too, as if never listed (calibrate leaving a whole set out).
         """
         if not self._vectors:
             return 0.0, 0.0
         found = []
-        same = [n for n, t in enumerate(self._texts) if t == text] if fitting else []
+        same = [n for n, t in enumerate(self._texts) if t == text or t in unseen] if fitting else []
         for matrix, vector in zip(self._vectors, question, strict=True):
             scores = matrix @ vector
             if same:

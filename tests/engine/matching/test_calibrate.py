@@ -69,6 +69,39 @@ def test_a_fit_on_real_questions_writes_a_model_that_loads(snapshot):
     assert result.questions == 80 and result.rows > 80
 
 
+def test_whole_sets_held_out_are_measured_beside_the_folds_by_question(snapshot):
+    matcher = Snapshot.build(snapshot.kb).matcher
+    questions = [case for case in snapshot.kb.eval_questions][:120]
+    sets = ["a" if n % 3 else "b" for n in range(len(questions))]
+    measured = fit([matcher], questions, folds=2, sets=sets).model.measured
+    for name in ("sets_out_in_scope_accuracy", "sets_out_abstention", "sets_out_precision"):
+        assert 0.0 <= measured[name] <= 1.0, name
+    assert "sets_out_abstention" not in fit([matcher], questions, folds=2).model.measured
+
+
+def test_holding_a_set_out_leaves_its_listed_questions_unseen(snapshot):
+    from engine.matching.calibrate import collect
+
+    seen = []
+
+    class Recording:
+        def analyse(self, text):
+            return snapshot.matcher.analyse(text)
+
+        def candidates(self, analysis, *, fitting=False, unseen=frozenset()):
+            seen.append((" ".join(analysis.words), unseen))
+            return []
+
+    questions = [
+        EvalQuestion("Who is the CEO of Volkswagen?", None, "en"),
+        EvalQuestion("qui dirige nissan", None, "fr"),
+    ]
+    collect([Recording()], questions, ["x", "y"])
+    assert seen[0][1] == {seen[0][0]} and seen[1][1] == {seen[1][0]}  # each its own set's texts, no other's
+    collect([Recording()], questions)
+    assert seen[2][1] == seen[3][1] == frozenset()
+
+
 def test_a_question_without_candidates_still_counts():
     from engine.matching.calibrate import collect
 
@@ -76,7 +109,7 @@ def test_a_question_without_candidates_still_counts():
         def analyse(self, text):
             return text
 
-        def candidates(self, analysis, *, fitting=False):
+        def candidates(self, analysis, *, fitting=False, unseen=frozenset()):
             return []
 
     rows = collect([Empty()], [EvalQuestion("zzz", None, "en")])

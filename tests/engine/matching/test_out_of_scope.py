@@ -32,6 +32,21 @@ def test_a_known_question_is_its_own_neighbour_in_service_but_not_while_fitting(
     assert not engine.ask(known).answered
 
 
+def test_while_fitting_the_unseen_listed_questions_are_no_neighbours(snapshot):
+    m = snapshot.matcher
+    question = m.analyse("who is the ceo of volkswagen group")
+    vectors = m.embedder.encode_bags((question.words, question.tokens), m.bag_weight)
+    text = " ".join(question.words)
+    near = m.negatives.nearest(vectors, text, fitting=True)
+    # Every listed question about Volkswagen's head left unseen: the nearest one is further away.
+    unseen = frozenset(t for t in m.negatives.texts if "volkswagen" in t)
+    assert len(unseen) >= 2
+    farther = m.negatives.nearest(vectors, text, fitting=True, unseen=unseen)
+    assert farther[0] < near[0] and farther[1] < near[1]
+    # In service nothing is unseen: the argument only counts while fitting.
+    assert m.negatives.nearest(vectors, text, unseen=unseen) == m.negatives.nearest(vectors, text)
+
+
 def test_the_feature_is_the_nearest_negative(snapshot):
     m = snapshot.matcher
     candidates = m.candidates(m.analyse("who is the ceo of volkswagen group"))
