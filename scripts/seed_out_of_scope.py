@@ -3,7 +3,7 @@
     python scripts/seed_out_of_scope.py
 
 Keeps what the file already lists (moderators' additions first), appends every question of
-knowledge/eval/*.yaml expected `none`, except holdout.yaml (the held-out set must stay
+knowledge/eval/*.yaml expected `none`, except the held-out sets (HELD_OUT_SETS: they must stay
 unseen) and questions a fact lists as its own (the fact's author meant to answer them).
 Then refit the decision: `python bot.py calibrate`.
 """
@@ -17,6 +17,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.cli.evaluate import HELD_OUT_SETS
 from engine.textnorm import tokenize
 
 ROOT = Path(__file__).resolve().parents[1] / "knowledge"
@@ -25,7 +26,7 @@ KEEP_OUT = frozenset({"ghosn trial date"})
 HEADER = """\
 # Questions the article does not answer, as members ask them. A question close to one of these
 # is a sign the article does not cover it either: the decision weighs that (see knowledge/README.md).
-# Seeded by scripts/seed_out_of_scope.py from the fit sets of knowledge/eval (never holdout.yaml);
+# Seeded by scripts/seed_out_of_scope.py from the fit sets of knowledge/eval (never the held-out sets);
 # add the ones `/facts unanswered` shows that are truly outside the article, then `python bot.py calibrate`.
 questions:
 """
@@ -45,7 +46,7 @@ def main() -> int:
         for q in questions
     }
     for path in sorted((ROOT / "eval").glob("*.yaml")):
-        if path.name == "holdout.yaml":
+        if path.name in HELD_OUT_SETS:
             continue
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("questions") or []:
             key = " ".join(tokenize(item["q"]))

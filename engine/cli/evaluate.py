@@ -19,7 +19,9 @@ from engine.settings import Settings
 
 #: Floors `eval` exits non-zero under: in-scope accuracy, abstention, reply language.
 EVAL_FLOORS = (0.95, 0.95, 0.98)
-#: The question files `eval` compares on, beside the fact sheets; holdout.yaml is never fitted on.
+#: The held-out question files: never fitted on, never seeded into out_of_scope.yaml, their misses never read.
+HELD_OUT_SETS = ("holdout.yaml", "holdout-2026-12g.yaml")
+#: The question files `eval` compares on, beside the fact sheets (the held-out ones last).
 EVAL_SETS = (
     "questions.yaml",
     "blind-2026-11.yaml",
@@ -35,10 +37,10 @@ EVAL_SETS = (
     "fit-2026-12d.yaml",
     "fit-2026-12f.yaml",
     "oos-2026-12e.yaml",
-    "holdout.yaml",
+    *HELD_OUT_SETS,
 )
-#: The files `calibrate` fits the decision on (every set but the held-out one).
-FIT_SETS = EVAL_SETS[:-1]
+#: The files `calibrate` fits the decision on (every set but the held-out ones).
+FIT_SETS = tuple(name for name in EVAL_SETS if name not in HELD_OUT_SETS)
 
 
 def _eval_sets(root: Path, kb: KnowledgeBase, names: Iterable[str]) -> dict[str, list[EvalQuestion]]:
@@ -64,7 +66,7 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
         return 2
     cuts = (None, THIN_QUESTIONS) if per_fact is None else (per_fact,)
     rows = compare(kb, sets, cuts)
-    out.write(format_table(rows, held_out=[n.removesuffix(".yaml") for n in EVAL_SETS if n not in FIT_SETS]) + "\n")
+    out.write(format_table(rows, held_out=[n.removesuffix(".yaml") for n in HELD_OUT_SETS]) + "\n")
     for row in rows:
         if row.engine == "learned" and row.questions == "holdout":
             out.write(f"calibration on holdout ({row.knowledge}): {format_reliability(row.report)}\n")

@@ -309,7 +309,7 @@ def to_yaml(model: DecisionModel, command: str) -> str:
     lines = [
         "# The learned decision: a choice model's weights over the matcher's signals (engine/matching/decision.py).",
         f"# Written by `{command}`; do not edit by hand, refit after changing facts or the lexicon.",
-        "# Fitted on knowledge/eval (every file but holdout.yaml), with facts whole and cut to their",
+        "# Fitted on knowledge/eval (every file but the held-out ones), with facts whole and cut to their",
         f"# first {THIN_QUESTIONS} questions a language, less the fact questions that are fit questions",
         f"# too; the answer threshold, from {FOLDS}-fold cross-validation,",
         "# has the best accuracy + abstention among those whose answers were right",
