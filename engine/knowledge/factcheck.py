@@ -16,7 +16,7 @@ from engine.knowledge.model import LANGS, Fact, Source
 from engine.knowledge.problems import Report
 from engine.knowledge.quotes import closest_passage
 from engine.knowledge.validate import fields, text_of
-from engine.knowledge.yamlfile import LineDict, line_of, shown
+from engine.knowledge.yamlfile import LineDict, LineList, line_of, shown
 from engine.textnorm import quote_form
 
 
@@ -99,6 +99,8 @@ def _questions(
             report.add(where, f"questions.{lang} must be a non-empty list of text", fact_id)
             continue
         questions[lang] = kept
+        if len(set(map(str.casefold, kept))) < len(kept):  # rare: the lines are looked for only then
+            _report_repeats(raw.get(lang) if isinstance(raw, LineDict) else None, kept, where, report, lang, fact_id)
         if len(kept) < shapes.MIN_QUESTIONS:
             report.add(
                 where,
@@ -107,3 +109,23 @@ def _questions(
                 fact_id,
             )
     return questions
+
+
+def _report_repeats(
+    node: object, kept: tuple[str, ...], where: int | None, report: Report, lang: str, fact_id: str | None
+) -> None:
+    """A question a fact lists twice in one language (case aside) is a slip: it weighs twice, says nothing new."""
+    lines = node.item_lines if isinstance(node, LineList) and len(node.item_lines) == len(node) else None
+    texts = [q.strip() for q in node] if isinstance(node, LineList) else list(kept)
+    first: dict[str, int] = {}
+    for n, text in enumerate(texts):
+        if not isinstance(text, str) or not text:
+            continue
+        key = text.casefold()
+        if key in first:
+            line = lines[n] if lines else where
+            earlier = lines[first[key]] if lines else None
+            at = f" (first at line {earlier})" if earlier else ""
+            report.add(line, f"question {shown(text)} ({lang}) is listed twice in this fact{at}: remove one", fact_id)
+        else:
+            first[key] = n

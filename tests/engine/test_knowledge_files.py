@@ -363,6 +363,17 @@ def test_three_questions_a_language_are_enough_and_two_are_not(knowledge_copy):
     assert problem.endswith("[sales-2018]: questions.fr lists 2 question(s): write at least 3, worded differently")
 
 
+def test_a_question_listed_twice_in_one_language_is_a_problem(knowledge_copy):
+    twice = {"fr": ["a zorglub", "b zorglub", "A Zorglub"], "en": ["zorglub a", "zorglub b", "a zorglub"]}
+    edit_fact(knowledge_copy, "sales-2018", questions=twice)
+    (problem,) = messages(refused(knowledge_copy))
+    assert "[sales-2018]: question 'A Zorglub' (fr) is listed twice in this fact (first at line " in problem
+    assert problem.endswith("): remove one")
+    # The same words in both languages are two questions, not a repeat.
+    edit_fact(knowledge_copy, "sales-2018", questions={"fr": [*twice["fr"][:2], "c zorglub"], "en": twice["en"]})
+    load_knowledge(knowledge_copy)
+
+
 def test_an_answer_left_untranslated_is_a_problem(knowledge_copy):
     edit_fact(knowledge_copy, "sales-2018", answer={"fr": "10,76 millions.", "en": "10,76 millions."})
     (problem,) = messages(refused(knowledge_copy))
