@@ -13,6 +13,7 @@ from engine.knowledge.loader import Loader
 from engine.matching import factvectors
 from engine.matching.postings import Postings
 from engine.matching.spelling import Speller
+from engine.matching.tokenmemo import TokenIds
 
 
 def _edit_an_answer(root, words: str) -> None:
@@ -40,7 +41,10 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
     cache = KnowledgeCache(tmp_path / "cache")
     loader = Loader(knowledge_copy, cache=cache)
     served = Snapshot.load(knowledge_copy, loader=loader)
-    _edit_an_answer(knowledge_copy, "Edited by zorglubissime moderators: ")
+    # A word of each run's own: the process's embedder remembers words across tests (their ids are then not
+    # looked up again, nor added to another cache folder's file).
+    new = "quuxlarge" if large else "quuxsmall"
+    _edit_an_answer(knowledge_copy, f"Edited by zorglubissime {new} moderators: ")
     reloaded = Snapshot.load(knowledge_copy, loader=loader, previous=served)
     cache.wait()
     fresh = Snapshot.load(knowledge_copy)
@@ -63,6 +67,11 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
         kept = next(i for i in served.matcher.order if reloaded.kb.fact(i) is served.kb.fact(i))
         assert reloaded.matcher.facts[kept][2] is served.matcher.facts[kept][2]
     assert _replies(reloaded) == _replies(fresh)
+    # The edit's new words' token ids, written in the background too, are in the file the next start reads.
+    embedder = reloaded.matcher.embedder
+    assert embedder is not None
+    stored = TokenIds(tmp_path / "cache", embedder.identity, len(embedder._table))
+    assert stored.known([new]) == {new: embedder.tokenizer().encode(new, add_special_tokens=False).ids}
     # The entry the edit wrote in the background is the one a cold start of the edited folder reads.
     cold = Snapshot.load(knowledge_copy, loader=Loader(knowledge_copy, cache=KnowledgeCache(tmp_path / "cache")))
     assert _replies(cold) == _replies(fresh)
