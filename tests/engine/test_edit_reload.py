@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.answering import Engine, Snapshot
+from engine.knowledge import shared
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.loader import Loader
 from engine.matching import factvectors
@@ -32,18 +33,26 @@ def _replies(snapshot: Snapshot) -> list[tuple[object, ...]]:
     return [(r.kind, r.text, r.score, r.fact.id if r.fact else None, r.suggestions) for r in replies]
 
 
-@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(("large", "mapped"), [(False, False), (True, False), (True, True)])
 def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
-    knowledge_copy, tmp_path, monkeypatch, large
+    knowledge_copy, tmp_path, monkeypatch, large, mapped
 ):
     if large:  # searched through centroids, kept rows as views of the served ones
         monkeypatch.setattr(factvectors, "EXACT_ROWS", 0)
     cache = KnowledgeCache(tmp_path / "cache")
     loader = Loader(knowledge_copy, cache=cache)
     served = Snapshot.load(knowledge_copy, loader=loader)
+    if mapped:  # the snapshot served by a start from the filled cache: its matrices map the entry's files
+        shared.forget()  # as a new process: nothing held from the write
+        cache = KnowledgeCache(tmp_path / "cache")
+        loader = Loader(knowledge_copy, cache=cache)
+        served = Snapshot.load(knowledge_copy, loader=loader)
+        assert cache.snapshot_stats["hits"] == 1
+    assert served.matcher.vectors is not None
+    centroids = [np.array(v._centroids) for v in served.matcher.vectors]
     # A word of each run's own: the process's embedder remembers words across tests (their ids are then not
     # looked up again, nor added to another cache folder's file).
-    new = "quuxlarge" if large else "quuxsmall"
+    new = "quux" + ("large" if large else "small") + ("mapped" if mapped else "")
     _edit_an_answer(knowledge_copy, f"Edited by zorglubissime {new} moderators: ")
     reloaded = Snapshot.load(knowledge_copy, loader=loader, previous=served)
     cache.wait()
@@ -66,6 +75,11 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
     if large:
         kept = next(i for i in served.matcher.order if reloaded.kb.fact(i) is served.kb.fact(i))
         assert reloaded.matcher.facts[kept][2] is served.matcher.facts[kept][2]
+    # The served centroids are left as they were (the reload's are a copy: of the entry's file, copy-on-write).
+    assert all(np.array_equal(v._centroids, c) for v, c in zip(served.matcher.vectors, centroids, strict=True))
+    if mapped:
+        base = reloaded.matcher.vectors[0]._centroids.base
+        assert isinstance(base, np.memmap) and base.mode == "c"
     assert _replies(reloaded) == _replies(fresh)
     # The edit's new words' token ids, written in the background too, are in the file the next start reads.
     embedder = reloaded.matcher.embedder
