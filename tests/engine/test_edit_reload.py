@@ -123,6 +123,42 @@ def test_postings_evolved_in_the_same_order_equal_postings_built_anew(seed):
     assert evolved == built and {w: evolved[w].tolist() for w in evolved} == {w: built[w].tolist() for w in built}
 
 
+def _same_postings(got: Postings, want: Postings) -> bool:
+    """The very words in the very order, offsets and positions (not only the same pairs)."""
+    return (
+        got.words == want.words
+        and np.array_equal(got.offsets, want.offsets)
+        and np.array_equal(got.positions, want.positions)
+        and got.positions.dtype == want.positions.dtype
+        and got._rows == want._rows
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_edit_spliced_into_the_postings_gives_what_sorting_them_again_gives(seed):
+    rng = random.Random(seed)
+    vocabulary = [f"w{n}" for n in range(40)]
+    bags = [rng.sample(vocabulary, rng.randint(0, 6)) for _ in range(30)]
+    served = Postings.build(bags)
+    # Facts edited in place (a word left, one new, a word's last fact gone), one taken out, two added at the end.
+    edited = {n: rng.sample([*vocabulary, "new1", "new2"], rng.randint(0, 6)) for n in rng.sample(range(30), 3)}
+    gone = rng.choice([n for n in range(29) if n not in edited])
+    moved = np.array([-1 if n in edited or n == gone else n for n in range(30)], dtype=np.int64)
+    added = [*sorted(edited.items()), (30, ["new3", "w1"]), (31, [])]
+    removed = [(n, bags[n]) for n in sorted([*edited, gone])]
+    spliced = served.evolve(moved, added, removed)
+    assert _same_postings(spliced, served.evolve(moved, added))
+    now = [edited.get(n, bag) for n, bag in enumerate(bags)] + [["new3", "w1"], []]
+    now[gone] = []
+    assert spliced == Postings.build(now)
+    # What the splice cannot do, it leaves to the sort: kept facts moved, or words the postings do not hold.
+    shifted = np.array([n - 1 if n else -1 for n in range(30)], dtype=np.int64)
+    assert _same_postings(served.evolve(shifted, [], [(0, bags[0])]), served.evolve(shifted, []))
+    wrong = [(gone, ["w0", "not-a-word"])]
+    lone = np.array([-1 if n == gone else n for n in range(30)], dtype=np.int64)
+    assert _same_postings(served.evolve(lone, [], wrong), served.evolve(lone, []))
+
+
 def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(knowledge_copy):
     loader = Loader(knowledge_copy)
     served = Snapshot.load(knowledge_copy, loader=loader)
