@@ -269,3 +269,28 @@ def test_a_fact_asking_its_own_question_twice_claims_it_once_and_loads(knowledge
     sheet.write_text(text.replace(first, first + "\n" + first.replace("?", " ?"), 1), encoding="utf-8")
     kb = Loader(knowledge_copy).load()
     assert len(kb.facts) == len(load_knowledge("knowledge").facts)
+
+
+def test_facts_asking_their_own_question_twice_skip_the_exact_loop_but_two_facts_asking_one_do_not(
+    knowledge_copy, monkeypatch
+):
+    """Equal keys within one fact cannot be claimed twice: the loop is skipped. Across two facts it reports them."""
+    sheet = knowledge_copy / "facts" / "leaders.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.strip().startswith("- ") and "?" in line)
+    sheet.write_text(text.replace(first, first + "\n" + first.replace("?", " ?"), 1), encoding="utf-8")
+
+    def refuse(*args: object) -> object:
+        raise AssertionError("the exact loop ran")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(claims, "_exact", refuse)
+        assert len(Loader(knowledge_copy).load().facts) == len(load_knowledge("knowledge").facts)
+    other = knowledge_copy / "facts" / "sales.yaml"
+    sales = other.read_text(encoding="utf-8")
+    asked = next(line for line in sales.splitlines() if line.strip().startswith("- ") and "?" in line)
+    indent = asked[: len(asked) - len(asked.lstrip())]
+    other.write_text(sales.replace(asked, asked + "\n" + indent + first.strip(), 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        Loader(knowledge_copy).load()
+    assert any("is also claimed by fact" in p.message for p in info.value.problems)
