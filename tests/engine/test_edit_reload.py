@@ -59,6 +59,9 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
     fresh = Snapshot.load(knowledge_copy)
     assert "zorglubissime" in reloaded.matcher.speller.known
     assert reloaded.matcher.speller._by_length == fresh.matcher.speller._by_length
+    assert reloaded.matcher.speller.known == fresh.matcher.speller.known
+    got, want = reloaded.matcher.language, fresh.matcher.language
+    assert (got._fr, got._en) == (want._fr, want._en) and got._names == want._names
     for got, want in zip(reloaded.matcher.lexical.postings_arrays, fresh.matcher.lexical.postings_arrays, strict=True):
         assert got == want  # the same pairs (a new word is appended to the table, not placed where a build meets it)
     assert reloaded.matcher.vectors is not None and fresh.matcher.vectors is not None
@@ -171,6 +174,11 @@ def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(k
     back = Snapshot.load(knowledge_copy, loader=loader, previous=grown)
     fresh = Snapshot.load(knowledge_copy)
     assert "zorglubissime" not in back.matcher.lexical.idf and "zorglubissime" not in back.matcher.speller.known
+    assert back.matcher.speller.known == fresh.matcher.speller.known
+    assert (back.matcher.language._fr, back.matcher.language._en) == (
+        fresh.matcher.language._fr,
+        fresh.matcher.language._en,
+    )
     assert back.matcher.lexical.idf == fresh.matcher.lexical.idf == served.matcher.lexical.idf
     assert back.matcher.speller._by_length == fresh.matcher.speller._by_length
     assert _replies(back) == _replies(fresh)
