@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from engine.knowledge import claims
+from engine.knowledge import loader as loader_module
 from engine.knowledge.loader import KnowledgeError, Loader, load_knowledge
 from engine.knowledge.problems import Problems
 
@@ -294,3 +296,40 @@ def test_facts_asking_their_own_question_twice_skip_the_exact_loop_but_two_facts
     with pytest.raises(KnowledgeError) as info:
         Loader(knowledge_copy).load()
     assert any("is also claimed by fact" in p.message for p in info.value.problems)
+
+
+def _aged(root: Path, seconds: float = 3600) -> None:
+    """The times of every file under `root` (or of that file) moved an hour back: written long before."""
+    for path in [root] if root.is_file() else root.rglob("*"):
+        if path.is_file():
+            when = path.stat().st_mtime - seconds
+            os.utime(path, (when, when))
+
+
+def test_a_reload_reads_only_the_sheets_whose_file_changed_and_sees_a_change_that_kept_the_time(
+    knowledge_copy, monkeypatch
+):
+    _aged(knowledge_copy)
+    loader = Loader(knowledge_copy)
+    served = loader.load()
+    read: list[str] = []
+    real = loader_module.read_inside
+
+    def counted(root: Path, relative: str, limit: int | None = None) -> bytes:
+        read.append(relative)
+        return real(root, relative, limit)
+
+    monkeypatch.setattr(loader_module, "read_inside", counted)
+    assert loader.load().facts == served.facts and read == []  # every sheet's signature as it was
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    edit(sheet, "Renault", "Renauld")  # the same size, in place
+    assert loader.load().facts != served.facts and read == ["facts/sales.yaml"]
+    _aged(sheet)
+    edited = loader.load().facts  # read once more (its content had just changed): its signature kept now
+    assert loader.load().facts == edited and read == ["facts/sales.yaml"] * 2
+    # Written back in place, the same size, its modification time put back: its change time still tells.
+    before = sheet.stat()
+    edit(sheet, "Renauld", "Renault")
+    os.utime(sheet, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert sheet.stat().st_mtime_ns == before.st_mtime_ns and sheet.stat().st_size == before.st_size
+    assert loader.load().facts == served.facts and read == ["facts/sales.yaml"] * 3
