@@ -282,8 +282,8 @@ class Loader:
         """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""
         found = []
         folder = self.cache.folder if self.cache is not None else None
-        for question, line in cached_out_of_scope(self.root, problems, folder):
-            owner = claimed.get(key_of(question))
+        listed = cached_out_of_scope(self.root, problems, folder)
+        for (question, line), owner in zip(listed, claimed.owners([key_of(q) for q, _ in listed]), strict=True):
             if owner is not None:
                 problems.append(
                     Problem(
