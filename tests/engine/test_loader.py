@@ -333,3 +333,17 @@ def test_a_reload_reads_only_the_sheets_whose_file_changed_and_sees_a_change_tha
     os.utime(sheet, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert sheet.stat().st_mtime_ns == before.st_mtime_ns and sheet.stat().st_size == before.st_size
     assert loader.load().facts == served.facts and read == ["facts/sales.yaml"] * 3
+
+
+def test_an_out_of_scope_question_a_fact_asks_is_reported_with_its_line_and_fact(knowledge_copy):
+    kb = load_knowledge(knowledge_copy)
+    fact = kb.facts[3]
+    asked = fact.questions["fr"][1]
+    listed = knowledge_copy / "out_of_scope.yaml"
+    text = listed.read_text(encoding="utf-8")
+    listed.write_text(text.replace("questions:\n", f'questions:\n  - q: "{asked.upper()}"\n    lang: fr\n', 1))
+    with pytest.raises(KnowledgeError) as info:
+        Loader(knowledge_copy).load()
+    (found,) = [p for p in info.value.problems if p.file == "out_of_scope.yaml"]
+    assert found.line == line_of(listed, asked.upper()) and found.fact_id == fact.id
+    assert "is a question of fact" in found.message
