@@ -152,7 +152,7 @@ class Matcher:
         self._by_fact = by_fact
         entries = {i: e for i, (_, e, _) in by_fact.items()}
         # A reload's facts put in (new or changed) and taken out (gone or changed): what it works out again.
-        put_in = [f.id for f in fresh] if reusable else []
+        put_in = [f.id for f in fresh]
         taken_out = [i for i, c in reusable.items() if i not in kept]
         if stored is not None:
             index = stored.index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -12,6 +13,7 @@ from engine.knowledge import shared
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.loader import Loader
 from engine.matching import factvectors
+from engine.matching.matcher import Matcher
 from engine.matching.postings import Postings
 from engine.matching.spelling import Speller
 from engine.matching.tokenmemo import TokenIds
@@ -182,3 +184,15 @@ def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(k
     assert back.matcher.lexical.idf == fresh.matcher.lexical.idf == served.matcher.lexical.idf
     assert back.matcher.speller._by_length == fresh.matcher.speller._by_length
     assert _replies(back) == _replies(fresh)
+
+
+def test_a_reload_onto_a_base_that_had_no_fact_indexes_every_fact(snapshot):
+    kb = snapshot.kb
+    grown = Matcher(kb, Matcher(dataclasses.replace(kb, facts=())))
+    fresh = Matcher(kb)
+    assert grown.lexical.postings_arrays == fresh.lexical.postings_arrays
+    assert grown.speller.known == fresh.speller.known and grown.years == fresh.years
+    for question in ("qui dirige nissan", "who chairs renault", "ventes 2019"):
+        assert [(c.fact.id, c.score) for c in grown.rank(grown.analyse(question))] == [
+            (c.fact.id, c.score) for c in fresh.rank(fresh.analyse(question))
+        ]
