@@ -94,16 +94,17 @@ def notes(rows: list[dict], budget_s: float, failed: list[str], prepared_s: floa
         "the embedding model's load (reported apart) and the interpreter's imports.",
         "Reload, full: a new Loader in the warm process (every sheet looked up again, from the load cache). "
         "Reload, 1 sheet edited: the engine's incremental path, `Snapshot.load(dir, loader=..., previous=...)` "
-        "with the Loader and snapshot being served, after one fact's answer was edited (the reload serves the "
-        "new snapshot at once; its snapshot entry is then written to the cache by a thread of its own, which "
-        "the full reload, measured next, waits for first).",
+        "with the Loader and snapshot being served, after one fact's answer was edited: the first reload of a "
+        "process started from the cache (the reload serves the new snapshot at once; its snapshot entry and the "
+        "new words' token ids are then written to the cache by threads of their own, which the full reload, "
+        "measured next, waits for first).",
         "RSS is the process's peak: after loading and answering, then after the reloads, each built beside the "
         "served snapshot (both alive at once, as during `/facts reload`).",
     ]
     waits = [f"{row['scale']}x {row['edit_entry_write_s']:.1f} s" for row in rows if row.get("edit_entry_write_s")]
     if waits:
         lines.append(
-            "The edit's snapshot entry, still being written when the incremental reload returned: "
+            "The edit's snapshot entry and token ids, still being written when the incremental reload returned: "
             + ", ".join(waits)
             + "."
         )

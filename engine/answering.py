@@ -17,6 +17,7 @@ from engine.dialogue.followup import Turn, resolve
 from engine.knowledge.gcpause import paused as paused_gc
 from engine.knowledge.loader import Loader
 from engine.knowledge.model import Fact, KnowledgeBase, Source
+from engine.knowledge.writers import held as held_writes
 from engine.lexicon import Analysis
 from engine.matching.matcher import Candidate, Matcher
 from engine.matching.semantic import default_embedder
@@ -114,14 +115,23 @@ class Snapshot:
             loader = Loader(root)
         elif loader.root != Path(root):
             raise ValueError(f"this Loader reads {loader.root}, not {root}")
-        # The knowledge's words' token ids live in the load cache too (`build` takes them): a start then
-        # reads no tokenizer; the ones learned while building are written back.
-        embedder = default_embedder() if loader.cache is not None else None
-        with paused_gc():  # the load and the build as one bulk step (engine/knowledge/gcpause.py)
-            snapshot = cls.build(loader.load(timeout), previous, cache=loader.cache)
-        if embedder is not None and embedder.token_ids is not None:
-            embedder.token_ids.save()
+        # What a reload writes to the load cache (the snapshot entry, the token ids: megabytes at a thousand
+        # articles) is written in the background, begun once the snapshot is built (engine/knowledge/writers.py).
+        with held_writes():
+            with paused_gc():  # the load and the build as one bulk step (engine/knowledge/gcpause.py)
+                snapshot = cls.build(loader.load(timeout), previous, cache=loader.cache)
+            if loader.cache is not None:
+                save_token_ids(background=previous is not None)
         return snapshot
+
+
+def save_token_ids(*, background: bool = False) -> None:
+    """Write back the token ids the default embedder learned while building (into the load cache, see
+    engine/matching/tokenmemo.py), so the next start reads no tokenizer; in `background`, by a thread of
+    its own, which the load cache's `wait` waits for. A first start writes them itself, as `load` does."""
+    embedder = default_embedder()
+    if embedder is not None and embedder.token_ids is not None:
+        embedder.token_ids.save(background=background)
 
 
 class Engine:

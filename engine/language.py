@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from engine.textnorm import fold, stem
 
@@ -29,6 +30,14 @@ class LanguageGuesser:
         self._en = markers.get("en", frozenset()) | own_words.get("en", frozenset())
         self._freq_fr = frequencies.get("fr", {})
         self._freq_en = frequencies.get("en", {})
+
+    def replaced(self, words: Set[str], fr: Set[str], en: Set[str]) -> LanguageGuesser:
+        """This guesser with `words` put back in place: each French evidence when in `fr`, English in `en`
+        (a reload's changed words: the other words' evidence cannot have changed)."""
+        new = copy.copy(self)
+        new._fr = (self._fr - words) | fr
+        new._en = (self._en - words) | en
+        return new
 
     def guess(self, text: str, words: Sequence[str]) -> str:
         fr, en = self.evidence(text, words)

@@ -38,7 +38,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from engine.knowledge import shared
+from engine.knowledge import shared, writers
 from engine.knowledge.cachecodec import (
     Analysed,
     BadFile,
@@ -281,8 +281,8 @@ class KnowledgeCache:
         self.snapshots.write(key, ids, stored, background=background)
 
     def wait(self) -> None:
-        """Return once the snapshot entry being written in the background, if any, is written."""
-        self.snapshots.wait()
+        """Return once what a reload writes in the background (the snapshot entry, the token ids) is written."""
+        writers.wait(self.folder)
 
     def _read_analyses(
         self, relative: str, key: str, facts: Sequence[Fact], vectors: bool, dim: int

@@ -16,6 +16,7 @@ CODE = (
     "knowledge/cachekeys.py",
     "knowledge/snapshotcache.py",
     "knowledge/loader.py",
+    "knowledge/fingerprints.py",
     "knowledge/claims.py",
     "knowledge/yamlfile.py",
     "knowledge/yamlevents.py",

@@ -6,15 +6,16 @@ so a failed reload cannot replace a good one.
 
 A Loader remembers what it read: on the next load, a fact sheet whose bytes, sources and
 topics are unchanged is not parsed or validated again, and its Fact objects are reused
-as they were (so the index can reuse their analysis too). Reloading a large base after
-editing one sheet costs one sheet, plus the checks that span all sheets.
+as they were (so the index can reuse their analysis too); one whose file signature is
+unchanged is not even read (fingerprints.py). Reloading a large base after editing one
+sheet costs one sheet, plus the checks that span all sheets.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.claims import Claims, Item, SheetFacts, check_claims, hashed, key_of, questions
+from engine.knowledge.fingerprints import Signature, files_digest, signature
 from engine.knowledge.gcpause import without_gc
 from engine.knowledge.lexiconcache import cached_lexicon
 from engine.knowledge.model import Fact, KnowledgeBase, Source
@@ -78,22 +80,10 @@ class _Sheet:
     #: Problems found beyond those kept in `problems` (counted only).
     more: int
     readable: bool
-    #: For each valid fact, each of its questions' normalised key, in the order of `_questions` (its language
     #: The hash of each valid fact's questions' folded key (claims.py), fact after fact.
     keys: np.ndarray
-
-
-def _digest(root: Path, *relatives: str) -> str:
-    """A fingerprint of the files' bytes, each read with every check of a knowledge file; a file
-    that cannot be read fingerprints as its error, so the next load reads it again and reports it."""
-    sha = hashlib.sha1(usedforsecurity=False)
-    for relative in relatives:
-        try:
-            sha.update(read_inside(root, relative))
-        except YamlError as exc:
-            sha.update(f"{time.monotonic()} {exc.message}".encode())  # never equal: read again next time
-        sha.update(b"\0")
-    return sha.hexdigest()
+    #: The file's signature when it was read (sheetstat.py): while it is the same, the file is not read again.
+    stat: Signature | None = None
 
 
 class Loader:
@@ -161,7 +151,7 @@ class Loader:
 
     def load_lexicon(self, problems: list[Problem]) -> Lexicon | None:
         root = self.root
-        digest = _digest(root, "lexicon.yaml", *(f"words/{lang}.tsv" for lang in ("en", "fr")))
+        digest = files_digest(root, "lexicon.yaml", *(f"words/{lang}.tsv" for lang in ("en", "fr")))
         if self._lexicon is None or self._lexicon[0] != digest:
             found: list[Problem] = []
             folder = self.cache.folder if self.cache is not None else None
@@ -171,18 +161,23 @@ class Loader:
         problems.extend(self._lexicon[2])
         return self._lexicon[1]
 
-    def _sheet(self, relative: str, sources: dict[str, Source], topics: set[str]) -> _Sheet:
+    def _sheet(self, relative: str, path: Path, sources: dict[str, Source], topics: set[str]) -> _Sheet:
+        context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
+        cached = self._sheets.get(relative)
+        seen = signature(path)  # before the bytes are read (sheetstat.py)
+        if cached is not None and seen is not None and cached.stat == seen and cached.context == context:
+            return self._seen(relative, cached, sources, topics)
         try:
             data_bytes = read_inside(self.root, relative)
         except YamlError as exc:
             # Not cached: the file is read again at the next load, when it may be fixed.
             return _Sheet("", ((), ()), (), (), (Problem(relative, exc.line, None, exc.message),), 0, False, _NO_KEYS)
         digest = hashlib.sha1(data_bytes, usedforsecurity=False).hexdigest()
-        context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
-        cached = self._sheets.get(relative)
         if cached is not None and cached.digest == digest and cached.context == context:
+            if cached.stat != seen:
+                cached = self._sheets[relative] = replace(cached, stat=seen)
             return self._seen(relative, cached, sources, topics)
-        stored = self._stored_sheet(relative, digest, context, sources, topics)
+        stored = self._stored_sheet(relative, digest, context, sources, topics, seen)
         if stored is not None:
             return stored
         problems = Problems()
@@ -194,7 +189,7 @@ class Loader:
             data = parse_yaml(decode(data_bytes))  # the bytes just hashed: one read, one version
         except YamlError as exc:
             problems.append(Problem(relative, exc.line, None, exc.message, exc.excerpt))
-            sheet = _Sheet(digest, context, (), (), tuple(problems), 0, False, _NO_KEYS)
+            sheet = _Sheet(digest, context, (), (), tuple(problems), 0, False, _NO_KEYS, seen)
         else:
             for number, node in enumerate(items(data, "facts", report)):
                 if number % 256 == 0:
@@ -207,7 +202,9 @@ class Loader:
                     facts.append(fact)
                     keys.append(tuple(key_of(q) for _, q in questions(fact)))
             more = problems.total - len(problems)
-            sheet = _Sheet(digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, hashed(keys))
+            sheet = _Sheet(
+                digest, context, tuple(facts), tuple(declared), tuple(problems), more, True, hashed(keys), seen
+            )
         self._sheets[relative] = sheet
         if self.cache is not None and sheet.readable and not sheet.problems:
             key = self.cache.sheet_key(digest, self.cache.context(sources, topics))
@@ -217,14 +214,20 @@ class Loader:
     # The on-disk cache's hooks (engine/knowledge/cache.py): a sheet taken from it, and each sheet a load used.
 
     def _stored_sheet(
-        self, relative: str, digest: str, context: _Context, sources: dict[str, Source], topics: set[str]
+        self,
+        relative: str,
+        digest: str,
+        context: _Context,
+        sources: dict[str, Source],
+        topics: set[str],
+        seen: Signature | None,
     ) -> _Sheet | None:
         if self.cache is None:
             return None
         stored = self.cache.read_sheet(relative, self.cache.sheet_key(digest, self.cache.context(sources, topics)))
         if stored is None:
             return None
-        sheet = _Sheet(digest, context, stored[0], stored[1], (), 0, True, stored[2])
+        sheet = _Sheet(digest, context, stored[0], stored[1], (), 0, True, stored[2], seen)
         self._sheets[relative] = sheet
         return self._seen(relative, sheet, sources, topics)
 
@@ -259,12 +262,13 @@ class Loader:
         wanted: set[str] = set()
         for path in files:
             relative = path.relative_to(root).as_posix()
-            if inside(root, relative) is None:
+            resolved = inside(root, relative)
+            if resolved is None:
                 read.append(Problem(relative, None, None, "links outside knowledge/; not read"))
                 continue
             self._on_time()
             wanted.add(relative)
-            sheet = self._sheet(relative, sources, topics)
+            sheet = self._sheet(relative, resolved, sources, topics)
             readable &= sheet.readable
             read.append(SheetFacts(relative, sheet.facts, sheet.declared, sheet.keys, sheet.problems, sheet.more))
         facts, declared, claimed = check_claims(read, problems)
@@ -278,8 +282,8 @@ class Loader:
         """out_of_scope.yaml's questions; one that a fact lists as its own question is a contradiction."""
         found = []
         folder = self.cache.folder if self.cache is not None else None
-        for question, line in cached_out_of_scope(self.root, problems, folder):
-            owner = claimed.get(key_of(question))
+        listed = cached_out_of_scope(self.root, problems, folder)
+        for (question, line), owner in zip(listed, claimed.owners([key_of(q) for q, _ in listed]), strict=True):
             if owner is not None:
                 problems.append(
                     Problem(

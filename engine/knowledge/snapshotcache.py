@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.knowledge import shared
+from engine.knowledge import shared, writers
 from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, strings
 from engine.knowledge.cachefiles import CacheFolder, dump_json, log
 from engine.matching.factvectors import FactVectors
@@ -49,10 +48,6 @@ MAX_ARRAY_BYTES = 16 * 1024 * 1024 * 1024
 PREFIX = "snapshot-"
 #: A temporary folder older than this was left by a crash: removed when the next entry is written.
 _STALE_TEMPORARY_S = 3600.0
-
-#: The thread writing an entry into each folder, in this process (one at a time: the next write waits).
-_WRITERS: dict[Path, threading.Thread] = {}
-_WRITERS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,22 +190,17 @@ class SnapshotFolder:
         return StoredSnapshot(entries, tuple(vectors), (negatives, texts), index)
 
     def write(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
-        """Store the entry (in `background`: by a thread of its own, which `wait` and `read` wait for)."""
-        self.wait()
+        """Store the entry (in `background`: by a thread of its own, which `wait` and `read` wait for; see
+        writers.py)."""
         if not background:
+            self.wait()
             self._write(key, ids, stored)
             return
-        thread = threading.Thread(target=self._write, args=(key, ids, stored), name="cache-snapshot", daemon=True)
-        with _WRITERS_LOCK:
-            _WRITERS[self._files.folder] = thread
-        thread.start()
+        writers.start("snapshot", self._files.folder, lambda: self._write(key, ids, stored))
 
     def wait(self) -> None:
         """Return once no thread of this process is writing an entry into this folder."""
-        with _WRITERS_LOCK:
-            thread = _WRITERS.pop(self._files.folder, None)
-        if thread is not None:
-            thread.join()
+        writers.wait(self._files.folder, "snapshot")
 
     def _write(self, key: str, ids: Sequence[str], stored: StoredSnapshot) -> None:
         """Store the entry (a failure only costs the next start its speed); then remove the older entries."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.matching.rowparts import RowParts, fact_rows, views
+from engine.matching.rowparts import RowParts, fact_rows, private_copy, views
 
 #: Facts with more vectors than this in all are searched through their centroids first.
 EXACT_ROWS = 50_000
@@ -185,7 +185,7 @@ class FactVectors:
             kept = np.array([n for n, r in enumerate(reused) if r is not None], dtype=np.int64)
             taken = np.array([r for r in reused if r is not None], np.int64)
             if len(blocks) == previous.size and np.array_equal(kept, taken):
-                self._centroids = np.array(previous._centroids, dtype=np.float32, copy=True)
+                self._centroids = private_copy(previous._centroids)
             else:
                 self._centroids = np.zeros((len(blocks), dim), dtype=np.float32)
                 self._centroids[kept] = previous._centroids[taken]

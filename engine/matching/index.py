@@ -198,10 +198,21 @@ class Index:
             (-1 if i in gone else position.get(i, -1) for i in self.ids), dtype=np.int64, count=len(self.ids)
         )
         at = [position[i] for i, _ in added]
+        # The removed facts' old positions and words: an edit's postings are spliced, not sorted again.
+        was = {fact_id: n for n, fact_id in enumerate(self.ids)} if removed else {}
+        taken = [(was[i], e) for i, e in removed if i in was]
         return Index(
             tuple(ids),
-            self.question_postings.evolve(moved, [(n, e.question_bag) for n, (_, e) in zip(at, added, strict=True)]),
-            self.answer_postings.evolve(moved, [(n, e.answer_bag) for n, (_, e) in zip(at, added, strict=True)]),
+            self.question_postings.evolve(
+                moved,
+                [(n, e.question_bag) for n, (_, e) in zip(at, added, strict=True)],
+                [(n, e.question_bag) for n, e in taken],
+            ),
+            self.answer_postings.evolve(
+                moved,
+                [(n, e.answer_bag) for n, (_, e) in zip(at, added, strict=True)],
+                [(n, e.answer_bag) for n, e in taken],
+            ),
             *self._counts(removed, added),
             size=len(ids),
         )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.knowledge.model import Fact, KnowledgeBase
+from engine.language import LanguageGuesser
 from engine.lexicon import Analysis
 from engine.matching.candidates import gather
 from engine.matching.decision import DecisionModel
@@ -83,6 +84,7 @@ class Matcher:
     latest_year: str | None
     lexical: LexicalScorer
     speller: Speller
+    language: LanguageGuesser
     #: Per fact: (its questions name only earlier years than the article's, they name its latest year).
     years: dict[str, tuple[bool, bool]]
     #: Every fact's vectors, one FactVectors per view (None without the semantic signal).
@@ -150,13 +152,14 @@ class Matcher:
                 by_fact[fact.id] = (fact, *analysed[fact.id])
         self._by_fact = by_fact
         entries = {i: e for i, (_, e, _) in by_fact.items()}
+        # A reload's facts put in (new or changed) and taken out (gone or changed): what it works out again.
+        put_in = [f.id for f in fresh]
+        taken_out = [i for i, c in reusable.items() if i not in kept]
         if stored is not None:
             index = stored.index
         elif same and previous is not None:
             index = previous._index.evolve(
-                ((i, e) for i, (_, e, _) in reusable.items() if i not in kept),
-                ((i, e) for i, e in entries.items() if i not in kept),
-                list(entries),
+                ((i, reusable[i][1]) for i in taken_out), ((i, entries[i]) for i in put_in), list(entries)
             )
         else:
             index = Index.build(entries.items())
@@ -165,8 +168,7 @@ class Matcher:
             # Only the words of the facts taken out or put in weigh differently (lexical.py).
             words = chain.from_iterable(
                 (*e.question_bag, *e.answer_bag)
-                for i, e in chain(((i, c[1]) for i, c in reusable.items()), entries.items())
-                if i not in kept
+                for e in chain((reusable[i][1] for i in taken_out), (entries[i] for i in put_in))
             )
             self.lexical = LexicalScorer(index, entries, lexicon, previous.lexical, words)
         else:
@@ -190,23 +192,37 @@ class Matcher:
             # Each fact's blocks become views of the stacked matrices: one copy in memory, not two. A large
             # base's reload keeps the served rows (rowparts.py): the kept facts' views are theirs already.
             keeps = stored is None and old is not None and (self.vectors is old or not self.vectors[0].exact)
-            remade = [n for n, i in enumerate(by_fact) if i not in kept] if keeps else None
-            made = iter(zip(*(v.blocks(remade) for v in self.vectors), strict=True))
-            self._by_fact = by_fact = {
-                i: (fact, entry, texts if keeps and i in kept else next(made))
-                for i, (fact, entry, texts) in by_fact.items()
-            }
+            if keeps:  # only the facts put in get views of their own (in place: by_fact is this matcher's)
+                position = self.position
+                made = zip(*(v.blocks([position[i] for i in put_in]) for v in self.vectors), strict=True)
+                for fact_id, texts in zip(put_in, made, strict=True):
+                    by_fact[fact_id] = (*by_fact[fact_id][:2], texts)
+            else:
+                every = iter(zip(*(v.blocks() for v in self.vectors), strict=True))
+                self._by_fact = by_fact = {i: (fact, entry, next(every)) for i, (fact, entry, _) in by_fact.items()}
         self.latest_year = latest_year(kb)
         earlier: dict[str, tuple[bool, bool]] = {}
         if same and previous is not None and previous.latest_year == self.latest_year:
             earlier = previous.years
-        self.years = {
-            i: earlier[i] if i in kept and i in earlier else self._year_state(e) for i, (_, e, _) in by_fact.items()
-        }
+        if earlier and reusable:  # a reload: the previous states, the facts taken out dropped, those put in worked out
+            self.years = dict(earlier)
+            for fact_id in taken_out:
+                self.years.pop(fact_id, None)
+            self.years.update((i, self._year_state(entries[i])) for i in put_in)
+        else:
+            self.years = {
+                i: earlier[i] if i in kept and i in earlier else self._year_state(e) for i, (_, e, _) in by_fact.items()
+            }
 
-        self.speller = speller_for(lexicon, index, previous.speller if previous is not None else None)
+        # A reload's speller and language guesser: only the words of the facts taken out or put in looked at.
+        moved: set[str] | None = None
+        if same and previous is not None and stored is None:
+            moved = {
+                w for e in chain((reusable[i][1] for i in taken_out), (entries[i] for i in put_in)) for w in e.words
+            }
+        self.speller = speller_for(lexicon, index, previous.speller if previous is not None else None, moved)
         self._known_words = self.speller.known
-        self.language = language_for(lexicon, index)
+        self.language = language_for(lexicon, index, previous.language if previous is not None else None, moved)
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
         if stored is not None:
             self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -48,8 +48,13 @@ class Speller:
         vocabulary again (150,000 words at a thousand articles). Each length's list stays sorted,
         so the tables are those a new Speller would build; the memo starts empty (a correction may change).
         """
+        known = frozenset(known_words)
+        return self.changed(known - self.known, self.known - known)
+
+    def changed(self, added: Set[str], removed: Set[str]) -> Speller:
+        """`evolved` by the words added and removed (each added one new here, each removed one known here)."""
         new = Speller.__new__(Speller)
-        new.known = frozenset(known_words)
+        new.known = (self.known - removed) | added
         new._lexicon = self._lexicon
         by_length = dict(self._by_length)
         copied: set[int] = set()
@@ -60,10 +65,10 @@ class Speller:
                 copied.add(length)
             return by_length[length]
 
-        for word in self.known - new.known:
+        for word in removed:
             if not word.isdigit():
                 words_of(len(word)).remove(word)
-        for word in new.known - self.known:
+        for word in added:
             if not word.isdigit():
                 bisect.insort(words_of(len(word)), word)
         new._by_length = {length: words for length, words in by_length.items() if words}

@@ -286,6 +286,7 @@ NOT_DIGESTED = {
     "knowledge/gcpause.py": "the garbage collector's pause",
     "knowledge/problems.py": "problems are reported, never cached",
     "knowledge/shared.py": "what this process holds of the files, under their keys and identity",
+    "knowledge/writers.py": "when the cache's files are written in the background, not what they hold",
     "matching/__init__.py": "a package docstring",
     "matching/candidates.py": "features at question time",
     "matching/decision.py": "the decision at question time (decision.yaml is read afresh)",

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
 import pytest
 
 from engine.answering import Engine, Snapshot
+from engine.knowledge import shared
 from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.loader import Loader
 from engine.matching import factvectors
+from engine.matching.matcher import Matcher
 from engine.matching.postings import Postings
 from engine.matching.spelling import Speller
+from engine.matching.tokenmemo import TokenIds
 
 
 def _edit_an_answer(root, words: str) -> None:
@@ -31,21 +35,35 @@ def _replies(snapshot: Snapshot) -> list[tuple[object, ...]]:
     return [(r.kind, r.text, r.score, r.fact.id if r.fact else None, r.suggestions) for r in replies]
 
 
-@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(("large", "mapped"), [(False, False), (True, False), (True, True)])
 def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
-    knowledge_copy, tmp_path, monkeypatch, large
+    knowledge_copy, tmp_path, monkeypatch, large, mapped
 ):
     if large:  # searched through centroids, kept rows as views of the served ones
         monkeypatch.setattr(factvectors, "EXACT_ROWS", 0)
     cache = KnowledgeCache(tmp_path / "cache")
     loader = Loader(knowledge_copy, cache=cache)
     served = Snapshot.load(knowledge_copy, loader=loader)
-    _edit_an_answer(knowledge_copy, "Edited by zorglubissime moderators: ")
+    if mapped:  # the snapshot served by a start from the filled cache: its matrices map the entry's files
+        shared.forget()  # as a new process: nothing held from the write
+        cache = KnowledgeCache(tmp_path / "cache")
+        loader = Loader(knowledge_copy, cache=cache)
+        served = Snapshot.load(knowledge_copy, loader=loader)
+        assert cache.snapshot_stats["hits"] == 1
+    assert served.matcher.vectors is not None
+    centroids = [np.array(v._centroids) for v in served.matcher.vectors]
+    # A word of each run's own: the process's embedder remembers words across tests (their ids are then not
+    # looked up again, nor added to another cache folder's file).
+    new = "quux" + ("large" if large else "small") + ("mapped" if mapped else "")
+    _edit_an_answer(knowledge_copy, f"Edited by zorglubissime {new} moderators: ")
     reloaded = Snapshot.load(knowledge_copy, loader=loader, previous=served)
     cache.wait()
     fresh = Snapshot.load(knowledge_copy)
     assert "zorglubissime" in reloaded.matcher.speller.known
     assert reloaded.matcher.speller._by_length == fresh.matcher.speller._by_length
+    assert reloaded.matcher.speller.known == fresh.matcher.speller.known
+    got, want = reloaded.matcher.language, fresh.matcher.language
+    assert (got._fr, got._en) == (want._fr, want._en) and got._names == want._names
     for got, want in zip(reloaded.matcher.lexical.postings_arrays, fresh.matcher.lexical.postings_arrays, strict=True):
         assert got == want  # the same pairs (a new word is appended to the table, not placed where a build meets it)
     assert reloaded.matcher.vectors is not None and fresh.matcher.vectors is not None
@@ -62,7 +80,17 @@ def test_an_edit_reload_answers_exactly_as_a_fresh_load_of_the_edited_folder(
     if large:
         kept = next(i for i in served.matcher.order if reloaded.kb.fact(i) is served.kb.fact(i))
         assert reloaded.matcher.facts[kept][2] is served.matcher.facts[kept][2]
+    # The served centroids are left as they were (the reload's are a copy: of the entry's file, copy-on-write).
+    assert all(np.array_equal(v._centroids, c) for v, c in zip(served.matcher.vectors, centroids, strict=True))
+    if mapped:
+        base = reloaded.matcher.vectors[0]._centroids.base
+        assert isinstance(base, np.memmap) and base.mode == "c"
     assert _replies(reloaded) == _replies(fresh)
+    # The edit's new words' token ids, written in the background too, are in the file the next start reads.
+    embedder = reloaded.matcher.embedder
+    assert embedder is not None
+    stored = TokenIds(tmp_path / "cache", embedder.identity, len(embedder._table))
+    assert stored.known([new]) == {new: embedder.tokenizer().encode(new, add_special_tokens=False).ids}
     # The entry the edit wrote in the background is the one a cold start of the edited folder reads.
     cold = Snapshot.load(knowledge_copy, loader=Loader(knowledge_copy, cache=KnowledgeCache(tmp_path / "cache")))
     assert _replies(cold) == _replies(fresh)
@@ -100,6 +128,42 @@ def test_postings_evolved_in_the_same_order_equal_postings_built_anew(seed):
     assert evolved == built and {w: evolved[w].tolist() for w in evolved} == {w: built[w].tolist() for w in built}
 
 
+def _same_postings(got: Postings, want: Postings) -> bool:
+    """The very words in the very order, offsets and positions (not only the same pairs)."""
+    return (
+        got.words == want.words
+        and np.array_equal(got.offsets, want.offsets)
+        and np.array_equal(got.positions, want.positions)
+        and got.positions.dtype == want.positions.dtype
+        and got._rows == want._rows
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_edit_spliced_into_the_postings_gives_what_sorting_them_again_gives(seed):
+    rng = random.Random(seed)
+    vocabulary = [f"w{n}" for n in range(40)]
+    bags = [rng.sample(vocabulary, rng.randint(0, 6)) for _ in range(30)]
+    served = Postings.build(bags)
+    # Facts edited in place (a word left, one new, a word's last fact gone), one taken out, two added at the end.
+    edited = {n: rng.sample([*vocabulary, "new1", "new2"], rng.randint(0, 6)) for n in rng.sample(range(30), 3)}
+    gone = rng.choice([n for n in range(29) if n not in edited])
+    moved = np.array([-1 if n in edited or n == gone else n for n in range(30)], dtype=np.int64)
+    added = [*sorted(edited.items()), (30, ["new3", "w1"]), (31, [])]
+    removed = [(n, bags[n]) for n in sorted([*edited, gone])]
+    spliced = served.evolve(moved, added, removed)
+    assert _same_postings(spliced, served.evolve(moved, added))
+    now = [edited.get(n, bag) for n, bag in enumerate(bags)] + [["new3", "w1"], []]
+    now[gone] = []
+    assert spliced == Postings.build(now)
+    # What the splice cannot do, it leaves to the sort: kept facts moved, or words the postings do not hold.
+    shifted = np.array([n - 1 if n else -1 for n in range(30)], dtype=np.int64)
+    assert _same_postings(served.evolve(shifted, [], [(0, bags[0])]), served.evolve(shifted, []))
+    wrong = [(gone, ["w0", "not-a-word"])]
+    lone = np.array([-1 if n == gone else n for n in range(30)], dtype=np.int64)
+    assert _same_postings(served.evolve(lone, [], wrong), served.evolve(lone, []))
+
+
 def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(knowledge_copy):
     loader = Loader(knowledge_copy)
     served = Snapshot.load(knowledge_copy, loader=loader)
@@ -112,6 +176,23 @@ def test_an_edit_that_takes_a_word_out_again_weighs_and_spells_as_a_fresh_load(k
     back = Snapshot.load(knowledge_copy, loader=loader, previous=grown)
     fresh = Snapshot.load(knowledge_copy)
     assert "zorglubissime" not in back.matcher.lexical.idf and "zorglubissime" not in back.matcher.speller.known
+    assert back.matcher.speller.known == fresh.matcher.speller.known
+    assert (back.matcher.language._fr, back.matcher.language._en) == (
+        fresh.matcher.language._fr,
+        fresh.matcher.language._en,
+    )
     assert back.matcher.lexical.idf == fresh.matcher.lexical.idf == served.matcher.lexical.idf
     assert back.matcher.speller._by_length == fresh.matcher.speller._by_length
     assert _replies(back) == _replies(fresh)
+
+
+def test_a_reload_onto_a_base_that_had_no_fact_indexes_every_fact(snapshot):
+    kb = snapshot.kb
+    grown = Matcher(kb, Matcher(dataclasses.replace(kb, facts=())))
+    fresh = Matcher(kb)
+    assert grown.lexical.postings_arrays == fresh.lexical.postings_arrays
+    assert grown.speller.known == fresh.speller.known and grown.years == fresh.years
+    for question in ("qui dirige nissan", "who chairs renault", "ventes 2019"):
+        assert [(c.fact.id, c.score) for c in grown.rank(grown.analyse(question))] == [
+            (c.fact.id, c.score) for c in fresh.rank(fresh.analyse(question))
+        ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from engine.knowledge import claims
+from engine.knowledge import loader as loader_module
 from engine.knowledge.loader import KnowledgeError, Loader, load_knowledge
 from engine.knowledge.problems import Problems
 
@@ -269,3 +271,79 @@ def test_a_fact_asking_its_own_question_twice_claims_it_once_and_loads(knowledge
     sheet.write_text(text.replace(first, first + "\n" + first.replace("?", " ?"), 1), encoding="utf-8")
     kb = Loader(knowledge_copy).load()
     assert len(kb.facts) == len(load_knowledge("knowledge").facts)
+
+
+def test_facts_asking_their_own_question_twice_skip_the_exact_loop_but_two_facts_asking_one_do_not(
+    knowledge_copy, monkeypatch
+):
+    """Equal keys within one fact cannot be claimed twice: the loop is skipped. Across two facts it reports them."""
+    sheet = knowledge_copy / "facts" / "leaders.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.strip().startswith("- ") and "?" in line)
+    sheet.write_text(text.replace(first, first + "\n" + first.replace("?", " ?"), 1), encoding="utf-8")
+
+    def refuse(*args: object) -> object:
+        raise AssertionError("the exact loop ran")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(claims, "_exact", refuse)
+        assert len(Loader(knowledge_copy).load().facts) == len(load_knowledge("knowledge").facts)
+    other = knowledge_copy / "facts" / "sales.yaml"
+    sales = other.read_text(encoding="utf-8")
+    asked = next(line for line in sales.splitlines() if line.strip().startswith("- ") and "?" in line)
+    indent = asked[: len(asked) - len(asked.lstrip())]
+    other.write_text(sales.replace(asked, asked + "\n" + indent + first.strip(), 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        Loader(knowledge_copy).load()
+    assert any("is also claimed by fact" in p.message for p in info.value.problems)
+
+
+def _aged(root: Path, seconds: float = 3600) -> None:
+    """The times of every file under `root` (or of that file) moved an hour back: written long before."""
+    for path in [root] if root.is_file() else root.rglob("*"):
+        if path.is_file():
+            when = path.stat().st_mtime - seconds
+            os.utime(path, (when, when))
+
+
+def test_a_reload_reads_only_the_sheets_whose_file_changed_and_sees_a_change_that_kept_the_time(
+    knowledge_copy, monkeypatch
+):
+    _aged(knowledge_copy)
+    loader = Loader(knowledge_copy)
+    served = loader.load()
+    read: list[str] = []
+    real = loader_module.read_inside
+
+    def counted(root: Path, relative: str, limit: int | None = None) -> bytes:
+        read.append(relative)
+        return real(root, relative, limit)
+
+    monkeypatch.setattr(loader_module, "read_inside", counted)
+    assert loader.load().facts == served.facts and read == []  # every sheet's signature as it was
+    sheet = knowledge_copy / "facts" / "sales.yaml"
+    edit(sheet, "Renault", "Renauld")  # the same size, in place
+    assert loader.load().facts != served.facts and read == ["facts/sales.yaml"]
+    _aged(sheet)
+    edited = loader.load().facts  # read once more (its content had just changed): its signature kept now
+    assert loader.load().facts == edited and read == ["facts/sales.yaml"] * 2
+    # Written back in place, the same size, its modification time put back: its change time still tells.
+    before = sheet.stat()
+    edit(sheet, "Renauld", "Renault")
+    os.utime(sheet, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert sheet.stat().st_mtime_ns == before.st_mtime_ns and sheet.stat().st_size == before.st_size
+    assert loader.load().facts == served.facts and read == ["facts/sales.yaml"] * 3
+
+
+def test_an_out_of_scope_question_a_fact_asks_is_reported_with_its_line_and_fact(knowledge_copy):
+    kb = load_knowledge(knowledge_copy)
+    fact = kb.facts[3]
+    asked = fact.questions["fr"][1]
+    listed = knowledge_copy / "out_of_scope.yaml"
+    text = listed.read_text(encoding="utf-8")
+    listed.write_text(text.replace("questions:\n", f'questions:\n  - q: "{asked.upper()}"\n    lang: fr\n', 1))
+    with pytest.raises(KnowledgeError) as info:
+        Loader(knowledge_copy).load()
+    (found,) = [p for p in info.value.problems if p.file == "out_of_scope.yaml"]
+    assert found.line == line_of(listed, asked.upper()) and found.fact_id == fact.id
+    assert "is a question of fact" in found.message

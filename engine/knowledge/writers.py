@@ -1,0 +1,75 @@
+"""The load cache's writes done in the background: a thread for each kind of file and folder, waited for.
+
+A reload serves its new snapshot at once; what it leaves in the cache (the snapshot entry,
+the words' token ids: megabytes at a thousand articles) is written by threads of their own.
+Two things keep them off the reload's own time. A writer waits for its starter's go before
+working: its first long C call, holding the interpreter, would otherwise hold up the
+starter inside `Thread.start` (a third of a second at a thousand articles). And writes
+started inside `held()` begin only when the block ends, the reload's last step, rather
+than compete with what is left of it. `wait` releases what it waits for, so a write held
+back is never waited for forever.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_LOCK = threading.Lock()
+#: The thread writing each (kind, folder) and the event that lets it begin.
+_WRITERS: dict[tuple[str, Path], tuple[threading.Thread, threading.Event]] = {}
+#: Nesting of `held` blocks, and the writers they hold back.
+_held = 0
+_gates: list[threading.Event] = []
+
+
+def start(kind: str, folder: Path, work: Callable[[], None]) -> None:
+    """Run `work` in a thread of its own, once the previous `kind` write into `folder` is done."""
+    wait(folder, kind)
+    go = threading.Event()
+    thread = threading.Thread(target=_gated, args=(go, work), name=f"cache-{kind}", daemon=True)
+    with _LOCK:
+        _WRITERS[(kind, folder)] = (thread, go)
+        hold = _held > 0
+        if hold:
+            _gates.append(go)
+    thread.start()
+    if not hold:
+        go.set()
+
+
+def _gated(go: threading.Event, work: Callable[[], None]) -> None:
+    go.wait()
+    work()
+
+
+def wait(folder: Path, kind: str | None = None) -> None:
+    """Return once no write of `kind` (of any kind: None) into `folder` is under way or held back."""
+    with _LOCK:
+        found = [(key, writer) for key, writer in _WRITERS.items() if key[1] == folder and kind in (None, key[0])]
+    for key, (thread, go) in found:
+        go.set()
+        thread.join()
+        with _LOCK:
+            if _WRITERS.get(key, (None,))[0] is thread:
+                del _WRITERS[key]
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Writes started inside the block (from any thread) begin when the last such block ends."""
+    global _held
+    with _LOCK:
+        _held += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _held -= 1
+            gates = list(_gates) if _held == 0 else []
+            if _held == 0:
+                _gates.clear()
+        for go in gates:
+            go.set()
