@@ -107,12 +107,17 @@ def test_an_evolved_speller_has_the_tables_and_corrections_of_a_new_one(snapshot
         assert evolved.correct(word) == new.correct(word)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_postings_evolved_in_the_same_order_equal_postings_built_anew(seed):
+def _random_postings(seed: int) -> tuple[random.Random, list[str], list[list[str]], Postings]:
+    """30 facts' bags of up to 6 of 40 words, drawn from `seed`, and their postings (and the generator, to go on)."""
     rng = random.Random(seed)
     vocabulary = [f"w{n}" for n in range(40)]
     bags = [rng.sample(vocabulary, rng.randint(0, 6)) for _ in range(30)]
-    served = Postings.build(bags)
+    return rng, vocabulary, bags, Postings.build(bags)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_postings_evolved_in_the_same_order_equal_postings_built_anew(seed):
+    rng, vocabulary, bags, served = _random_postings(seed)
     # Some facts taken out, some changed in place, some added at the end, the others kept in their order.
     now = [bag for n, bag in enumerate(bags) if n % 7 != 3]
     changed = {n: rng.sample(vocabulary, rng.randint(0, 6)) for n in rng.sample(range(len(now)), 4)}
@@ -141,10 +146,7 @@ def _same_postings(got: Postings, want: Postings) -> bool:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_an_edit_spliced_into_the_postings_gives_what_sorting_them_again_gives(seed):
-    rng = random.Random(seed)
-    vocabulary = [f"w{n}" for n in range(40)]
-    bags = [rng.sample(vocabulary, rng.randint(0, 6)) for _ in range(30)]
-    served = Postings.build(bags)
+    rng, vocabulary, bags, served = _random_postings(seed)
     # Facts edited in place (a word left, one new, a word's last fact gone), one taken out, two added at the end.
     edited = {n: rng.sample([*vocabulary, "new1", "new2"], rng.randint(0, 6)) for n in rng.sample(range(30), 3)}
     gone = rng.choice([n for n in range(29) if n not in edited])
