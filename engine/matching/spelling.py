@@ -11,6 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from engine.lexicon import Lexicon
+from engine.matching.letterbags import FILTER_FROM, Letters
 
 #: Words at least this common (Zipf) in French or English are real words, never corrected.
 REAL_WORD_ZIPF = 3.0
@@ -37,6 +38,8 @@ class Speller:
             if not word.isdigit():
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
+        #: Each long list's letters (letterbags.py), made with it: not on the first question that needs it.
+        self._letters = {n: Letters.of(words, n) for n, words in self._by_length.items() if len(words) >= FILTER_FROM}
         self.correct = lru_cache(maxsize=MEMO)(self._correct)
         #: Words searched for a correction so far (memo misses that needed a search): the work done.
         self.searches = 0
@@ -72,6 +75,11 @@ class Speller:
             if not word.isdigit():
                 bisect.insort(words_of(len(word)), word)
         new._by_length = {length: words for length, words in by_length.items() if words}
+        new._letters = {
+            n: self._letters[n] if n in self._letters and n not in copied else Letters.of(words, n)
+            for n, words in new._by_length.items()
+            if len(words) >= FILTER_FROM
+        }
         new.correct = lru_cache(maxsize=MEMO)(new._correct)
         new.searches = 0
         return new
@@ -106,6 +114,15 @@ class Speller:
             corrected.append(found)
         return corrected
 
+    def _candidates(self, word: str, length: int, limit: int) -> Sequence[str]:
+        """The known words of `length` that may be within `limit` edits of `word`, in their order (all of a
+        short list; of a long one, those its letters allow: letterbags.py)."""
+        choices = self._by_length.get(length, ())
+        letters = self._letters.get(length)  # lists of FILTER_FROM words or more
+        if letters is None:
+            return choices
+        return [choices[n] for n in letters.possible(word, limit).tolist()]
+
     def _correct(self, word: str) -> str:
         """The known word closest to a misspelt one (OSA distance 1, or 2 for long words)."""
         if not self.searchable(word):
@@ -115,7 +132,7 @@ class Speller:
         limit = max_distance(word)
         found: list[tuple[str, float, int]] = []
         for length in range(len(word) - limit, len(word) + limit + 1):
-            choices = self._by_length.get(length)
+            choices = self._candidates(word, length, limit)
             if choices:
                 # rapidfuzz's overloads do not cover an int distance scorer with a cutoff: the call is documented.
                 # rapidfuzz's stubs type `scorer` as a similarity returning float; OSA.distance returns int.
