@@ -14,7 +14,7 @@ from engine.knowledge.baseline import since_commit
 from engine.knowledge.loader import KnowledgeError, Loader
 from engine.knowledge.model import EvalQuestion, KnowledgeBase
 from engine.knowledge.schema import DECISION_FILE, Problem, load_eval
-from engine.matching.calibrate import THIN_QUESTIONS, cut_questions, fit, to_yaml, without_asked
+from engine.matching.calibrate import FOLDS, THIN_QUESTIONS, cut_questions, fit, to_yaml, without_asked
 from engine.settings import Settings
 
 #: Floors `eval` exits non-zero under: in-scope accuracy, abstention, reply language.
@@ -67,9 +67,10 @@ def cmd_compare(settings: Settings, out: TextIO, per_fact: int | None) -> int:
     cuts = (None, THIN_QUESTIONS) if per_fact is None else (per_fact,)
     rows = compare(kb, sets, cuts)
     out.write(format_table(rows, held_out=[n.removesuffix(".yaml") for n in HELD_OUT_SETS]) + "\n")
+    held_out = {n.removesuffix(".yaml") for n in HELD_OUT_SETS}
     for row in rows:
-        if row.engine == "learned" and row.questions == "holdout":
-            out.write(f"calibration on holdout ({row.knowledge}): {format_reliability(row.report)}\n")
+        if row.engine == "learned" and row.questions in held_out:
+            out.write(f"calibration on {row.questions} ({row.knowledge}): {format_reliability(row.report)}\n")
     out.write(
         "fit: the decision was fitted on the set, and its out-of-scope questions are in out_of_scope.yaml "
         "(in-sample). held out: never fitted on, its misses never read for tuning. "
@@ -106,7 +107,7 @@ def cmd_calibrate(settings: Settings, out: TextIO) -> int:
         f"suggest at >= {m.suggest_threshold:.2f}; cross-validated: in-scope {m.measured['cv_in_scope_accuracy']:.1%}, "
         f"abstention {m.measured['cv_abstention']:.1%}, precision {m.measured['cv_precision']:.1%}"
         + (
-            f"; whole sets held out (5 folds): in-scope {m.measured['sets_out_in_scope_accuracy']:.1%}, "
+            f"; whole sets held out ({FOLDS} folds): in-scope {m.measured['sets_out_in_scope_accuracy']:.1%}, "
             f"abstention {m.measured['sets_out_abstention']:.1%}, precision {m.measured['sets_out_precision']:.1%}"
             if "sets_out_abstention" in m.measured
             else ""

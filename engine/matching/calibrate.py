@@ -225,7 +225,9 @@ def leave_sets_out(
     Folds by question put paraphrases of one writer's question on both sides, and a set's own
     out-of-scope questions (seeded into out_of_scope.yaml) among its neighbours: optimistic. Here each
     set is measured as a new writer's questions would be: fitted without it (and the other sets of its
-    fold), its listed questions unseen.
+    fold), its listed questions unseen. Two things remain a little optimistic: `threshold` was chosen
+    by the folds by question, which saw every set, and the rows are collected once, so the other sets'
+    rows the fit learns from had this set's listed questions among their neighbours.
     """
     rows = collect(matchers, questions, sets)
     # Sets dealt round the FOLDS folds (a set is never split): five fits, not one per set.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,13 @@ import numpy as np
 BINS = 27
 #: Lists shorter than this are compared whole: the bound's pass would cost more than it saves.
 FILTER_FROM = 2_000
+#: Words longer than this are compared whole too: their counts would not fit the table's int8.
+MAX_LENGTH = 127
+
+
+def filterable(words: Sequence[str], length: int) -> bool:
+    """Whether a list of words of `length` characters is ruled out by its letters first."""
+    return len(words) >= FILTER_FROM and length <= MAX_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +40,33 @@ class Letters:
 
     @classmethod
     def of(cls, words: Sequence[str], length: int) -> Letters:
+        """The letters of `words`, all of `length` characters (at most MAX_LENGTH: see `filterable`)."""
+        if length > MAX_LENGTH:
+            raise ValueError(f"words of {length} characters: the counts hold {MAX_LENGTH} at most")
         bins = _bins(words, length)
-        counts = np.zeros((len(words), BINS), dtype=np.int8)  # a word of 127 letters is no word a list holds
-        rows = np.arange(len(words))
-        for column in range(length):  # one character of every word at a time: no row twice in one step
-            counts[rows, bins[:, column]] += 1
-        masks = np.bitwise_or.reduce(np.left_shift(np.uint32(1), bins.astype(np.uint32)), axis=1, initial=0)
-        return cls(np.asarray(masks, dtype=np.uint32), counts)
+        counts = _counts(bins, np.int8)
+        masks = np.asarray(
+            np.bitwise_or.reduce(np.left_shift(np.uint32(1), bins.astype(np.uint32)), axis=1, initial=0), np.uint32
+        )
+        masks.flags.writeable = counts.flags.writeable = False  # shared by threads and evolved spellers
+        return cls(masks, counts)
 
     def possible(self, word: str, distance: int) -> np.ndarray:
-        """The positions of the words that may be within `distance` edits of `word`, in order."""
-        own = Letters.of([word], len(word))
-        near = np.flatnonzero(np.bitwise_count(self.masks ^ own.masks[0]) <= 2 * distance)
-        gaps = np.abs(self.counts[near].astype(np.int16) - own.counts[0]).sum(axis=1)
+        """The positions of the words that may be within `distance` edits of `word` (of any length), in order."""
+        bins = _bins([word], len(word))
+        own_mask = np.bitwise_or.reduce(np.left_shift(np.uint32(1), bins[0].astype(np.uint32)), initial=0)
+        near = np.flatnonzero(np.bitwise_count(self.masks ^ np.uint32(own_mask)) <= 2 * distance)
+        gaps = np.abs(self.counts[near].astype(np.int32) - _counts(bins, np.int32)[0]).sum(axis=1)
         return np.asarray(near[gaps <= 2 * distance])
+
+
+def _counts(bins: np.ndarray, dtype: type[np.signedinteger[Any]]) -> np.ndarray:
+    """Each row's count of each bin (n x BINS)."""
+    counts = np.zeros((len(bins), BINS), dtype=dtype)
+    rows = np.arange(len(bins))
+    for column in range(bins.shape[1]):  # one character of every word at a time: no row twice in one step
+        counts[rows, bins[:, column]] += 1
+    return counts
 
 
 def _bins(words: Sequence[str], length: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from engine.lexicon import Lexicon
-from engine.matching.letterbags import FILTER_FROM, Letters
+from engine.matching.letterbags import Letters, filterable
 
 #: Words at least this common (Zipf) in French or English are real words, never corrected.
 REAL_WORD_ZIPF = 3.0
@@ -39,7 +39,7 @@ class Speller:
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
         #: Each long list's letters (letterbags.py), made with it: not on the first question that needs it.
-        self._letters = {n: Letters.of(words, n) for n, words in self._by_length.items() if len(words) >= FILTER_FROM}
+        self._letters = {n: Letters.of(words, n) for n, words in self._by_length.items() if filterable(words, n)}
         self.correct = lru_cache(maxsize=MEMO)(self._correct)
         #: Words searched for a correction so far (memo misses that needed a search): the work done.
         self.searches = 0
@@ -78,7 +78,7 @@ class Speller:
         new._letters = {
             n: self._letters[n] if n in self._letters and n not in copied else Letters.of(words, n)
             for n, words in new._by_length.items()
-            if len(words) >= FILTER_FROM
+            if filterable(words, n)
         }
         new.correct = lru_cache(maxsize=MEMO)(new._correct)
         new.searches = 0
@@ -118,7 +118,7 @@ class Speller:
         """The known words of `length` that may be within `limit` edits of `word`, in their order (all of a
         short list; of a long one, those its letters allow: letterbags.py)."""
         choices = self._by_length.get(length, ())
-        letters = self._letters.get(length)  # lists of FILTER_FROM words or more
+        letters = self._letters.get(length)  # the long lists of words not too long (letterbags.filterable)
         if letters is None:
             return choices
         return [choices[n] for n in letters.possible(word, limit).tolist()]

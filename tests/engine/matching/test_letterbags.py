@@ -6,6 +6,7 @@ import random
 import string
 
 import numpy as np
+import pytest
 from rapidfuzz.distance import OSA
 
 from engine.answering import Snapshot
@@ -66,3 +67,13 @@ def test_an_evolved_speller_keeps_the_letters_of_its_lists(snapshot: Snapshot):
     for n, letters in fresh._letters.items():
         assert np.array_equal(evolved._letters[n].masks, letters.masks)
         assert np.array_equal(evolved._letters[n].counts, letters.counts)
+
+
+def test_a_word_longer_than_the_counts_hold_is_still_bounded_right():
+    words = ["a" * 126 + "b", "b" * 127, *("".join(random.Random(n).choices("ab", k=127)) for n in range(10))]
+    letters = Letters.of(words, 127)
+    assert not letters.counts.flags.writeable and not letters.masks.flags.writeable
+    assert 0 in letters.possible("a" * 128, 2).tolist()  # one substitution and one insertion away
+    assert 1 not in letters.possible("a" * 128, 2).tolist()
+    with pytest.raises(ValueError, match="at most"):
+        Letters.of(["a" * 128], 128)
