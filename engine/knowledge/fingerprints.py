@@ -29,6 +29,11 @@ SETTLED_S = 2.0
 Signature = tuple[int, int, int, int, int]
 
 
+def now_ns() -> int:
+    """The wall clock file times are compared with (a test moves it on instead of sleeping SETTLED_S)."""
+    return time.time_ns()
+
+
 def signature(path: Path | None) -> Signature | None:
     """The file's (device, inode, size, mtime, ctime) in ns, or None when it cannot stand for the content."""
     if path is None:
@@ -37,7 +42,9 @@ def signature(path: Path | None) -> Signature | None:
         found = os.stat(path)
     except OSError:
         return None
-    if not stat.S_ISREG(found.st_mode) or time.time_ns() - found.st_mtime_ns < SETTLED_S * 1e9:
+    # ctime too: a copy that keeps the mtime (cp -p, rsync -t, tar) is new all the same, and nobody sets ctime back.
+    newest = max(found.st_mtime_ns, found.st_ctime_ns)
+    if not stat.S_ISREG(found.st_mode) or now_ns() - newest < SETTLED_S * 1e9:
         return None
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 

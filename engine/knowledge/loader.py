@@ -82,7 +82,7 @@ class _Sheet:
     readable: bool
     #: The hash of each valid fact's questions' folded key (claims.py), fact after fact.
     keys: np.ndarray
-    #: The file's signature when it was read (sheetstat.py): while it is the same, the file is not read again.
+    #: The file's signature when it was read (fingerprints.py): while it is the same, the file is not read again.
     stat: Signature | None = None
 
 
@@ -164,7 +164,7 @@ class Loader:
     def _sheet(self, relative: str, path: Path, sources: dict[str, Source], topics: set[str]) -> _Sheet:
         context = (tuple((s.id, hash(s.text)) for s in sources.values()), tuple(sorted(topics)))
         cached = self._sheets.get(relative)
-        seen = signature(path)  # before the bytes are read (sheetstat.py)
+        seen = signature(path)  # before the bytes are read (fingerprints.py)
         if cached is not None and seen is not None and cached.stat == seen and cached.context == context:
             return self._seen(relative, cached, sources, topics)
         try:

@@ -12,12 +12,18 @@ back is never waited for forever.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+log = logging.getLogger("alliance.cache")
+
 _LOCK = threading.Lock()
+#: Held by a `start` from the wait for the previous write to the new one's start: two writers of one
+#: kind into one folder never run at once, and a writer is registered only once it is started.
+_STARTING = threading.Lock()
 #: The thread writing each (kind, folder) and the event that lets it begin.
 _WRITERS: dict[tuple[str, Path], tuple[threading.Thread, threading.Event]] = {}
 #: Nesting of `held` blocks, and the writers they hold back.
@@ -27,34 +33,41 @@ _gates: list[threading.Event] = []
 
 def start(kind: str, folder: Path, work: Callable[[], None]) -> None:
     """Run `work` in a thread of its own, once the previous `kind` write into `folder` is done."""
-    wait(folder, kind)
-    go = threading.Event()
-    thread = threading.Thread(target=_gated, args=(go, work), name=f"cache-{kind}", daemon=True)
-    with _LOCK:
-        _WRITERS[(kind, folder)] = (thread, go)
-        hold = _held > 0
-        if hold:
-            _gates.append(go)
-    thread.start()
+    with _STARTING:
+        wait(folder, kind)
+        go = threading.Event()
+        thread = threading.Thread(target=_gated, args=(go, work), name=f"cache-{kind}", daemon=True)
+        with _LOCK:
+            thread.start()  # it waits for `go` at once: starting it here holds the lock for no time
+            _WRITERS[(kind, folder)] = (thread, go)
+            hold = _held > 0
+            if hold:
+                _gates.append(go)
     if not hold:
         go.set()
 
 
 def _gated(go: threading.Event, work: Callable[[], None]) -> None:
     go.wait()
-    work()
+    try:
+        work()
+    except Exception:  # a write that fails only costs the next start its speed: said, never raised
+        log.exception("a background write into the load cache failed")
 
 
 def wait(folder: Path, kind: str | None = None) -> None:
     """Return once no write of `kind` (of any kind: None) into `folder` is under way or held back."""
-    with _LOCK:
-        found = [(key, writer) for key, writer in _WRITERS.items() if key[1] == folder and kind in (None, key[0])]
-    for key, (thread, go) in found:
-        go.set()
-        thread.join()
+    while True:  # a write started meanwhile is waited for too
         with _LOCK:
-            if _WRITERS.get(key, (None,))[0] is thread:
-                del _WRITERS[key]
+            found = [(key, w) for key, w in _WRITERS.items() if key[1] == folder and kind in (None, key[0])]
+        if not found:
+            return
+        for key, (thread, go) in found:
+            go.set()
+            thread.join()
+            with _LOCK:
+                if _WRITERS.get(key, (None,))[0] is thread:
+                    del _WRITERS[key]
 
 
 @contextmanager

@@ -317,3 +317,42 @@ def test_every_module_a_load_runs_is_in_the_code_digest_or_said_why_not():
     loaded = {Path(f).resolve().relative_to(ROOT / "engine").as_posix() for f in found.stdout.split()}
     assert loaded - set(CODE) - set(NOT_DIGESTED) == set()
     assert set(CODE) <= {p.relative_to(ROOT / "engine").as_posix() for p in (ROOT / "engine").rglob("*.py")}
+
+
+def test_two_writers_of_one_kind_never_run_at_once_and_wait_waits_for_both(tmp_path):
+    import threading
+    import time
+
+    from engine.knowledge import writers
+
+    running, most, done = [0], [0], []
+    lock = threading.Lock()
+
+    def work(name: str) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        done.append(name)
+
+    starters = [threading.Thread(target=writers.start, args=("test", tmp_path, lambda n=n: work(n))) for n in "ab"]
+    for starter in starters:
+        starter.start()
+    for starter in starters:
+        starter.join()
+    writers.wait(tmp_path)
+    assert sorted(done) == ["a", "b"] and most[0] == 1
+
+
+def test_a_failing_background_write_is_logged_not_raised(tmp_path, caplog):
+    from engine.knowledge import writers
+
+    def broken() -> None:
+        raise FileNotFoundError("renamed by another process")
+
+    with caplog.at_level("ERROR", logger="alliance.cache"):
+        writers.start("test", tmp_path, broken)
+        writers.wait(tmp_path)
+    assert "a background write into the load cache failed" in caplog.text

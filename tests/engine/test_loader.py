@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.knowledge import claims
+from engine.knowledge import claims, fingerprints
 from engine.knowledge import loader as loader_module
 from engine.knowledge.loader import KnowledgeError, Loader, load_knowledge
 from engine.knowledge.problems import Problems
@@ -306,10 +306,17 @@ def _aged(root: Path, seconds: float = 3600) -> None:
             os.utime(path, (when, when))
 
 
+def _clock_moved_on(monkeypatch, seconds: float = 10.0) -> None:
+    """The files' clock `seconds` ahead: their change times (which nothing sets back) are settled, as after a wait."""
+    real = fingerprints.now_ns
+    monkeypatch.setattr(fingerprints, "now_ns", lambda: real() + int(seconds * 1e9))
+
+
 def test_a_reload_reads_only_the_sheets_whose_file_changed_and_sees_a_change_that_kept_the_time(
     knowledge_copy, monkeypatch
 ):
     _aged(knowledge_copy)
+    _clock_moved_on(monkeypatch)
     loader = Loader(knowledge_copy)
     served = loader.load()
     read: list[str] = []
