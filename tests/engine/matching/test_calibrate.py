@@ -7,7 +7,8 @@ import numpy as np
 from engine.answering import Snapshot
 from engine.knowledge.model import EvalQuestion
 from engine.knowledge.yamlfile import parse_yaml
-from engine.matching.calibrate import choose_threshold, cut_questions, fit, fit_choice, reliability, to_yaml
+from engine.matching.calibrate import choose_threshold, cut_questions, fit, reliability, to_yaml
+from engine.matching.choicefit import fit_choice
 from engine.matching.decision import TERMS, DecisionModel
 
 
