@@ -256,15 +256,22 @@ class SnapshotFolder:
         self._remove_others(key)
 
     def _remove_others(self, key: str) -> None:
-        """Remove older entries and temporary folders left by a crash (mapped files stay readable while mapped)."""
+        """Remove older entries, and the temporary folders and files a crash left mid-write (any `.tmp-*` an
+        hour old: a write under way is younger); mapped files stay readable while mapped."""
         import shutil
 
         now = time.time()
         for path in self._files.folder.iterdir():
             name = path.name
-            old_temporary = name.startswith(".tmp-snapshot-") and now - path.stat().st_mtime > _STALE_TEMPORARY_S
-            if (name.startswith(PREFIX) and name != PREFIX + key) or old_temporary:
-                shutil.rmtree(path, ignore_errors=True)
+            try:
+                stale = name.startswith(".tmp-") and now - path.stat().st_mtime > _STALE_TEMPORARY_S
+            except OSError:  # gone meanwhile: another writer renamed its temporary into place
+                continue
+            if (name.startswith(PREFIX) and name != PREFIX + key) or stale:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
 
 def _meta(path: Path) -> Any:

@@ -92,6 +92,26 @@ def test_an_edited_sheet_misses_the_entry_and_only_that_sheet_is_analysed(knowle
     assert cache.snapshot_stats["hits"] == 1 and analysed == []
 
 
+def test_a_write_sweeps_the_temporaries_a_crash_left_and_keeps_those_under_way(knowledge_copy, tmp_path):
+    import os
+    import time
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    crashed = [folder / ".tmp-abc.bin", folder / ".tmp-snapshot-xyz"]
+    crashed[0].write_bytes(b"half a token file")
+    crashed[1].mkdir()
+    (crashed[1] / "q.npy").write_bytes(b"half an array")
+    under_way = folder / ".tmp-def.json"
+    under_way.write_bytes(b"being written")
+    two_hours_ago = time.time() - 7200
+    for path in crashed:
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    load(knowledge_copy, folder)  # a miss: the entry is written, then the folder swept
+    assert not any(path.exists() for path in crashed)
+    assert under_way.exists() and len(entries(folder)) == 1
+
+
 def test_a_changed_out_of_scope_list_misses_the_entry(knowledge_copy, tmp_path):
     folder = tmp_path / "cache"
     load(knowledge_copy, folder)
