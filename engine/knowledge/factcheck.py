@@ -116,10 +116,10 @@ def _report_repeats(
 ) -> None:
     """A question a fact lists twice in one language (case aside) is a slip: it weighs twice, says nothing new."""
     lines = node.item_lines if isinstance(node, LineList) and len(node.item_lines) == len(node) else None
-    texts = [q.strip() for q in node] if isinstance(node, LineList) else list(kept)
+    texts = [q.strip() if isinstance(q, str) else "" for q in node] if isinstance(node, LineList) else list(kept)
     first: dict[str, int] = {}
     for n, text in enumerate(texts):
-        if not isinstance(text, str) or not text:
+        if not text:  # a blank (dropped) question: only its place counts, for the lines
             continue
         key = text.casefold()
         if key in first:

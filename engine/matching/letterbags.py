@@ -44,20 +44,23 @@ class Letters:
         if length > MAX_LENGTH:
             raise ValueError(f"words of {length} characters: the counts hold {MAX_LENGTH} at most")
         bins = _bins(words, length)
-        counts = _counts(bins, np.int8)
-        masks = np.asarray(
-            np.bitwise_or.reduce(np.left_shift(np.uint32(1), bins.astype(np.uint32)), axis=1, initial=0), np.uint32
-        )
+        counts, masks = _counts(bins, np.int8), _masks(bins)
         masks.flags.writeable = counts.flags.writeable = False  # shared by threads and evolved spellers
         return cls(masks, counts)
 
     def possible(self, word: str, distance: int) -> np.ndarray:
         """The positions of the words that may be within `distance` edits of `word` (of any length), in order."""
         bins = _bins([word], len(word))
-        own_mask = np.bitwise_or.reduce(np.left_shift(np.uint32(1), bins[0].astype(np.uint32)), initial=0)
-        near = np.flatnonzero(np.bitwise_count(self.masks ^ np.uint32(own_mask)) <= 2 * distance)
+        near = np.flatnonzero(np.bitwise_count(self.masks ^ _masks(bins)[0]) <= 2 * distance)
         gaps = np.abs(self.counts[near].astype(np.int32) - _counts(bins, np.int32)[0]).sum(axis=1)
         return np.asarray(near[gaps <= 2 * distance])
+
+
+def _masks(bins: np.ndarray) -> np.ndarray:
+    """Each row's set of bins as a bit mask (uint32)."""
+    return np.asarray(
+        np.bitwise_or.reduce(np.left_shift(np.uint32(1), bins.astype(np.uint32)), axis=1, initial=0), np.uint32
+    )
 
 
 def _counts(bins: np.ndarray, dtype: type[np.signedinteger[Any]]) -> np.ndarray:
