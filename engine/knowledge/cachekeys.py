@@ -50,6 +50,7 @@ CODE = (
     "matching/facttexts.py",
     "matching/vocabulary.py",
     "matching/stored.py",
+    "matching/rebuild.py",
 )
 
 

@@ -23,12 +23,13 @@ from engine.language import LanguageGuesser
 from engine.lexicon import Analysis
 from engine.matching.candidates import gather
 from engine.matching.decision import DecisionModel
-from engine.matching.facttexts import VIEWS, facts_texts
+from engine.matching.facttexts import facts_texts
 from engine.matching.features import latest_year
 from engine.matching.focus import final_clause
 from engine.matching.index import FactEntry, Index, analyse_fact
 from engine.matching.lexical import LexicalScorer
 from engine.matching.negatives import Negatives
+from engine.matching.rebuild import ByFact, Reuse, decision_for, moved_entries, stacked_vectors, unchanged, year_states
 from engine.matching.semantic import (
     Embedder,
     FactTexts,
@@ -66,11 +67,6 @@ class Candidate:
 _DEFAULT = object()
 
 
-def _same(old: Fact, new: Fact) -> bool:
-    """Whether `new` is analysed as `old` was: the very object, or one equal but for its file and line."""
-    return old is new or old == new
-
-
 class Matcher:
     """Everything one KnowledgeBase is searched with; immutable once built.
 
@@ -104,28 +100,10 @@ class Matcher:
         self.lexicon = lexicon
         # `embedder` is typed `object` so that its "not given" sentinel differs from an explicit None (no model).
         self.embedder: Embedder | None = default_embedder() if embedder is _DEFAULT else embedder  # type: ignore[assignment]
-        self.decision: DecisionModel | None = kb.decision if self.embedder is not None else None
-        fitted = self.decision.fitted_with.get("model") if self.decision is not None else None
-        if fitted and self.embedder is not None and fitted != self.embedder.identity:
-            # Weights fitted on another model's similarities mean nothing here: answer lexically, loudly.
-            log.error(
-                "decision.yaml was fitted with %s, not %s: refit it (python bot.py calibrate)",
-                fitted,
-                self.embedder.identity,
-            )
-            self.decision = None
+        self.decision: DecisionModel | None = decision_for(kb, self.embedder)
         same = previous is not None and previous.lexicon is lexicon and previous.embedder is self.embedder
-        if (
-            same
-            and previous is not None
-            and previous.decision == self.decision
-            and previous.kb.out_of_scope == kb.out_of_scope
-            and previous.latest_year == latest_year(kb)
-            and len(previous.kb.facts) == len(kb.facts)
-            and all(_same(a, b) for a, b in zip(previous.kb.facts, kb.facts, strict=True))
-        ):
-            # Nothing the matcher depends on changed (a reload of an untouched folder, or of a sheet whose
-            # facts read the same: a comment, a layout): share it whole, with the new Fact objects.
+        if same and previous is not None and unchanged(previous, kb, self.decision):
+            # Nothing the matcher depends on changed: share it whole, with the new Fact objects.
             self.__dict__.update(previous.__dict__)
             self.kb = kb
             changed = [f for a, f in zip(previous.kb.facts, kb.facts, strict=True) if a is not f]
@@ -133,96 +111,58 @@ class Matcher:
                 self._by_fact = dict(previous._by_fact)
                 self._by_fact.update({f.id: (f, *previous._by_fact[f.id][1:]) for f in changed})
             return
-        reusable = previous._by_fact if same and previous is not None else {}
-        by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]] = {}
-        kept: set[str] = set()
+        reuse = Reuse.of(kb, previous, same)
+        reusable, fresh = reuse.reusable, reuse.fresh
         key, stored = stored_entry(kb, cache, lexicon, self.embedder, bool(reusable))
-        fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or not _same(c[0], f)]
         analysed: dict[str, tuple[FactEntry, tuple[FactTexts, ...] | None]]
         if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
             analysed = {f.id: (e, None) for f, e in zip(kb.facts, stored.entries, strict=True)}
         else:
             analysed = dict(zip((f.id for f in fresh), self._analyse(fresh, cache), strict=True))
+        by_fact: ByFact = {}
+        kept: set[str] = set()
         for fact in kb.facts:
-            cached = reusable.get(fact.id)
-            if cached is not None and _same(cached[0], fact):
-                by_fact[fact.id] = (fact, cached[1], cached[2])
+            held = reuse.kept(fact)
+            if held is not None:
                 kept.add(fact.id)
-            else:
-                by_fact[fact.id] = (fact, *analysed[fact.id])
-        self._by_fact = by_fact
+            by_fact[fact.id] = (fact, *(held if held is not None else analysed[fact.id]))
         entries = {i: e for i, (_, e, _) in by_fact.items()}
         # A reload's facts put in (new or changed) and taken out (gone or changed): what it works out again.
         put_in = [f.id for f in fresh]
-        taken_out = [i for i, c in reusable.items() if i not in kept]
+        taken_out = [i for i in reusable if i not in kept]
+        evolving = previous if same and stored is None else None
         if stored is not None:
-            index = stored.index
-        elif same and previous is not None:
-            index = previous._index.evolve(
+            self._index = stored.index
+        elif evolving is not None:
+            self._index = evolving._index.evolve(
                 ((i, reusable[i][1]) for i in taken_out), ((i, entries[i]) for i in put_in), list(entries)
             )
         else:
-            index = Index.build(entries.items())
-        self._index = index
-        if same and previous is not None and stored is None:
-            # Only the words of the facts taken out or put in weigh differently (lexical.py).
-            words = chain.from_iterable(
-                (*e.question_bag, *e.answer_bag)
-                for e in chain((reusable[i][1] for i in taken_out), (entries[i] for i in put_in))
-            )
-            self.lexical = LexicalScorer(index, entries, lexicon, previous.lexical, words)
+            self._index = Index.build(entries.items())
+        # Only the words of the facts taken out or put in weigh differently (lexical.py), or are new words.
+        moved = list(moved_entries(reusable, entries, taken_out, put_in)) if evolving is not None else None
+        if evolving is not None and moved is not None:
+            words = chain.from_iterable((*e.question_bag, *e.answer_bag) for e in moved)
+            self.lexical = LexicalScorer(self._index, entries, lexicon, evolving.lexical, words)
         else:
-            self.lexical = LexicalScorer(index, entries, lexicon)
+            self.lexical = LexicalScorer(self._index, entries, lexicon)
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
-        # A reload copies the rows (and centroids) of the facts it kept from the previous matcher's matrices.
-        old = previous.vectors if same and previous is not None and kept else None
-        reused = [previous.position[i] if i in kept else None for i in by_fact] if old and previous else None
-        if stored is not None or self.embedder is None:
-            self.vectors = stored.vectors if stored is not None and self.embedder is not None else None
-        elif old is not None and previous is not None and reused == list(range(len(previous.order))):
-            self.vectors = old  # every fact's rows where they were: the very matrices, shared
-        else:
-            blocks = [t for _, _, t in by_fact.values() if t is not None]
-            self.vectors = tuple(
-                FactVectors([b[view] for b in blocks], self.embedder.dim, old[view] if old else None, reused)
-                for view in range(len(VIEWS))
-            )
-        if self.vectors is not None:
-            # Each fact's blocks become views of the stacked matrices: one copy in memory, not two. A large
-            # base's reload keeps the served rows (rowparts.py): the kept facts' views are theirs already.
-            keeps = stored is None and old is not None and (self.vectors is old or not self.vectors[0].exact)
-            if keeps:  # only the facts put in get views of their own (in place: by_fact is this matcher's)
-                position = self.position
-                made = zip(*(v.blocks([position[i] for i in put_in]) for v in self.vectors), strict=True)
-                for fact_id, texts in zip(put_in, made, strict=True):
-                    by_fact[fact_id] = (*by_fact[fact_id][:2], texts)
-            else:
-                every = iter(zip(*(v.blocks() for v in self.vectors), strict=True))
-                self._by_fact = by_fact = {i: (fact, entry, next(every)) for i, (fact, entry, _) in by_fact.items()}
+        self.vectors, self._by_fact = stacked_vectors(
+            by_fact, self.position, put_in, kept, self.embedder, stored, previous if same else None
+        )
         self.latest_year = latest_year(kb)
-        earlier: dict[str, tuple[bool, bool]] = {}
-        if same and previous is not None and previous.latest_year == self.latest_year:
-            earlier = previous.years
-        if earlier and reusable:  # a reload: the previous states, the facts taken out dropped, those put in worked out
-            self.years = dict(earlier)
-            for fact_id in taken_out:
-                self.years.pop(fact_id, None)
-            self.years.update((i, self._year_state(entries[i])) for i in put_in)
-        else:
-            self.years = {
-                i: earlier[i] if i in kept and i in earlier else self._year_state(e) for i, (_, e, _) in by_fact.items()
-            }
-
+        earlier = previous.years if same and previous is not None and previous.latest_year == self.latest_year else {}
+        self.years = year_states(self._by_fact, entries, self.latest_year, earlier, reuse, kept, taken_out, put_in)
         # A reload's speller and language guesser: only the words of the facts taken out or put in looked at.
-        moved: set[str] | None = None
-        if same and previous is not None and stored is None:
-            moved = {
-                w for e in chain((reusable[i][1] for i in taken_out), (entries[i] for i in put_in)) for w in e.words
-            }
-        self.speller = speller_for(lexicon, index, previous.speller if previous is not None else None, moved)
+        words_moved = {w for e in moved for w in e.words} if moved is not None else None
+        self.speller = speller_for(
+            lexicon, self._index, previous.speller if previous is not None else None, words_moved
+        )
         self._known_words = self.speller.known
-        self.language = language_for(lexicon, index, previous.language if previous is not None else None, moved)
+        self.language = language_for(
+            lexicon, self._index, previous.language if previous is not None else None, words_moved
+        )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
         if stored is not None:
             self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)
@@ -343,11 +283,6 @@ class Matcher:
         listed questions whose texts are `unseen`.
         """
         return gather(self, analysis, fitting=fitting, unseen=unseen)
-
-    def _year_state(self, entry: FactEntry) -> tuple[bool, bool]:
-        years = {e for e in entry.entities if e.isdigit()}
-        latest = self.latest_year is not None and self.latest_year in years
-        return bool(years) and self.latest_year is not None and not latest, latest
 
     def rank_lexical(self, analysis: Analysis, limit: int = 4) -> list[Candidate]:
         """The lexical signal alone, as the engine answered before the semantic signal (the baseline)."""
