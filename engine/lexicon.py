@@ -24,6 +24,8 @@ CANONICAL_MEMO = 200_000
 #: Phrases longer than this many words are not looked for.
 MAX_PHRASE = 5
 _NO_KINDS: frozenset[str] = frozenset()
+#: The question-words kind of phrases that hold a question word without asking it ("ou pas": or not).
+ASKS_NOTHING = "none"
 #: A word the memo of canonical forms has not met yet.
 _UNSEEN: object = object()
 
@@ -195,7 +197,8 @@ class Lexicon:
         """What the question asks for: who, when, where, how_many, why, source.
 
         The longest phrase wins and holds its words: "selon qui" asks for a source, not for a
-        person, and "en quelle année" once for a date.
+        person, and "en quelle année" once for a date. Phrases of the kind ASKS_NOTHING hold
+        their words and ask nothing: "il est parti ou pas ?" is a yes/no question, not a "where".
         """
         starts = self.kind_starts
         if starts.keys().isdisjoint(words):  # most texts of a fact sheet ask nothing: no word starts a kind
@@ -208,7 +211,8 @@ class Lexicon:
             for size in range(min(starts.get(words[i], 0), n - i), 0, -1):
                 kind = self.kinds.get(tuple(words[i : i + size]))
                 if kind:
-                    kinds.add(kind)
+                    if kind != ASKS_NOTHING:  # "ou pas ?" holds its "ou" (or, not where) and asks nothing
+                        kinds.add(kind)
                     step = size
                     break
             i += step

@@ -36,6 +36,8 @@ EVAL_SETS = (
     "holdout-2026-12b.yaml",
     "fit-2026-12d.yaml",
     "fit-2026-12f.yaml",
+    "fit-2026-12h.yaml",
+    "fit-2026-12i.yaml",
     "oos-2026-12e.yaml",
     *HELD_OUT_SETS,
 )

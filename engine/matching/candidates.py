@@ -72,7 +72,8 @@ def gather(
         )
         for n, i in enumerate(ids)
     ]
-    negative = matcher.negatives.nearest(question, " ".join(analysis.words), fitting=fitting, unseen=unseen)
+    text = " ".join(analysis.words)
+    negative = matcher.negatives.nearest(question, text, analysis.kinds, fitting=fitting, unseen=unseen)
     lexicon = matcher.lexicon
     asks_yes_no = lexicon.asks_yes_no(analysis.words, analysis.kinds)  # its kinds are its words'
     asks_now = lexicon.asks_now(analysis.words) and not any(e.isdigit() for e in analysis.entities)

@@ -165,7 +165,7 @@ class Matcher:
         )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
         if stored is not None:
-            self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)
+            self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives, lexicon.question_kinds)
         else:
             self.negatives = self._negatives_of(kb, previous)
             if key is not None and cache is not None:
@@ -206,9 +206,11 @@ class Matcher:
         reuse = previous.negatives if same and previous is not None else None
         return Negatives.build(kb.out_of_scope, self.analyse, self.embedder, self.bag_weight, reuse)
 
-    def nearest_negative(self, question: np.ndarray, text: str, *, fitting: bool = False) -> tuple[float, float]:
+    def nearest_negative(
+        self, question: np.ndarray, analysis: Analysis, *, fitting: bool = False
+    ) -> tuple[float, float]:
         """Best cosine, per view, to a question known to be out of scope (see Negatives.nearest)."""
-        return self.negatives.nearest(question, text, fitting=fitting)
+        return self.negatives.nearest(question, " ".join(analysis.words), analysis.kinds, fitting=fitting)
 
     def listed_out_of_scope(self, question: str) -> bool:
         """Whether moderators listed this very question (the same words, folded) as outside the article."""

@@ -3,6 +3,11 @@
 A question listed word for word is never answered; any question gets, as a feature, its
 best cosine to a listed one (in each semantic view), so that a question close to "who is
 the CEO of Volkswagen?" weighs that closeness against the facts it resembles.
+
+Only listed questions that ask nothing the question does not ask count: question words are
+stop words, so "pourquoi les ventes ont chuté ?" (listed: the article gives no reason) and
+"les ventes ont chuté ?" (it does say so) have the same words; the listed "why" is no
+neighbour of a question that asks no why.
 """
 
 from __future__ import annotations
@@ -21,15 +26,32 @@ def listed_form(question: str) -> str:
     return " ".join(tokenize(question))
 
 
+#: Kind sets of questions whose excluded listed rows are memoised (a few dozen occur; bounded all the same).
+KINDS_MEMO = 256
+
+
 class Negatives:
     """The listed questions, read as questions are (typos corrected, analysed), in each view; immutable."""
 
-    __slots__ = ("_listed", "_texts", "_vectors")
+    __slots__ = ("_asking", "_excluded", "_listed", "_texts", "_vectors")
 
-    def __init__(self, listed: frozenset[str], vectors: tuple[np.ndarray, ...], texts: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        listed: frozenset[str],
+        vectors: tuple[np.ndarray, ...],
+        texts: tuple[str, ...],
+        kinds: Sequence[frozenset[str]] = (),
+    ) -> None:
+        """`kinds`: what each listed question asks for (who, why...), row by row (none: nothing known)."""
         self._listed = listed
         self._vectors = vectors
         self._texts = texts
+        rows: dict[frozenset[str], list[int]] = {}
+        for n, asked in enumerate(kinds):
+            rows.setdefault(asked, []).append(n)
+        #: The rows of the listed questions that ask for something (who, why...), by what they ask.
+        self._asking = {kinds: np.array(found) for kinds, found in rows.items() if kinds}
+        self._excluded: dict[frozenset[str], list[np.ndarray]] = {}
 
     @classmethod
     def build(
@@ -45,16 +67,26 @@ class Negatives:
         if embedder is None or not questions:
             return cls(listed, (), ())
         if reuse is not None:
-            return cls(listed, reuse._vectors, reuse._texts)
+            found = cls(listed, reuse._vectors, reuse._texts)
+            found._asking = reuse._asking  # the same texts under the same lexicon: the same kinds
+            return found
         analysed = [analyse(q) for q in questions]
         bags = [[a.words for a in analysed], [a.tokens or a.words for a in analysed]]
         vectors = tuple(embedder.encode_bags(b, weight, remember=True) for b in bags)
-        return cls(listed, vectors, tuple(" ".join(a.words) for a in analysed))
+        return cls(listed, vectors, tuple(" ".join(a.words) for a in analysed), [a.kinds for a in analysed])
 
     @classmethod
-    def from_parts(cls, questions: Sequence[str], vectors: tuple[np.ndarray, ...], texts: tuple[str, ...]) -> Negatives:
-        """The Negatives whose `vectors` and `texts` these are (kept by the load cache), for these questions."""
-        return cls(frozenset(listed_form(q) for q in questions), vectors, texts)
+    def from_parts(
+        cls,
+        questions: Sequence[str],
+        vectors: tuple[np.ndarray, ...],
+        texts: tuple[str, ...],
+        kinds_of: Callable[[list[str]], frozenset[str]],
+    ) -> Negatives:
+        """The Negatives whose `vectors` and `texts` these are (kept by the load cache), for these questions;
+        `kinds_of` reads what each asks from its words (the lexicon's `question_kinds`, as `build` did)."""
+        kinds = [kinds_of(text.split()) for text in texts]
+        return cls(frozenset(listed_form(q) for q in questions), vectors, texts, kinds)
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -71,9 +103,16 @@ class Negatives:
         return bool(self._listed) and listed_form(question) in self._listed
 
     def nearest(
-        self, question: np.ndarray, text: str, *, fitting: bool = False, unseen: frozenset[str] = frozenset()
+        self,
+        question: np.ndarray,
+        text: str,
+        kinds: frozenset[str] = frozenset(),
+        *,
+        fitting: bool = False,
+        unseen: frozenset[str] = frozenset(),
     ) -> tuple[float, float]:
-        """Best cosine, per view, to a listed question (`question`: the question's vector in each view).
+        """Best cosine, per view, to a listed question (`question`: the question's vector in each view)
+        among those that ask nothing beyond `kinds`, what the question asks for.
 
         While fitting, the very same text is left out, so that the decision learns from a
         question's neighbours, as it will meet new questions; in service a question listed as
@@ -84,9 +123,21 @@ class Negatives:
             return 0.0, 0.0
         found = []
         same = [n for n, t in enumerate(self._texts) if t == text or t in unseen] if fitting else []
+        excluded = self._asking_more(kinds)
         for matrix, vector in zip(self._vectors, question, strict=True):
             scores = matrix @ vector
             if same:
                 scores[same] = -1.0
+            for rows in excluded:
+                scores[rows] = -1.0
             found.append(float(scores.max()) if len(scores) else 0.0)
         return found[0], found[1]
+
+    def _asking_more(self, kinds: frozenset[str]) -> list[np.ndarray]:
+        """The rows of the listed questions that ask for something `kinds` does not hold."""
+        found = self._excluded.get(kinds)
+        if found is None:
+            found = [rows for asked, rows in self._asking.items() if not asked <= kinds]
+            if len(self._excluded) < KINDS_MEMO:
+                self._excluded[kinds] = found
+        return found
