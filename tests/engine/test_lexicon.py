@@ -12,7 +12,7 @@ import pytest
 
 import engine.lexicon
 from engine.knowledge.model import KnowledgeBase
-from engine.lexicon import Lexicon
+from engine.lexicon import ASKS_NOTHING, Lexicon
 from engine.textnorm import MAX_CHARS
 
 
@@ -154,6 +154,15 @@ def test_the_longest_question_phrase_holds_its_words():
     assert lexicon.question_kinds(lexicon.split("Selon qui l'ambiance est meilleure ?")) == {"source"}
     assert lexicon.question_kinds(lexicon.split("who says so, and who is he")) == {"source", "who"}
     assert lexicon.question_kinds(lexicon.split("qui selon")) == {"who"}
+
+
+def test_a_phrase_that_asks_nothing_holds_its_question_word():
+    """ "ou pas ?" is "or not": its "ou" (folded "où") is no "where", and the question stays a yes/no one."""
+    lexicon = small(question_words={"where": ["ou", "where"], ASKS_NOTHING: ["ou pas", "ou quoi"]})
+    assert lexicon.question_kinds(lexicon.split("Bolloré est parti ou pas ?")) == frozenset()
+    assert lexicon.asks_yes_no(lexicon.split("Bolloré est parti ou pas ?"))
+    assert lexicon.question_kinds(lexicon.split("ou est la reunion, ou quoi")) == {"where"}
+    assert lexicon.question_kinds(lexicon.split("c'était ou ?")) == {"where"}
 
 
 def test_analyse_gives_each_token_once_in_order_with_kinds_entities_and_years():
