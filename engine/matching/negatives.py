@@ -70,10 +70,13 @@ class Negatives:
             found = cls(listed, reuse._vectors, reuse._texts)
             found._asking = reuse._asking  # the same texts under the same lexicon: the same kinds
             return found
-        analysed = [analyse(q) for q in questions]
+        # Questions that read the same (listed twice, in two cases or spellings) have the same vectors: one row
+        # each (the best cosine is the same, and leaving a text out while fitting leaves out all its rows).
+        read = {" ".join(a.words): a for a in map(analyse, questions)}
+        analysed = list(read.values())
         bags = [[a.words for a in analysed], [a.tokens or a.words for a in analysed]]
         vectors = tuple(embedder.encode_bags(b, weight, remember=True) for b in bags)
-        return cls(listed, vectors, tuple(" ".join(a.words) for a in analysed), [a.kinds for a in analysed])
+        return cls(listed, vectors, tuple(read), [a.kinds for a in analysed])
 
     @classmethod
     def from_parts(

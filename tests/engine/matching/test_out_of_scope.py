@@ -127,3 +127,12 @@ def test_a_broken_list_is_reported_once_as_broken(knowledge_copy):
     with pytest.raises(KnowledgeError) as caught:
         Loader(knowledge_copy).load()
     assert [p.file for p in caught.value.problems] == ["out_of_scope.yaml"]
+
+
+def test_listed_questions_that_read_the_same_are_one_row(snapshot):
+    """The list holds some questions twice (in two cases, with and without "?"): one row each is enough."""
+    m = snapshot.matcher
+    read = [" ".join(m.analyse(q).words) for q in snapshot.kb.out_of_scope]
+    assert len(set(read)) < len(read)  # the shipped list has such repeats
+    assert sorted(m.negatives.texts) == sorted(set(read))
+    assert all(len(v) == len(m.negatives.texts) for v in m.negatives.vectors)
