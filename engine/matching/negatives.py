@@ -51,7 +51,7 @@ class Negatives:
             rows.setdefault(asked, []).append(n)
         #: The rows of the listed questions that ask for something (who, why...), by what they ask.
         self._asking = {kinds: np.array(found) for kinds, found in rows.items() if kinds}
-        self._excluded: dict[frozenset[str], list[np.ndarray]] = {}
+        self._excluded: dict[frozenset[str], np.ndarray | None] = {}
 
     @classmethod
     def build(
@@ -131,16 +131,17 @@ class Negatives:
             scores = matrix @ vector
             if same:
                 scores[same] = -1.0
-            for rows in excluded:
-                scores[rows] = -1.0
+            if excluded is not None:
+                scores[excluded] = -1.0
             found.append(float(scores.max()) if len(scores) else 0.0)
         return found[0], found[1]
 
-    def _asking_more(self, kinds: frozenset[str]) -> list[np.ndarray]:
-        """The rows of the listed questions that ask for something `kinds` does not hold."""
-        found = self._excluded.get(kinds)
-        if found is None:
-            found = [rows for asked, rows in self._asking.items() if not asked <= kinds]
-            if len(self._excluded) < KINDS_MEMO:
-                self._excluded[kinds] = found
+    def _asking_more(self, kinds: frozenset[str]) -> np.ndarray | None:
+        """The rows of the listed questions that ask for something `kinds` does not hold (None: no row)."""
+        if kinds in self._excluded:
+            return self._excluded[kinds]
+        groups = [rows for asked, rows in self._asking.items() if not asked <= kinds]
+        found = np.concatenate(groups) if groups else None  # one assignment a view, not one a group
+        if len(self._excluded) < KINDS_MEMO:
+            self._excluded[kinds] = found
         return found
