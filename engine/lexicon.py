@@ -198,7 +198,7 @@ class Lexicon:
 
         The longest phrase wins and holds its words: "selon qui" asks for a source, not for a
         person, and "en quelle année" once for a date. Phrases of the kind ASKS_NOTHING hold
-        their words and ask nothing: "il est parti ou pas ?" is a yes/no question, not a "where".
+        their words and ask nothing: the "ou" of "il est parti ou pas ?" is "or", not "where".
         """
         starts = self.kind_starts
         if starts.keys().isdisjoint(words):  # most texts of a fact sheet ask nothing: no word starts a kind

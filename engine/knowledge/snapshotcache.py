@@ -58,7 +58,8 @@ class StoredSnapshot:
     #: One FactVectors per view (none without the semantic signal).
     vectors: tuple[FactVectors, ...]
     #: The out-of-scope questions' vectors in each view, and each as read.
-    negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]]
+    #: The out-of-scope questions' vectors (one matrix a view), texts and kinds (what each asks), row by row.
+    negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...], tuple[frozenset[str], ...]]
     #: The postings (by position over the entry's ids) and counts over `entries`.
     index: Index
 
@@ -170,6 +171,10 @@ class SnapshotFolder:
             for name in ("question", "answer")
         )
         texts = strings(meta["negatives"])
+        asked = meta.get("negative_kinds")
+        if not isinstance(asked, list) or len(asked) != len(texts):
+            raise BadFile("out-of-scope kinds of another shape")
+        kinds = tuple(frozenset(strings(k)) for k in asked)
         negatives = tuple(arrays[f"negatives{view}"] for view in range(views)) if texts else ()
         for matrix in negatives:
             if matrix.dtype != np.float32 or matrix.shape != (len(texts), dim):
@@ -187,7 +192,7 @@ class SnapshotFolder:
             size=len(ids),
         )
         self.stats["hits"] += 1
-        return StoredSnapshot(entries, tuple(vectors), (negatives, texts), index)
+        return StoredSnapshot(entries, tuple(vectors), (negatives, texts, kinds), index)
 
     def write(self, key: str, ids: Sequence[str], stored: StoredSnapshot, *, background: bool = False) -> None:
         """Store the entry (in `background`: by a thread of its own, which `wait` and `read` wait for; see
@@ -218,7 +223,7 @@ class SnapshotFolder:
             index = stored.index
             _postings_meta(index.question_postings, "question", where, arrays)
             _postings_meta(index.answer_postings, "answer", where, arrays)
-            matrices, texts = stored.negatives
+            matrices, texts, kinds = stored.negatives
             _counts_meta(index.entity_counts, "entity_counts", where, arrays)
             _counts_meta(index.word_counts, "word_counts", where, arrays)
             own = list(index.own_counts.items())
@@ -235,7 +240,13 @@ class SnapshotFolder:
                 else:
                     np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             header = {"version": self._version, "code": self._code, "key": key, "ids": list(ids)}
-            payload = {**header, "views": len(stored.vectors), "negatives": list(texts), **meta}
+            payload = {
+                **header,
+                "views": len(stored.vectors),
+                "negatives": list(texts),
+                "negative_kinds": [sorted(k) for k in kinds],
+                **meta,
+            }
             with (temporary / "meta.json").open("w", encoding="utf-8") as out:
                 dump_json(payload, out)
             final = self.path(key)

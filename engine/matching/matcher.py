@@ -75,7 +75,7 @@ class Matcher:
     unchanged facts as they were), so a reload only analyses what changed.
     """
 
-    _by_fact: dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
+    _by_fact: ByFact
     _index: Index
     latest_year: str | None
     lexical: LexicalScorer
@@ -140,8 +140,9 @@ class Matcher:
         else:
             self._index = Index.build(entries.items())
         # Only the words of the facts taken out or put in weigh differently (lexical.py), or are new words.
-        moved = list(moved_entries(reusable, entries, taken_out, put_in)) if evolving is not None else None
-        if evolving is not None and moved is not None:
+        moved: list[FactEntry] | None = None
+        if evolving is not None:
+            moved = list(moved_entries(reusable, entries, taken_out, put_in))
             words = chain.from_iterable((*e.question_bag, *e.answer_bag) for e in moved)
             self.lexical = LexicalScorer(self._index, entries, lexicon, evolving.lexical, words)
         else:
@@ -153,7 +154,9 @@ class Matcher:
         )
         self.latest_year = latest_year(kb)
         earlier = previous.years if same and previous is not None and previous.latest_year == self.latest_year else {}
-        self.years = year_states(self._by_fact, entries, self.latest_year, earlier, reuse, kept, taken_out, put_in)
+        self.years = year_states(
+            self._by_fact, entries, self.latest_year, earlier, bool(reusable), kept, taken_out, put_in
+        )
         # A reload's speller and language guesser: only the words of the facts taken out or put in looked at.
         words_moved = {w for e in moved for w in e.words} if moved is not None else None
         self.speller = speller_for(
@@ -165,11 +168,11 @@ class Matcher:
         )
         # Known out-of-scope questions are read as questions are: typos corrected, then analysed.
         if stored is not None:
-            self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives, lexicon.question_kinds)
+            self.negatives = Negatives.from_parts(kb.out_of_scope, *stored.negatives)
         else:
             self.negatives = self._negatives_of(kb, previous)
             if key is not None and cache is not None:
-                parts = (self.negatives.vectors, self.negatives.texts)
+                parts = (self.negatives.vectors, self.negatives.texts, self.negatives.kinds)
                 stored = snapshot_of(list(entries.values()), self.vectors, parts, self._index)
                 cache.write_snapshot(key, self.order, stored, background=bool(reusable))
 
@@ -226,7 +229,7 @@ class Matcher:
         return found
 
     @property
-    def facts(self) -> dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]:
+    def facts(self) -> ByFact:
         """Each fact by id, with its analysis and its vectors in each view (None without the semantic signal)."""
         return self._by_fact
 

@@ -31,9 +31,11 @@ KINDS_MEMO = 256
 
 
 class Negatives:
-    """The listed questions, read as questions are (typos corrected, analysed), in each view; immutable."""
+    """The listed questions, read as questions are (typos corrected, analysed), in each view.
 
-    __slots__ = ("_asking", "_excluded", "_listed", "_texts", "_vectors")
+    Immutable but for a bounded memo: the rows each set of question kinds leaves out."""
+
+    __slots__ = ("_asking", "_excluded", "_kinds", "_listed", "_texts", "_vectors")
 
     def __init__(
         self,
@@ -42,15 +44,18 @@ class Negatives:
         texts: tuple[str, ...],
         kinds: Sequence[frozenset[str]] = (),
     ) -> None:
-        """`kinds`: what each listed question asks for (who, why...), row by row (none: nothing known)."""
+        """`kinds`: what each listed question asks for (who, why...), row by row (as its Analysis says)."""
+        if len(kinds) != len(texts):
+            raise ValueError(f"{len(kinds)} kinds for {len(texts)} listed questions")
         self._listed = listed
         self._vectors = vectors
         self._texts = texts
+        self._kinds = tuple(kinds)
         rows: dict[frozenset[str], list[int]] = {}
         for n, asked in enumerate(kinds):
             rows.setdefault(asked, []).append(n)
         #: The rows of the listed questions that ask for something (who, why...), by what they ask.
-        self._asking = {kinds: np.array(found) for kinds, found in rows.items() if kinds}
+        self._asking = {asked: np.array(found) for asked, found in rows.items() if asked}
         self._excluded: dict[frozenset[str], np.ndarray | None] = {}
 
     @classmethod
@@ -65,11 +70,9 @@ class Negatives:
         """`analyse` reads a question as the matcher does; `reuse`: a previous build still valid (vectors taken)."""
         listed = frozenset(listed_form(q) for q in questions)
         if embedder is None or not questions:
-            return cls(listed, (), ())
-        if reuse is not None:
-            found = cls(listed, reuse._vectors, reuse._texts)
-            found._asking = reuse._asking  # the same texts under the same lexicon: the same kinds
-            return found
+            return cls(listed, (), (), ())
+        if reuse is not None:  # the same texts under the same lexicon: the same vectors and kinds
+            return cls(listed, reuse._vectors, reuse._texts, reuse._kinds)
         # Questions that read the same (listed twice, in two cases or spellings) have the same vectors: one row
         # each (the best cosine is the same, and leaving a text out while fitting leaves out all its rows).
         read = {" ".join(a.words): a for a in map(analyse, questions)}
@@ -84,17 +87,21 @@ class Negatives:
         questions: Sequence[str],
         vectors: tuple[np.ndarray, ...],
         texts: tuple[str, ...],
-        kinds_of: Callable[[list[str]], frozenset[str]],
+        kinds: Sequence[frozenset[str]],
     ) -> Negatives:
-        """The Negatives whose `vectors` and `texts` these are (kept by the load cache), for these questions;
-        `kinds_of` reads what each asks from its words (the lexicon's `question_kinds`, as `build` did)."""
-        kinds = [kinds_of(text.split()) for text in texts]
+        """The Negatives whose `vectors`, `texts` and `kinds` these are (kept by the load cache), for these
+        questions: what `build` computed, read back, not worked out again."""
         return cls(frozenset(listed_form(q) for q in questions), vectors, texts, kinds)
 
     @property
     def texts(self) -> tuple[str, ...]:
         """Each listed question as read (its corrected words), in the order of the vectors' rows."""
         return self._texts
+
+    @property
+    def kinds(self) -> tuple[frozenset[str], ...]:
+        """What each listed question asks for (who, why...), in the order of the vectors' rows."""
+        return self._kinds
 
     @property
     def vectors(self) -> tuple[np.ndarray, ...]:
@@ -109,7 +116,7 @@ class Negatives:
         self,
         question: np.ndarray,
         text: str,
-        kinds: frozenset[str] = frozenset(),
+        kinds: frozenset[str],
         *,
         fitting: bool = False,
         unseen: frozenset[str] = frozenset(),
@@ -133,7 +140,9 @@ class Negatives:
                 scores[same] = -1.0
             if excluded is not None:
                 scores[excluded] = -1.0
-            found.append(float(scores.max()) if len(scores) else 0.0)
+            best = float(scores.max()) if len(scores) else 0.0
+            # Every row left out (a list of only "who" questions, met by a yes/no one): no neighbour, as no list.
+            found.append(0.0 if best == -1.0 and excluded is not None and len(excluded) == len(scores) else best)
         return found[0], found[1]
 
     def _asking_more(self, kinds: frozenset[str]) -> np.ndarray | None:

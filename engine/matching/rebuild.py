@@ -1,7 +1,7 @@
 """What a new matcher takes over from the one it replaces (a reload), part by part.
 
-A reload under the same lexicon and model keeps every fact that is the very same object (the
-Loader hands back unchanged facts as they were): their analyses, the rows of their vectors and
+A reload under the same lexicon and model keeps every fact that is unchanged (the very same
+object, as the Loader hands back unchanged facts, or one equal to it): their analyses, the rows of their vectors and
 their year states. Only the facts put in or taken out are worked out again. matcher.py
 assembles the parts; this module says, for each, what carries over. Nothing here mutates
 the previous matcher: it is still being served while its successor is built.
@@ -73,6 +73,7 @@ class Reuse:
 
     @classmethod
     def of(cls, kb: KnowledgeBase, previous: Matcher | None, same: bool) -> Reuse:
+        """What `kb`'s facts take from `previous` (nothing unless `same`: the same lexicon and model)."""
         reusable = previous.facts if same and previous is not None else {}
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or not same_fact(c[0], f)]
         return cls(reusable, fresh)
@@ -102,13 +103,14 @@ def year_states(
     entries: dict[str, FactEntry],
     latest: str | None,
     earlier: dict[str, tuple[bool, bool]],
-    reuse: Reuse,
+    reloading: bool,
     kept: set[str],
     taken_out: Sequence[str],
     put_in: Sequence[str],
 ) -> dict[str, tuple[bool, bool]]:
-    """Each fact's year state; `earlier`, the previous matcher's when its latest year is the same."""
-    if earlier and reuse.reusable:  # a reload: the previous states, the facts taken out dropped, those put in added
+    """Each fact's year state; `earlier`, the previous matcher's when its latest year is the same, and
+    `reloading` when its facts' analyses are reused (a reload under the same lexicon and model)."""
+    if earlier and reloading:  # a reload: the previous states, the facts taken out dropped, those put in added
         years = dict(earlier)
         for fact_id in taken_out:
             years.pop(fact_id, None)

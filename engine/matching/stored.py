@@ -34,7 +34,7 @@ def stored_entry(
 def snapshot_of(
     entries: list[FactEntry],
     vectors: tuple[FactVectors, ...] | None,
-    negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...]],
+    negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...], tuple[frozenset[str], ...]],
     index: Index,
 ) -> StoredSnapshot:
     """What the snapshot entry stores of a matcher just built."""

@@ -165,6 +165,15 @@ def test_a_phrase_that_asks_nothing_holds_its_question_word():
     assert lexicon.question_kinds(lexicon.split("c'était ou ?")) == {"where"}
 
 
+def test_the_shipped_phrases_that_ask_nothing_leave_where_questions_alone(real: Lexicon):
+    """ "où plus précisément ?" asks where: only phrases that end a question ("ou pas") ask nothing."""
+    lexicon = real
+    for question in ("la réunion c'était où plus précisément ?", "où même ?", "ou alors à Paris ?"):
+        assert "where" in lexicon.question_kinds(lexicon.split(question)), question
+    for question in ("Bolloré est parti ou pas ?", "c'est vrai ou non ?", "il a été viré ou quoi"):
+        assert "where" not in lexicon.question_kinds(lexicon.split(question)), question
+
+
 def test_analyse_gives_each_token_once_in_order_with_kinds_entities_and_years():
     lexicon = small()
     analysis = lexicon.analyse("Qui est le PDG de Nissan, le patron de Nissan en 2019 ?")

@@ -7,6 +7,7 @@ import pytest
 from engine.answering import Engine, Snapshot
 from engine.knowledge.loader import KnowledgeError, Loader
 from engine.matching.decision import FEATURES
+from engine.matching.negatives import Negatives
 
 
 def negative_of(snapshot, question, *, fitting=False):
@@ -56,7 +57,7 @@ def test_a_listed_question_asking_what_the_question_does_not_is_no_neighbour(sna
     vectors = m.embedder.encode_bags((why.words, why.tokens), m.bag_weight)
     assert m.negatives.nearest(vectors, listed, why.kinds)[0] > 0.999  # a "why" question meets it
     # The same vectors asking nothing (a yes/no question), or asking something else: it is not counted.
-    assert m.negatives.nearest(vectors, listed)[0] < 0.999
+    assert m.negatives.nearest(vectors, listed, frozenset())[0] < 0.999
     assert m.negatives.nearest(vectors, listed, frozenset({"when"}))[0] < 0.999
     assert m.negatives.nearest(vectors, listed, frozenset({"why", "when"}))[0] > 0.999
     # A listed question that asks nothing is a neighbour of every question, whatever it asks.
@@ -136,3 +137,19 @@ def test_listed_questions_that_read_the_same_are_one_row(snapshot):
     assert len(set(read)) < len(read)  # the shipped list has such repeats
     assert sorted(m.negatives.texts) == sorted(set(read))
     assert all(len(v) == len(m.negatives.texts) for v in m.negatives.vectors)
+
+
+def test_a_list_whose_every_question_asks_more_gives_no_neighbour(snapshot):
+    """A moderator's list of only "who" questions, met by a yes/no question: 0, as with no list, not -1."""
+    m = snapshot.matcher
+    rows = [n for n, k in enumerate(m.negatives.kinds) if k == {"who"}]
+    only = Negatives(
+        frozenset(),
+        tuple(v[rows] for v in m.negatives.vectors),
+        tuple(m.negatives.texts[n] for n in rows),
+        [m.negatives.kinds[n] for n in rows],
+    )
+    asked = m.analyse(only.texts[0])
+    vectors = m.embedder.encode_bags((asked.words, asked.tokens), m.bag_weight)
+    assert only.nearest(vectors, only.texts[0], asked.kinds)[0] > 0.999
+    assert only.nearest(vectors, only.texts[0], frozenset()) == (0.0, 0.0)

@@ -57,11 +57,11 @@ def test_year_states_say_which_facts_name_only_earlier_years(snapshot: Snapshot)
     assert year_state(entries["leader-uchida"], "2019") == (False, False)
     assert year_state(entries["sales-2018"], None) == (False, False)
     fresh = Reuse.of(snapshot.kb, None, same=False)
-    every = year_states(matcher.facts, entries, "2019", {}, fresh, set(), [], [])
+    every = year_states(matcher.facts, entries, "2019", {}, bool(fresh.reusable), set(), [], [])
     assert every == matcher.years
     # A reload keeps the states it had, drops the facts taken out and works out those put in.
     reuse = Reuse.of(snapshot.kb, matcher, same=True)
     earlier = {**matcher.years, "gone": (True, True), "sales-2018": (False, False)}
     kept = set(entries) - {"sales-2018"}
-    got = year_states(matcher.facts, entries, "2019", earlier, reuse, kept, ["gone"], ["sales-2018"])
+    got = year_states(matcher.facts, entries, "2019", earlier, bool(reuse.reusable), kept, ["gone"], ["sales-2018"])
     assert got == matcher.years
