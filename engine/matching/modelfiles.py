@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 PACKAGE = "wordllama"
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+#: The table's leading dimensions the engine uses. WordLlama's vectors are trained to be cut (Matryoshka: its
+#: `trunc_dim`); cut to 128 of 256, the decision cross-validated the same on the fit sets (85.9% in-scope at
+#: 93.2% abstention, against 85.8% at 93.1%), and every fact vector, matrix product and cache file is half.
+DIMS = 128
 #: The embedding table's name in the weights file.
 TENSOR = "embedding.weight"
 

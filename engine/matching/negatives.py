@@ -28,17 +28,6 @@ def listed_form(question: str) -> str:
 
 #: Kind sets of questions whose excluded listed rows are memoised (a few dozen occur; bounded all the same).
 KINDS_MEMO = 256
-#: The leading dimensions the nearest listed question is looked for in. WordLlama's vectors are trained to
-#: be cut (Matryoshka: the first dimensions carry the most), and this feature measured the same cut to 128 or
-#: 64 as whole (cross-validated on the fit sets), for half the memory read per question at 128.
-SEARCH_DIMS = 128
-
-
-def _leading(matrix: np.ndarray, dims: int) -> np.ndarray:
-    """The rows cut to their first `dims` dimensions, each made a unit vector again (zero rows stay zero)."""
-    cut = np.array(matrix[:, :dims], dtype=np.float32)  # a contiguous copy: the search reads it whole
-    cut /= np.maximum(np.sqrt(np.add.reduce(cut * cut, axis=1, keepdims=True)), np.float32(1e-12))
-    return cut
 
 
 class Negatives:
@@ -46,7 +35,7 @@ class Negatives:
 
     Immutable but for a bounded memo: the rows each set of question kinds leaves out."""
 
-    __slots__ = ("_asking", "_excluded", "_kinds", "_listed", "_search", "_texts", "_vectors")
+    __slots__ = ("_asking", "_excluded", "_kinds", "_listed", "_texts", "_vectors")
 
     def __init__(
         self,
@@ -60,8 +49,6 @@ class Negatives:
             raise ValueError(f"{len(kinds)} kinds for {len(texts)} listed questions")
         self._listed = listed
         self._vectors = vectors
-        #: What the search reads: the vectors cut to SEARCH_DIMS (the whole ones are what the cache stores).
-        self._search = tuple(_leading(matrix, SEARCH_DIMS) for matrix in vectors)
         self._texts = texts
         self._kinds = tuple(kinds)
         rows: dict[frozenset[str], list[int]] = {}
@@ -135,8 +122,7 @@ class Negatives:
         unseen: frozenset[str] = frozenset(),
     ) -> tuple[float, float]:
         """Best cosine, per view, to a listed question (`question`: the question's vector in each view)
-        among those that ask nothing beyond `kinds`, what the question asks for; both cut to their
-        first SEARCH_DIMS dimensions.
+        among those that ask nothing beyond `kinds`, what the question asks for.
 
         While fitting, the very same text is left out, so that the decision learns from a
         question's neighbours, as it will meet new questions; in service a question listed as
@@ -148,9 +134,8 @@ class Negatives:
         found = []
         same = [n for n, t in enumerate(self._texts) if t == text or t in unseen] if fitting else []
         excluded = self._asking_more(kinds)
-        for matrix, whole in zip(self._search, question, strict=True):
-            vector = whole[: matrix.shape[1]]
-            scores = matrix @ (vector / max(float(np.sqrt(vector @ vector)), 1e-12))
+        for matrix, vector in zip(self._vectors, question, strict=True):
+            scores = matrix @ vector
             if same:
                 scores[same] = -1.0
             if excluded is not None:

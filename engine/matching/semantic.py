@@ -26,6 +26,7 @@ import numpy as np
 from engine.matching import pooling
 from engine.matching.factvectors import CENTROID_CANDIDATES, EXACT_ROWS, FactTexts, FactVectors
 from engine.matching.modelfiles import (
+    DIMS,
     PACKAGE,
     TOKENIZER,
     WEIGHTS,
@@ -99,8 +100,8 @@ class Embedder:
                 raise ModuleNotFoundError("the 'tokenizers' package is not installed")
             if not (folder / TOKENIZER).is_file():
                 raise FileNotFoundError(folder / TOKENIZER)
-            table = mapped_table(folder / WEIGHTS)
-            identity = f"{PACKAGE}-{package_version(folder)}/{Path(WEIGHTS).stem}"
+            table = mapped_table(folder / WEIGHTS)[:, :DIMS]  # a view: the rows a question reads are cut as read
+            identity = f"{PACKAGE}-{package_version(folder)}/{Path(WEIGHTS).stem}/{DIMS}d"
         except Exception as exc:  # a missing dependency or any unreadable file
             raise ModelUnavailable(f"cannot read the embedding model in {folder}: {exc}") from exc
         return cls(table, lambda: read_tokenizer(folder / TOKENIZER), identity)

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from engine.matching import lexical, variants
 from engine.matching.candidates import LEXICAL_CANDIDATES
 from engine.matching.features import Signals, feature_rows, feature_vector
-from engine.matching.modelfiles import WEIGHTS, mapped_table, package_folder
+from engine.matching.modelfiles import DIMS, WEIGHTS, mapped_table, package_folder
 from engine.matching.pooling import gathered_run_sums, run_sums
 from engine.matching.semantic import Embedder, FactTexts, FactVectors
 
@@ -165,14 +165,16 @@ def test_a_fact_without_rows_scores_minus_one():
     assert q.tolist() == [1.0, -1.0, 1.0] and c.tolist() == [1.0, 1.0, -1.0]
 
 
-def test_the_mapped_table_is_the_stored_one():
+def test_the_mapped_table_is_the_stored_one_cut_to_its_leading_dimensions():
     from safetensors import safe_open
 
     embedder = Embedder.from_package()
     with safe_open(str(package_folder() / WEIGHTS), framework="np") as handle:
         stored = handle.get_tensor("embedding.weight")
-    assert embedder._table.dtype == stored.dtype and embedder._table.tobytes() == stored.tobytes()
+    assert embedder.dim == DIMS < stored.shape[1] and embedder._table.shape == (stored.shape[0], DIMS)
+    assert embedder._table.dtype == stored.dtype and embedder._table.tobytes() == stored[:, :DIMS].tobytes()
     assert type(embedder._table) is np.ndarray
+    assert embedder.identity.endswith(f"/{DIMS}d")  # caches and decision.yaml of the whole vectors are not used
 
 
 @pytest.mark.parametrize(
