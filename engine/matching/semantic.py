@@ -1,7 +1,8 @@
 """The semantic signal: text vectors from WordLlama's static token embeddings, shipped in its wheel.
 
 WordLlama (MIT) carries a 32,000-token, 256-dimension embedding table and its tokenizer
-inside the `wordllama` wheel. A text's vector is the normalised mean of its tokens' rows:
+inside the `wordllama` wheel; the engine reads the table's first DIMS (128) columns, as
+WordLlama's own `trunc_dim` does. A text's vector is the normalised mean of its tokens' rows:
 no network, no torch, a few microseconds a question. The two files are read from the
 package folder directly; `wordllama` itself is never imported (its import configures the
 root logger, and its loader looks for the tokenizer in a folder the wheel does not have,
@@ -100,7 +101,10 @@ class Embedder:
                 raise ModuleNotFoundError("the 'tokenizers' package is not installed")
             if not (folder / TOKENIZER).is_file():
                 raise FileNotFoundError(folder / TOKENIZER)
-            table = mapped_table(folder / WEIGHTS)[:, :DIMS]  # a view: the rows a question reads are cut as read
+            whole = mapped_table(folder / WEIGHTS)
+            if whole.shape[1] < DIMS:  # as WordLlama refuses a trunc_dim past its width
+                raise ValueError(f"the table has {whole.shape[1]} dimensions, fewer than the {DIMS} used")
+            table = whole[:, :DIMS]  # a view: the rows a question reads are cut as read, nothing copied at start
             identity = f"{PACKAGE}-{package_version(folder)}/{Path(WEIGHTS).stem}/{DIMS}d"
         except Exception as exc:  # a missing dependency or any unreadable file
             raise ModelUnavailable(f"cannot read the embedding model in {folder}: {exc}") from exc

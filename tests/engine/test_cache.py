@@ -24,6 +24,8 @@ from engine.knowledge.cache import KnowledgeCache
 from engine.knowledge.cachekeys import CODE
 from engine.knowledge.loader import Loader
 from engine.knowledge.schema import load_eval
+from engine.matching.modelfiles import DIMS, TOKENIZER, WEIGHTS, mapped_table, package_folder, read_tokenizer
+from engine.matching.semantic import Embedder
 from engine.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -356,3 +358,25 @@ def test_a_failing_background_write_is_logged_not_raised(tmp_path, caplog):
         writers.start("test", tmp_path, broken)
         writers.wait(tmp_path)
     assert "a background write into the load cache failed" in caplog.text
+
+
+def test_a_cache_filled_by_another_model_or_width_is_not_read(knowledge_copy, tmp_path):
+    """The wheel's whole 256-dimension table, under an identity of its own, fills the cache: the engine's
+    128-dimension model reads none of its vectors, rebuilds them, and answers as with no cache at all."""
+    folder = package_folder()
+    wide = Embedder(mapped_table(folder / WEIGHTS), lambda: read_tokenizer(folder / TOKENIZER), "wordllama/whole")
+    assert wide.dim > DIMS
+    shared.forget()
+    filling = KnowledgeCache(tmp_path / "cache")
+    Snapshot.build(Loader(knowledge_copy, cache=filling).load(), cache=filling, embedder=wide)
+    assert filling.snapshot_stats["written"] == 1
+    snapshot, cache = load(knowledge_copy, tmp_path / "cache")
+    # The sheets' files hold no vectors (read); their analyses and the snapshot entry are the other model's.
+    assert cache.stats["hits"] == len(sheets(knowledge_copy)) and cache.stats["misses"] == len(sheets(knowledge_copy))
+    assert cache.snapshot_stats["misses"] == 1 and cache.snapshot_stats["written"] == 1
+    assert snapshot.matcher.vectors is not None and snapshot.matcher.learned
+    assert all(v.arrays()["q"].shape[1] == DIMS for v in snapshot.matcher.vectors)
+    assert all(v.shape[1] == DIMS for v in snapshot.matcher.negatives.vectors)
+    plain = Engine(Snapshot.load(KNOWLEDGE))
+    for question in ("qui dirige nissan", "why did sales fall in 2019", "who is the CEO of Volkswagen?"):
+        assert _key(Engine(snapshot).ask(question)) == _key(plain.ask(question)), question

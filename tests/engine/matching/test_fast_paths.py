@@ -174,6 +174,8 @@ def test_the_mapped_table_is_the_stored_one_cut_to_its_leading_dimensions():
     assert embedder.dim == DIMS < stored.shape[1] and embedder._table.shape == (stored.shape[0], DIMS)
     assert embedder._table.dtype == stored.dtype and embedder._table.tobytes() == stored[:, :DIMS].tobytes()
     assert type(embedder._table) is np.ndarray
+    # A view of the mapped file, rows of the whole width apart: nothing was copied at start.
+    assert embedder._table.strides == (2 * stored.shape[1], 2) and not embedder._table.flags["OWNDATA"]
     assert embedder.identity.endswith(f"/{DIMS}d")  # caches and decision.yaml of the whole vectors are not used
 
 
