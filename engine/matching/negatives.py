@@ -42,7 +42,7 @@ class Negatives:
         listed: frozenset[str],
         vectors: tuple[np.ndarray, ...],
         texts: tuple[str, ...],
-        kinds: Sequence[frozenset[str]] = (),
+        kinds: Sequence[frozenset[str]],
     ) -> None:
         """`kinds`: what each listed question asks for (who, why...), row by row (as its Analysis says)."""
         if len(kinds) != len(texts):
@@ -131,18 +131,18 @@ class Negatives:
         """
         if not self._vectors:
             return 0.0, 0.0
+        excluded = self._asking_more(kinds)
+        if excluded is not None and len(excluded) == len(self._texts):
+            return 0.0, 0.0  # every row left out (a list of only "who" questions, met by a yes/no one): as no list
         found = []
         same = [n for n, t in enumerate(self._texts) if t == text or t in unseen] if fitting else []
-        excluded = self._asking_more(kinds)
         for matrix, vector in zip(self._vectors, question, strict=True):
             scores = matrix @ vector
             if same:
                 scores[same] = -1.0
             if excluded is not None:
                 scores[excluded] = -1.0
-            best = float(scores.max()) if len(scores) else 0.0
-            # Every row left out (a list of only "who" questions, met by a yes/no one): no neighbour, as no list.
-            found.append(0.0 if best == -1.0 and excluded is not None and len(excluded) == len(scores) else best)
+            found.append(float(scores.max()) if len(scores) else 0.0)
         return found[0], found[1]
 
     def _asking_more(self, kinds: frozenset[str]) -> np.ndarray | None:

@@ -1,10 +1,11 @@
 """What a new matcher takes over from the one it replaces (a reload), part by part.
 
 A reload under the same lexicon and model keeps every fact that is unchanged (the very same
-object, as the Loader hands back unchanged facts, or one equal to it): their analyses, the rows of their vectors and
-their year states. Only the facts put in or taken out are worked out again. matcher.py
-assembles the parts; this module says, for each, what carries over. Nothing here mutates
-the previous matcher: it is still being served while its successor is built.
+object, as the Loader hands back unchanged facts, or one equal to it): their analyses, the
+rows of their vectors and their year states. Only the facts put in or taken out are worked
+out again. matcher.py assembles the parts; this module says, for each, what carries over.
+Nothing here mutates the previous matcher: it is still being served while its successor is
+built.
 """
 
 from __future__ import annotations
@@ -70,18 +71,22 @@ class Reuse:
     reusable: ByFact
     #: The facts to analyse: new, or changed since the previous matcher.
     fresh: list[Fact]
+    #: Their ids.
+    fresh_ids: frozenset[str]
 
     @classmethod
     def of(cls, kb: KnowledgeBase, previous: Matcher | None, same: bool) -> Reuse:
         """What `kb`'s facts take from `previous` (nothing unless `same`: the same lexicon and model)."""
         reusable = previous.facts if same and previous is not None else {}
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or not same_fact(c[0], f)]
-        return cls(reusable, fresh)
+        return cls(reusable, fresh, frozenset(f.id for f in fresh))
 
     def kept(self, fact: Fact) -> tuple[FactEntry, tuple[FactTexts, ...] | None] | None:
-        """The previous analysis and vectors of `fact`, when it is unchanged."""
-        cached = self.reusable.get(fact.id)
-        return cached[1:] if cached is not None and same_fact(cached[0], fact) else None
+        """The previous analysis and vectors of `fact`, when it is unchanged (one of `kb`'s facts not fresh)."""
+        if fact.id in self.fresh_ids:
+            return None
+        _, entry, texts = self.reusable[fact.id]
+        return entry, texts
 
 
 def moved_entries(
