@@ -7,13 +7,17 @@ working: its first long C call, holding the interpreter, would otherwise hold up
 starter inside `Thread.start` (a third of a second at a thousand articles). And writes
 started inside `held()` begin only when the block ends, the reload's last step, rather
 than compete with what is left of it. `wait` releases what it waits for, so a write held
-back is never waited for forever.
+back is never waited for forever. Writers are daemon threads, so that a hung disk never keeps
+the process alive; at exit the process waits for them a bounded time (`finish`), so that a
+reload's entry written just before a shutdown is there for the next start.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,12 +33,19 @@ _WRITERS: dict[tuple[str, Path], tuple[threading.Thread, threading.Event]] = {}
 #: Nesting of `held` blocks, and the writers they hold back.
 _held = 0
 _gates: list[threading.Event] = []
+#: How long the process waits at exit, at most, for the writes under way (then the next start is only slower).
+EXIT_WAIT_S = 60.0
+_exit_hook = False
 
 
 def start(kind: str, folder: Path, work: Callable[[], None]) -> None:
     """Run `work` in a thread of its own, once the previous `kind` write into `folder` is done."""
+    global _exit_hook
     with _STARTING:
         wait(folder, kind)
+        if not _exit_hook:
+            _exit_hook = True
+            atexit.register(finish)
         go = threading.Event()
         thread = threading.Thread(target=_gated, args=(go, work), name=f"cache-{kind}", daemon=True)
         with _LOCK:
@@ -68,6 +79,27 @@ def wait(folder: Path, kind: str | None = None) -> None:
             with _LOCK:
                 if _WRITERS.get(key, (None,))[0] is thread:
                     del _WRITERS[key]
+
+
+def finish(timeout: float = EXIT_WAIT_S) -> bool:
+    """Wait, `timeout` seconds at most in all, for every write under way or held back; whether all ended.
+
+    Run at exit: a write cut short leaves only a temporary file (never read, removed later), so giving
+    up costs the next start its speed, never its correctness."""
+    deadline = time.monotonic() + timeout
+    with _LOCK:
+        found = list(_WRITERS.values())
+    for thread, go in found:
+        go.set()
+        thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [thread.name for thread, _ in found if thread.is_alive()]
+    if alive:
+        log.warning(
+            "exiting with %d load-cache write(s) unfinished (%s): the next start rebuilds them",
+            len(alive),
+            ", ".join(alive),
+        )
+    return not alive
 
 
 @contextmanager

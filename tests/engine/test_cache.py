@@ -380,3 +380,33 @@ def test_a_cache_filled_by_another_model_or_width_is_not_read(knowledge_copy, tm
     plain = Engine(Snapshot.load(KNOWLEDGE))
     for question in ("qui dirige nissan", "why did sales fall in 2019", "who is the CEO of Volkswagen?"):
         assert _key(Engine(snapshot).ask(question)) == _key(plain.ask(question)), question
+
+
+def test_the_process_waits_at_exit_for_a_background_write_to_end(tmp_path):
+    """A reload's snapshot entry begun just before a shutdown is written, not cut short by the exit."""
+    target = tmp_path / "written"
+    script = (
+        "import time; from pathlib import Path; from engine.knowledge import writers; "
+        f"target = Path({str(target)!r}); "
+        "writers.start('test', target.parent, lambda: (time.sleep(0.5), target.write_text('done')))"
+    )
+    found = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert target.read_text() == "done"
+
+
+def test_waiting_at_exit_is_bounded_and_says_what_it_left(tmp_path, caplog):
+    import threading
+
+    from engine.knowledge import writers
+
+    release = threading.Event()
+    writers.start("stuck", tmp_path, release.wait)
+    try:
+        with caplog.at_level("WARNING", logger="alliance.cache"):
+            assert writers.finish(timeout=0.05) is False
+        assert "1 load-cache write(s) unfinished (cache-stuck)" in caplog.text
+    finally:
+        release.set()
+    assert writers.finish(timeout=30) is True
+    writers.wait(tmp_path)
