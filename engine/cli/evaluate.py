@@ -38,6 +38,8 @@ EVAL_SETS = (
     "fit-2026-12f.yaml",
     "fit-2026-12h.yaml",
     "fit-2026-12i.yaml",
+    "fit-2026-12j.yaml",
+    "fit-2026-12k.yaml",
     "oos-2026-12e.yaml",
     *HELD_OUT_SETS,
 )
