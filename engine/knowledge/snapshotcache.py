@@ -57,7 +57,6 @@ class StoredSnapshot:
     entries: list[FactEntry]
     #: One FactVectors per view (none without the semantic signal).
     vectors: tuple[FactVectors, ...]
-    #: The out-of-scope questions' vectors in each view, and each as read.
     #: The out-of-scope questions' vectors (one matrix a view), texts and kinds (what each asks), row by row.
     negatives: tuple[tuple[np.ndarray, ...], tuple[str, ...], tuple[frozenset[str], ...]]
     #: The postings (by position over the entry's ids) and counts over `entries`.

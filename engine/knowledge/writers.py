@@ -35,17 +35,12 @@ _held = 0
 _gates: list[threading.Event] = []
 #: How long the process waits at exit, at most, for the writes under way (then the next start is only slower).
 EXIT_WAIT_S = 60.0
-_exit_hook = False
 
 
 def start(kind: str, folder: Path, work: Callable[[], None]) -> None:
     """Run `work` in a thread of its own, once the previous `kind` write into `folder` is done."""
-    global _exit_hook
     with _STARTING:
         wait(folder, kind)
-        if not _exit_hook:
-            _exit_hook = True
-            atexit.register(finish)
         go = threading.Event()
         thread = threading.Thread(target=_gated, args=(go, work), name=f"cache-{kind}", daemon=True)
         with _LOCK:
@@ -100,6 +95,9 @@ def finish(timeout: float = EXIT_WAIT_S) -> bool:
             ", ".join(alive),
         )
     return not alive
+
+
+atexit.register(finish)  # a process that never wrote in the background finds nothing to wait for
 
 
 @contextmanager
