@@ -193,5 +193,14 @@ class TokenIds:
         from engine.knowledge.cachefiles import CacheFolder
 
         if CacheFolder(self.folder).write(self.path, stored.merged(added).encode(self.identity)):
-            with contextlib.suppress(OSError):  # else left behind: never read again
-                self.path.with_suffix(".json").unlink(missing_ok=True)  # the JSON of version 1, replaced
+            self._remove_others()
+
+    def _remove_others(self) -> None:
+        """Remove the files of other models (an upgraded wheel) and the JSON of version 1: never read again.
+
+        Another process still using another model loses only its start's speed: it writes its file again.
+        """
+        for path in (*self.folder.glob("tokens-*.bin"), *self.folder.glob("tokens-*.json")):
+            if path != self.path:
+                with contextlib.suppress(OSError):  # else left behind: only disk space
+                    path.unlink(missing_ok=True)

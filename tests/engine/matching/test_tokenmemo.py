@@ -103,6 +103,22 @@ def test_a_bad_file_is_ignored_logged_and_rewritten(tmp_path, caplog, damage):
     assert np.array_equal(third.encode_bags([WORDS], weight), expected)
 
 
+def test_a_write_removes_the_files_of_other_models_and_versions(tmp_path):
+    old = TokenIds(tmp_path, "model-before-the-upgrade", 100)
+    old.add({"nissan": [7, 8]})
+    old.save()
+    (tmp_path / "tokens-0123456789abcdef0123.json").write_text("{}")  # version 1's format
+    unrelated = tmp_path / "lexicon-lexicon-0123.json"
+    unrelated.write_text("{}")
+    new = TokenIds(tmp_path, "model-after-the-upgrade", 100)
+    new.add({"renault": [9]})
+    assert old.path.exists()  # nothing removed before a write succeeds
+    new.save()
+    assert sorted(tmp_path.glob("tokens-*")) == [new.path]
+    assert unrelated.exists()
+    assert TokenIds(tmp_path, "model-after-the-upgrade", 100).known(["renault", "nissan"]) == {"renault": [9]}
+
+
 def test_words_added_after_a_read_are_merged_in_order_with_the_stored_ones(tmp_path):
     first = TokenIds(tmp_path, "model", 100)
     first.add({"nissan": [7, 8], "alliance": [1], "qui": []})
