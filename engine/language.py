@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 
-from engine.textnorm import fold, stem
+from engine.textnorm import fold, stem, tokenize
 
 _FRENCH_LETTERS = frozenset("éèêàùçôîâûëïœ")
 #: A run of letters: the words whose accents are looked at.
 _LETTERS = re.compile(r"[^\W\d_]+")
 #: How much more common (in Zipf units) a word must be in one language to count as evidence.
 FREQUENCY_LEAD = 1.0
+#: A quoted span ("what does 'conseil opérationnel' mean"): words mentioned, not the asker's language. A single
+#: quote opens one only after a space or at the start, so the elision of "l'alliance" is not a quote.
+_QUOTE_MARKS = frozenset("'\"«‘“")
+_QUOTED = re.compile(
+    r"""(?:^|(?<=\s))(?:'[^'\n]{1,80}'|‘[^’\n]{1,80}’)(?=$|[\s?!.,;:])"""
+    r"""|"[^"\n]{1,80}"|“[^”\n]{1,80}”|«[^»\n]{1,80}»"""
+)
 
 
 class LanguageGuesser:
@@ -41,6 +49,17 @@ class LanguageGuesser:
 
     def guess(self, text: str, words: Sequence[str]) -> str:
         fr, en = self.evidence(text, words)
+        if _QUOTE_MARKS.isdisjoint(text):  # most questions quote nothing
+            return "en" if en > fr else "fr"
+        # Quoted words are mentioned, not the asker's own ("what does 'conseil opérationnel' mean"): the rest
+        # of the question decides, unless it tells nothing (a question that is all a quote).
+        rest = _QUOTED.sub(" ", text)
+        if rest != text:
+            quoted = Counter(tokenize(" ".join(m.group() for m in _QUOTED.finditer(text))))
+            kept = [w for w in words if not _take(quoted, w)]
+            unquoted = self.evidence(rest, kept)
+            if any(unquoted):
+                fr, en = unquoted
         return "en" if en > fr else "fr"
 
     def evidence(self, text: str, words: Sequence[str]) -> tuple[float, float]:
@@ -56,10 +75,14 @@ class LanguageGuesser:
                 if abs(lead) >= FREQUENCY_LEAD:
                     en += 0.5 * (lead > 0)
                     fr += 0.5 * (lead < 0)
-        # An accent is French evidence, except in a name: "who was Thierry Bolloré?" is English.
+        # An accent is French evidence, except in a name ("who was Thierry Bolloré?" is English) or in a word
+        # already counted as French: "département" is one French word in "Boulogne is in which département".
         lowered = text.lower()
         if not _FRENCH_LETTERS.isdisjoint(lowered) and any(
-            not self._is_name(fold(w)) for w in _LETTERS.findall(lowered) if not _FRENCH_LETTERS.isdisjoint(w)
+            not self._is_name(folded) and folded not in self._fr
+            for w in _LETTERS.findall(lowered)
+            if not _FRENCH_LETTERS.isdisjoint(w)
+            for folded in (fold(w),)
         ):
             fr += 1.5
         if "'" in fold(text) and any(w in ("l", "d", "qu", "j", "c", "n") for w in words):
@@ -69,3 +92,11 @@ class LanguageGuesser:
     def _is_name(self, word: str) -> bool:
         """Whether a folded word is a name's (names of one word are kept in their canonical, stemmed form)."""
         return word in self._names or stem(word) in self._names
+
+
+def _take(counts: Counter[str], word: str) -> bool:
+    """Take one `word` from `counts`: whether there was one (a word quoted once is left out once)."""
+    if counts[word] > 0:
+        counts[word] -= 1
+        return True
+    return False

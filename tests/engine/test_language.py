@@ -49,6 +49,32 @@ def test_an_accent_inside_a_name_is_no_french_evidence():
     assert names.evidence("Bolloré était là", ["bollore", "etait", "la"]) == (1.5, 0.0)
 
 
+def test_an_accent_adds_nothing_to_a_word_already_counted_as_french():
+    g = LanguageGuesser(
+        markers={"en": frozenset({"is", "in", "which"})}, own_words={"fr": frozenset({"departement"})}, frequencies={}
+    )
+    words = ["boulogne", "is", "in", "which", "departement"]
+    assert g.evidence("Boulogne is in which département", words) == (1.0, 3.0)
+    assert g.guess("Boulogne is in which département", words) == "en"
+    assert g.evidence("département à", ["departement", "a"]) == (2.5, 0.0)  # "à" is an accent of its own
+
+
+def test_quoted_words_are_mentioned_and_the_rest_of_the_question_decides():
+    g = LanguageGuesser(
+        markers={"fr": frozenset({"le", "conseil", "c", "est", "quoi"}), "en": frozenset({"what", "does", "mean"})},
+        own_words={},
+        frequencies={},
+    )
+    words = ["what", "does", "le", "conseil", "operationnel", "mean"]
+    assert g.evidence("what does 'le conseil opérationnel' mean", words) == (3.5, 3.0)  # all words counted
+    assert g.guess("what does 'le conseil opérationnel' mean", words) == "en"
+    assert g.guess('what does "le conseil" mean', ["what", "does", "le", "conseil", "mean"]) == "en"
+    assert g.guess("c'est quoi « what does »", ["c", "est", "quoi", "what", "does"]) == "fr"
+    # A question that is all a quote is read as it is; an elision is no quote.
+    assert g.guess("'le conseil'", ["le", "conseil"]) == "fr"
+    assert g.guess("c'est quoi le 'board'", ["c", "est", "quoi", "le", "board"]) == "fr"
+
+
 def test_an_elision_is_french_only_with_its_elided_word():
     g = guesser()
     assert g.evidence("l'alliance", ["l", "alliance"]) == (2.0, 0.0)  # the marker "l" and the elision
@@ -90,6 +116,9 @@ def test_missing_lists_count_nothing():
         ("combien de vehicules vendus en 2018", "fr"),
         ("who was Thierry Bolloré?", "en"),  # the accent and the first name are the name's, not French
         ("Bolloré est parti ?", "fr"),
+        ("wat does 'conseil opérationnel' mean", "en"),  # a French term asked about, in English
+        ("Boulogne-Billancourt is in which département", "en"),
+        ("que veut dire « operating board » ?", "fr"),
     ],
 )
 def test_the_real_guesser_on_plain_questions(snapshot: Snapshot, question, lang):
