@@ -40,6 +40,7 @@ EVAL_SETS = (
     "fit-2026-12i.yaml",
     "fit-2026-12j.yaml",
     "fit-2026-12k.yaml",
+    "fit-2026-12l.yaml",
     "oos-2026-12e.yaml",
     *HELD_OUT_SETS,
 )
