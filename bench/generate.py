@@ -39,8 +39,19 @@ FACTS_PER_FILE = 200
 #: Common words taken from each language's list, and the Zipf range they come from.
 POOL_SIZE = 2500
 POOL_ZIPF = (3.0, 4.8)
-#: What is copied from the real knowledge folder (facts/ is copied too, file by file).
-COPIED = ("sources.yaml", "sources", "topics.yaml", "lexicon.yaml", "words", "eval")
+#: What is copied from the real knowledge folder (facts/ is copied too, file by file): everything the engine
+#: serves with, the learned decision and the known out-of-scope questions included (without them a larger
+#: size would measure a lexical-only engine, not the one members get).
+COPIED = (
+    "sources.yaml",
+    "sources",
+    "topics.yaml",
+    "lexicon.yaml",
+    "words",
+    "eval",
+    "decision.yaml",
+    "out_of_scope.yaml",
+)
 
 _ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "br", "tr", "gr", "st")
 _VOWELS = ("a", "e", "i", "o", "u", "ai", "ou", "ei", "ia", "ao")

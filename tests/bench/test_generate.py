@@ -39,6 +39,17 @@ def test_scale_2_validates_with_twice_the_real_facts(real, scale2: Path) -> None
     assert kb.eval_questions == real.eval_questions
 
 
+def test_a_larger_size_serves_the_engine_members_get(real, scale2: Path) -> None:
+    """The learned decision and the known out-of-scope questions come along: without them every size but
+    the first measured a lexical-only engine."""
+    from engine.answering import Snapshot
+
+    kb = load_knowledge(scale2)
+    assert kb.out_of_scope == real.out_of_scope and kb.out_of_scope
+    matcher = Snapshot.build(kb).matcher
+    assert matcher.decision is not None and matcher.decision == Snapshot.build(real).matcher.decision
+
+
 def test_synthetic_facts_are_not_copies_of_real_ones(real, scale2: Path) -> None:
     kb = load_knowledge(scale2)
     real_ids = {f.id for f in real.facts}
