@@ -301,9 +301,17 @@ class FactVectors:
 
     @staticmethod
     def _rows_max(picked: np.ndarray, vector: np.ndarray, rows: np.ndarray | RowParts, start: np.ndarray) -> np.ndarray:
+        """Each picked fact's best cosine over its rows (-1 for a fact without rows): the picked facts' rows
+        gathered into one matrix, one product, one `reduceat` (a product a fact cost a Python step each)."""
         out = np.full(len(picked), -1.0, dtype=np.float32)
-        for n, i in enumerate(picked):
-            block = rows[start[i] : start[i + 1]]
-            if len(block):
-                out[n] = float((block @ vector).max())
+        first, last = start[picked], start[picked + 1]
+        sizes = last - first
+        present = np.flatnonzero(sizes > 0)
+        if not len(present):
+            return out
+        blocks = [rows[a:b] for a, b in zip(first[present].tolist(), last[present].tolist(), strict=True)]
+        scores = np.concatenate(blocks) @ vector
+        offsets = np.zeros(len(present), dtype=np.int64)
+        np.cumsum(sizes[present][:-1], out=offsets[1:])
+        out[present] = np.maximum.reduceat(scores, offsets)
         return out
