@@ -59,6 +59,21 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_parts() -> dict[str, float]:
+    """This process's resident memory now, in MB, by kind (Linux): anonymous (its own heap) and file-backed
+    (pages of mapped files, such as the load cache's snapshot entry: page cache, shared and reclaimable)."""
+    found: dict[str, float] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("RssAnon", "RssFile"):
+                    found[name[3:].lower()] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return found
+
+
 def pin_one_core() -> int | None:
     """Run on one core only, the last one this process may use; returns it (None where unsupported)."""
     if not hasattr(os, "sched_setaffinity"):
@@ -290,6 +305,7 @@ def measure_size(run: SizeRun) -> dict:
 
         result["long"] = long_questions.measure(engine)
     result["rss_mb"] = rss_mb()
+    result["rss_now"] = rss_parts()
 
     gc.collect()
     result["reload_s"] = result["reload_edit_s"] = None

@@ -101,6 +101,19 @@ def notes(rows: list[dict], budget_s: float, failed: list[str], prepared_s: floa
         "RSS is the process's peak: after loading and answering, then after the reloads, each built beside the "
         "served snapshot (both alive at once, as during `/facts reload`).",
     ]
+    parts = [
+        f"{row['scale']}x {row['rss_now']['anon']:.0f} / {row['rss_now']['file']:.0f}"
+        for row in rows
+        if {"anon", "file"} <= set(row.get("rss_now") or {})
+    ]
+    if parts:
+        lines.append(
+            "Resident memory after answering, by kind, MB anonymous (the process's own) / file-backed (pages of the "
+            "mapped snapshot entry: page cache, shared and reclaimable, counted in RSS; a question maps its "
+            "candidates' rows, and the kernel maps whole large folios, up to 2 MB, around each): "
+            + ", ".join(parts)
+            + "."
+        )
     waits = [f"{row['scale']}x {row['edit_entry_write_s']:.1f} s" for row in rows if row.get("edit_entry_write_s")]
     if waits:
         lines.append(
