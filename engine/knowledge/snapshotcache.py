@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ import numpy as np
 from engine.knowledge import shared, writers
 from engine.knowledge.cachecodec import BadFile, decode_entries, encode_entries, strings
 from engine.knowledge.cachefiles import CacheFolder, dump_json, log
+from engine.matching import filerows
 from engine.matching.factvectors import FactVectors
 from engine.matching.index import FactEntry, Index
 from engine.matching.postings import Postings
@@ -293,6 +295,10 @@ def _meta(path: Path) -> Any:
     return json.loads(data)
 
 
+#: The fact vectors' rows (each view's question and context rows), which a question reads a few facts of.
+_SEARCHED_ROWS = re.compile(r"[qc]\d+")
+
+
 class _Arrays:
     """The entry's .npy files, each mapped when first asked for: plain numeric arrays only, size-bounded."""
 
@@ -306,4 +312,6 @@ class _Arrays:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "iuf" or array.dtype.byteorder == ">":
             raise BadFile(f"{path.name} holds no plain numeric array")
+        if _SEARCHED_ROWS.fullmatch(name):
+            filerows.register(array)  # a question's few rows read with pread, not mapped in (filerows.py)
         return array.view(np.ndarray)  # a plain ndarray over the map: numpy subclasses never leak into results

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.matching import filerows
 from engine.matching.rowparts import RowParts, fact_rows, private_copy, views
 
 #: Facts with more vectors than this in all are searched through their centroids first.
@@ -309,8 +310,7 @@ class FactVectors:
         present = np.flatnonzero(sizes > 0)
         if not len(present):
             return out
-        blocks = [rows[a:b] for a, b in zip(first[present].tolist(), last[present].tolist(), strict=True)]
-        scores = np.concatenate(blocks) @ vector
+        scores = filerows.gather(rows, first[present].tolist(), last[present].tolist()) @ vector
         offsets = np.zeros(len(present), dtype=np.int64)
         np.cumsum(sizes[present][:-1], out=offsets[1:])
         out[present] = np.maximum.reduceat(scores, offsets)

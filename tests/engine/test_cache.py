@@ -293,6 +293,7 @@ NOT_DIGESTED = {
     "matching/candidates.py": "features at question time",
     "matching/decision.py": "the decision at question time (decision.yaml is read afresh)",
     "matching/features.py": "features at question time",
+    "matching/filerows.py": "how a mapped matrix's rows are read at question time, not what they hold",
     "matching/focus.py": "a question's last clause, at question time",
     "matching/letterbags.py": "the speller's search, at question time",
     "matching/variants.py": "a fact's variant scores at question time",

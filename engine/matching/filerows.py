@@ -1,0 +1,95 @@
+"""Reading a few facts' rows of a mapped matrix with pread, so that a question maps no page of it.
+
+At a thousand articles the snapshot entry's row matrices are 380 MB of memory-mapped
+files, and a question reads the rows of a few dozen facts scattered over them. Read
+through the map, each fact's few kilobytes mapped whole large folios of page cache (the
+kernel maps up to 2 MB around a fault, whatever the madvise): the served process's
+resident memory grew by about 80 MB a question, up to the files' size. Read with
+`preadv` into one buffer, the same bytes come from the page cache without being mapped
+into the process. The map is still what everything else uses (a reload's views, the
+entry's rewrite); only `gather` reads around it.
+
+A map is read this way once `register`ed (the load cache's snapshot entry does it when it
+maps a row file): its file is opened then, so that a later removal of the entry (a newer
+one replaced it) does not stop the reads. Any other matrix is copied from memory.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import weakref
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.matching.rowparts import RowParts
+
+#: Open descriptors of registered maps, by the map's id (a map is an ndarray: unhashable); closed with the map.
+_OPEN: dict[int, int] = {}
+
+
+def register(mapped: np.ndarray) -> None:
+    """Read this read-only file map's rows with pread from now on (nothing changes where it cannot be opened)."""
+    if not hasattr(os, "preadv") or not isinstance(mapped, np.memmap) or mapped.filename is None or mapped.mode != "r":
+        return  # (no preadv: not Linux or a BSD; the map is read as it is)
+    try:
+        descriptor = os.open(mapped.filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return
+    key = id(mapped)
+    _OPEN[key] = descriptor
+    weakref.finalize(mapped, _close, key, descriptor)
+
+
+def _close(key: int, descriptor: int) -> None:
+    if _OPEN.get(key) == descriptor:
+        del _OPEN[key]
+    with contextlib.suppress(OSError):
+        os.close(descriptor)
+
+
+def _file_position(array: np.ndarray) -> tuple[int, int] | None:
+    """(descriptor, position in the file of its first byte) of a C-contiguous view of a registered map."""
+    base = array.base
+    while base is not None and not isinstance(base, np.memmap):
+        base = getattr(base, "base", None)
+    if base is None or not array.flags.c_contiguous:
+        return None
+    descriptor = _OPEN.get(id(base))
+    if descriptor is None:
+        return None
+    start = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return descriptor, int(base.offset) + start
+
+
+def gather(rows: np.ndarray | RowParts, first: Sequence[int], last: Sequence[int]) -> np.ndarray:
+    """Rows `first[n]:last[n]` for each n, stacked in order: what concatenating those slices gives, the bytes
+    of registered maps read with pread (each range lies within one part, as a fact's rows do)."""
+    dim, dtype = rows.shape[1], rows.dtype
+    sizes = [b - a for a, b in zip(first, last, strict=True)]
+    out = np.empty((sum(sizes), dim), dtype=dtype)
+    if not len(out):
+        return out
+    buffer = out.data.cast("B")
+    row_bytes = dim * dtype.itemsize
+    if isinstance(rows, RowParts):
+        parts, starts = rows.parts, rows._starts
+    else:
+        parts, starts = [rows], [0, len(rows)]
+    found: dict[int, tuple[int, int] | None] = {}
+    at = 0
+    for a, size in zip(first, sizes, strict=True):
+        part = bisect.bisect_right(starts, a) - 1 if len(parts) > 1 else 0
+        where = found[part] if part in found else found.setdefault(part, _file_position(parts[part]))
+        offset = a - starts[part]
+        if where is not None and size:
+            length = size * row_bytes
+            target = buffer[at * row_bytes : at * row_bytes + length]
+            if os.preadv(where[0], [target], where[1] + offset * row_bytes) == length:
+                at += size
+                continue
+        out[at : at + size] = parts[part][offset : offset + size]  # in memory, or a read cut short: through the map
+        at += size
+    return out
