@@ -114,7 +114,7 @@ class Matcher:
         reuse = Reuse.of(kb, previous, same)
         reusable, fresh = reuse.reusable, reuse.fresh
         key, stored = stored_entry(kb, cache, lexicon, self.embedder, bool(reusable))
-        analysed: dict[str, tuple[FactEntry, tuple[FactTexts, ...] | None]]
+        analysed: dict[str, tuple[FactEntry, Sequence[FactTexts] | None]]
         if stored is not None:  # the whole base from the cache's snapshot entry: nothing analysed or stacked
             analysed = {f.id: (e, None) for f, e in zip(kb.facts, stored.entries, strict=True)}
         else:
@@ -150,7 +150,7 @@ class Matcher:
         self.order = list(by_fact)
         self.position = {fact_id: n for n, fact_id in enumerate(self.order)}
         self.vectors, self._by_fact = stacked_vectors(
-            by_fact, self.position, put_in, kept, self.embedder, stored, previous if same else None
+            by_fact, self.position, kept, self.embedder, stored, previous if same else None
         )
         self.latest_year = latest_year(kb)
         earlier = previous.years if same and previous is not None and previous.latest_year == self.latest_year else {}

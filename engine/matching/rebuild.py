@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from engine.knowledge.model import Fact, KnowledgeBase
 from engine.matching.decision import DecisionModel
 from engine.matching.facttexts import VIEWS
+from engine.matching.factvectors import FactRows
 from engine.matching.features import latest_year
 from engine.matching.index import FactEntry
 from engine.matching.semantic import Embedder, FactTexts, FactVectors
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("alliance.matcher")
 
 #: Per fact id: the fact, its analysis, and its vectors in each view (None without the semantic signal).
-ByFact = dict[str, tuple[Fact, FactEntry, tuple[FactTexts, ...] | None]]
+ByFact = dict[str, tuple[Fact, FactEntry, Sequence[FactTexts] | None]]
 
 
 def same_fact(old: Fact, new: Fact) -> bool:
@@ -81,7 +82,7 @@ class Reuse:
         fresh = [f for f in kb.facts if (c := reusable.get(f.id)) is None or not same_fact(c[0], f)]
         return cls(reusable, fresh, frozenset(f.id for f in fresh))
 
-    def kept(self, fact: Fact) -> tuple[FactEntry, tuple[FactTexts, ...] | None] | None:
+    def kept(self, fact: Fact) -> tuple[FactEntry, Sequence[FactTexts] | None] | None:
         """The previous analysis and vectors of `fact`, when it is unchanged (one of `kb`'s facts not fresh)."""
         if fact.id in self.fresh_ids:
             return None
@@ -127,13 +128,12 @@ def year_states(
 def stacked_vectors(
     by_fact: ByFact,
     position: dict[str, int],
-    put_in: Sequence[str],
     kept: set[str],
     embedder: Embedder | None,
     stored: StoredSnapshot | None,
     previous: Matcher | None,
 ) -> tuple[tuple[FactVectors, ...] | None, ByFact]:
-    """Every fact's vectors stacked, one FactVectors per view, and `by_fact` with its blocks as views of them.
+    """Every fact's vectors stacked, one FactVectors per view, and `by_fact` with its rows as FactRows of them.
 
     `previous` (a reload under the same lexicon and model): the rows (and centroids) of the facts
     kept are copied from its matrices, or its very matrices shared when every fact stays in place.
@@ -153,12 +153,7 @@ def stacked_vectors(
         )
     if vectors is None:
         return None, by_fact
-    # Each fact's blocks become views of the stacked matrices: one copy in memory, not two. A large
-    # base's reload keeps the served rows (rowparts.py): the kept facts' views are theirs already.
-    if stored is None and old is not None and (vectors is old or not vectors[0].exact):
-        made = zip(*(v.blocks([position[i] for i in put_in]) for v in vectors), strict=True)
-        for fact_id, texts in zip(put_in, made, strict=True):  # in place: by_fact is the new matcher's
-            by_fact[fact_id] = (*by_fact[fact_id][:2], texts)
-        return vectors, by_fact
-    every = iter(zip(*(v.blocks() for v in vectors), strict=True))
-    return vectors, {i: (fact, entry, next(every)) for i, (fact, entry, _) in by_fact.items()}
+    # Each fact's blocks become views of the stacked matrices, made when a reload asks for them (FactRows): one
+    # copy in memory, not two, and no view held meanwhile. A large base's reload keeps the served rows
+    # (rowparts.py): its matrices' kept parts are views of them, and so are the kept facts' rows.
+    return vectors, {i: (fact, entry, FactRows(vectors, position[i])) for i, (fact, entry, _) in by_fact.items()}
