@@ -108,11 +108,10 @@ def notes(rows: list[dict], budget_s: float, failed: list[str], prepared_s: floa
     ]
     if parts:
         lines.append(
-            "Resident memory after answering, by kind, MB anonymous (the process's own) / file-backed (pages of the "
-            "mapped snapshot entry: page cache, shared and reclaimable, counted in RSS; a question maps its "
-            "candidates' rows, and the kernel maps whole large folios, up to 2 MB, around each): "
-            + ", ".join(parts)
-            + "."
+            "Resident memory after answering, by kind, MB anonymous (the process's own) / file-backed (pages of "
+            "mapped files: the snapshot entry's centroids and postings, the embedding table, shared libraries; page "
+            "cache, shared and reclaimable, yet counted in RSS; the entry's fact rows are read with preadv, not "
+            "through the map, see filerows.py): " + ", ".join(parts) + "."
         )
     waits = [f"{row['scale']}x {row['edit_entry_write_s']:.1f} s" for row in rows if row.get("edit_entry_write_s")]
     if waits:

@@ -299,6 +299,21 @@ def _meta(path: Path) -> Any:
 _SEARCHED_ROWS = re.compile(r"[qc]\d+")
 
 
+def _open_for_reads(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    try:
+        held, named = os.fstat(descriptor), os.stat(path)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+
+
 class _Arrays:
     """The entry's .npy files, each mapped when first asked for: plain numeric arrays only, size-bounded."""
 
@@ -309,9 +324,18 @@ class _Arrays:
         path = self._folder / f"{name}.npy"
         if path.stat().st_size > MAX_ARRAY_BYTES:
             raise BadFile(f"{path.name} is larger than {MAX_ARRAY_BYTES} bytes")
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
-        if not isinstance(array, np.ndarray) or array.dtype.kind not in "iuf" or array.dtype.byteorder == ">":
-            raise BadFile(f"{path.name} holds no plain numeric array")
-        if _SEARCHED_ROWS.fullmatch(name):
-            filerows.register(array)  # a question's few rows read with pread, not mapped in (filerows.py)
+        searched = _SEARCHED_ROWS.fullmatch(name) is not None
+        # The rows a question reads are read with pread (filerows.py), from the very file mapped: opened before
+        # the map, and kept only if the name still leads to it once mapped (a newer entry may replace this one).
+        descriptor = _open_for_reads(path) if searched else None
+        try:
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
+            if not isinstance(array, np.ndarray) or array.dtype.kind not in "iuf" or array.dtype.byteorder == ">":
+                raise BadFile(f"{path.name} holds no plain numeric array")
+            if descriptor is not None and _same_file(descriptor, path):
+                filerows.register(array, descriptor)
+                descriptor = None
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)
         return array.view(np.ndarray)  # a plain ndarray over the map: numpy subclasses never leak into results

@@ -196,7 +196,8 @@ class FactVectors:
             reused = [None] * len(blocks)
         fresh = np.array([n for n, r in enumerate(reused) if r is None], dtype=np.int64)
         parts: tuple[tuple[np.ndarray | RowParts, np.ndarray, np.ndarray], ...]
-        if self._exact or previous is None or len(fresh) == len(blocks):
+        # A reload that takes a small base past EXACT_ROWS stacks anew: its kept rows are in single precision.
+        if self._exact or previous is None or len(fresh) == len(blocks) or previous._exact:
             self._q = _stack([b.questions for b in blocks], self._q_start, dim, precision, reused, previous, "q")
             self._c = _stack([b.context for b in blocks], self._c_start, dim, precision, reused, previous, "c")
             parts = (self._q, self._q_start[fresh], q_sizes[fresh]), (self._c, self._c_start[fresh], c_sizes[fresh])
@@ -342,6 +343,8 @@ class FactVectors:
         present = np.flatnonzero(sizes > 0)
         if not len(present):
             return out
+        # One product for all the facts: a row's product may differ from its fact's own product by the last
+        # bit (BLAS groups rows as it likes), the same for every search, cache or not.
         scores = filerows.gather(rows, first[present].tolist(), last[present].tolist()) @ vector
         offsets = np.zeros(len(present), dtype=np.int64)
         np.cumsum(sizes[present][:-1], out=offsets[1:])

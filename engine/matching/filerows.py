@@ -30,14 +30,20 @@ from engine.matching.rowparts import RowParts
 _OPEN: dict[int, int] = {}
 
 
-def register(mapped: np.ndarray) -> None:
-    """Read this read-only file map's rows with pread from now on (nothing changes where it cannot be opened)."""
-    if not hasattr(os, "preadv") or not isinstance(mapped, np.memmap) or mapped.filename is None or mapped.mode != "r":
-        return  # (no preadv: not Linux or a BSD; the map is read as it is)
-    try:
-        descriptor = os.open(mapped.filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return
+def register(mapped: np.ndarray, descriptor: int | None = None) -> None:
+    """Read this read-only file map's rows with pread from now on (nothing changes where that cannot be done).
+
+    `descriptor`: the open file the map was made from, owned from now on (else the file is opened by name).
+    """
+    if not (hasattr(os, "preadv") and isinstance(mapped, np.memmap) and mapped.filename and mapped.mode == "r"):
+        if descriptor is not None:
+            os.close(descriptor)
+        return  # (no preadv, as on Windows: the map is read as it is)
+    if descriptor is None:
+        try:
+            descriptor = os.open(mapped.filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return
     key = id(mapped)
     _OPEN[key] = descriptor
     weakref.finalize(mapped, _close, key, descriptor)
@@ -50,8 +56,11 @@ def _close(key: int, descriptor: int) -> None:
         os.close(descriptor)
 
 
-def _file_position(array: np.ndarray) -> tuple[int, int] | None:
-    """(descriptor, position in the file of its first byte) of a C-contiguous view of a registered map."""
+def _file_position(array: np.ndarray, dtype: np.dtype | None = None, dim: int | None = None) -> tuple[int, int] | None:
+    """(descriptor, position in the file of its first byte) of a C-contiguous view of a registered map (of
+    `dtype` and rows `dim` wide, when given: a part of another precision is not read as raw bytes)."""
+    if (dtype is not None and array.dtype != dtype) or (dim is not None and array.shape[1:] != (dim,)):
+        return None
     base = array.base
     while base is not None and not isinstance(base, np.memmap):
         base = getattr(base, "base", None)
@@ -82,14 +91,19 @@ def gather(rows: np.ndarray | RowParts, first: Sequence[int], last: Sequence[int
     at = 0
     for a, size in zip(first, sizes, strict=True):
         part = bisect.bisect_right(starts, a) - 1 if len(parts) > 1 else 0
-        where = found[part] if part in found else found.setdefault(part, _file_position(parts[part]))
+        where = found[part] if part in found else found.setdefault(part, _file_position(parts[part], dtype, dim))
         offset = a - starts[part]
-        if where is not None and size:
+        if where is not None and size and a + size <= starts[part + 1]:
             length = size * row_bytes
             target = buffer[at * row_bytes : at * row_bytes + length]
-            if os.preadv(where[0], [target], where[1] + offset * row_bytes) == length:
+            try:
+                read = os.preadv(where[0], [target], where[1] + offset * row_bytes)
+            except OSError:
+                read = -1  # an I/O error: read through the map below
+            if read == length:
                 at += size
                 continue
-        out[at : at + size] = parts[part][offset : offset + size]  # in memory, or a read cut short: through the map
+        # In memory, a range across parts, or a read cut short: copied (and converted) from the matrix itself.
+        out[at : at + size] = rows[a : a + size]
         at += size
     return out

@@ -60,6 +60,27 @@ def test_a_reload_copies_kept_rows_and_centroids_as_a_fresh_build_computes_them(
     assert [p.positions.tolist() for p in first.matcher.lexical.postings_arrays] == served  # the served untouched
 
 
+def test_a_reload_past_exact_rows_holds_the_rows_a_fresh_build_holds(knowledge_copy, monkeypatch):
+    loader = Loader(knowledge_copy)
+    first = Snapshot.load(knowledge_copy, loader=loader)  # small: searched whole, rows in single precision
+    assert first.matcher.vectors is not None and first.matcher.vectors[0].exact
+    monkeypatch.setattr(factvectors, "EXACT_ROWS", 0)  # the edit makes it a large base
+    sheet = knowledge_copy / "facts" / "board.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(text.replace("keywords: [cree,", "keywords: [fondation, cree,", 1), encoding="utf-8")
+    second = Snapshot.load(knowledge_copy, loader=loader, previous=first)
+    fresh = Snapshot.load(knowledge_copy)
+    assert second.matcher.vectors is not None and fresh.matcher.vectors is not None
+    for got, want in zip(second.matcher.vectors, fresh.matcher.vectors, strict=True):
+        assert not got.exact
+        for name, array in want.arrays().items():
+            mine = np.asarray(got.arrays()[name])
+            assert mine.dtype == array.dtype and np.array_equal(mine, array), name
+    engine, again = Engine(second), Engine(fresh)
+    for case in second.kb.eval_questions[:60]:
+        assert engine.ask(case.q).text == again.ask(case.q).text, case.q
+
+
 def test_broken_sheet_after_a_good_load_is_reported_again(knowledge_copy):
     loader = Loader(knowledge_copy)
     Snapshot.load(knowledge_copy, loader=loader)

@@ -104,3 +104,27 @@ def test_a_start_from_the_load_cache_reads_rows_with_pread_and_answers_the_same(
     for question in questions:
         a, b = got.ask(question), want.ask(question)
         assert (a.kind, a.text, a.score, a.suggestions) == (b.kind, b.text, b.score, b.suggestions), question
+
+
+def test_a_range_across_parts_and_a_part_of_another_precision_are_copied_from_the_matrix(tmp_path):
+    kept = np.arange(8 * 4, dtype=np.float32).reshape(8, 4)  # a small base's rows: single precision
+    made = -np.arange(3 * 4, dtype=np.float16).reshape(3, 4)
+    parts = RowParts([made, _mapped(tmp_path, kept)])  # the first part's precision is the matrix's
+    whole = np.concatenate([made, kept.astype(np.float16)])
+    first, last = [0, 3, 1], [3, 11, 5]  # the last range crosses from one part into the other
+    want = np.concatenate([whole[a:b] for a, b in zip(first, last, strict=True)])
+    assert np.array_equal(filerows.gather(parts, first, last), want)
+
+
+def test_a_failing_read_is_read_through_the_map(tmp_path):
+    rows = _rows(10)
+    mapped = _mapped(tmp_path, rows)
+    key = next(k for k, d in filerows._OPEN.items() if os.path.samefile(f"/proc/self/fd/{d}", tmp_path / "rows.npy"))
+    own = filerows._OPEN[key]
+    closed = os.open(tmp_path / "rows.npy", os.O_RDONLY)
+    os.close(closed)  # a descriptor no longer open: preadv fails with EBADF
+    filerows._OPEN[key] = closed
+    try:
+        assert np.array_equal(filerows.gather(mapped, [1, 6], [4, 9]), np.concatenate([rows[1:4], rows[6:9]]))
+    finally:
+        filerows._OPEN[key] = own
