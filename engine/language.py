@@ -49,21 +49,26 @@ class LanguageGuesser:
 
     def guess(self, text: str, words: Sequence[str]) -> str:
         fr, en = self.evidence(text, words)
-        if _QUOTE_MARKS.isdisjoint(text):  # most questions quote nothing
-            return "en" if en > fr else "fr"
-        # Quoted words are mentioned, not the asker's own ("what does 'conseil opérationnel' mean"): the rest
-        # of the question decides, unless it tells nothing (a question that is all a quote).
-        rest = _QUOTED.sub(" ", text)
-        if rest != text:
-            quoted = Counter(tokenize(" ".join(m.group() for m in _QUOTED.finditer(text))))
-            kept = [w for w in words if not _take(quoted, w)]
-            unquoted = self.evidence(rest, kept)
-            if any(unquoted):
-                fr, en = unquoted
         return "en" if en > fr else "fr"
 
     def evidence(self, text: str, words: Sequence[str]) -> tuple[float, float]:
-        """The (French, English) votes; both 0 when the text tells nothing ("renault ?")."""
+        """The (French, English) votes; both 0 when the text tells nothing ("renault ?").
+
+        Quoted words are mentioned, not the asker's own ("what does 'conseil opérationnel' mean"): the rest
+        of the question votes, unless it tells nothing (a question that is all a quote).
+        """
+        votes = self._votes(text, words)
+        if _QUOTE_MARKS.isdisjoint(text):  # most questions quote nothing
+            return votes
+        rest = _QUOTED.sub(" ", text)
+        if rest == text:
+            return votes
+        quoted = Counter(tokenize(" ".join(m.group() for m in _QUOTED.finditer(text))))
+        unquoted = self._votes(rest, [w for w in words if not _take(quoted, w)])
+        return unquoted if any(unquoted) else votes
+
+    def _votes(self, text: str, words: Sequence[str]) -> tuple[float, float]:
+        """Every word's votes, quoted or not."""
         fr = en = 0.0
         for word in words:
             in_fr, in_en = word in self._fr, word in self._en

@@ -66,7 +66,8 @@ def test_quoted_words_are_mentioned_and_the_rest_of_the_question_decides():
         frequencies={},
     )
     words = ["what", "does", "le", "conseil", "operationnel", "mean"]
-    assert g.evidence("what does 'le conseil opérationnel' mean", words) == (3.5, 3.0)  # all words counted
+    assert g._votes("what does 'le conseil opérationnel' mean", words) == (3.5, 3.0)  # every word counted
+    assert g.evidence("what does 'le conseil opérationnel' mean", words) == (0.0, 3.0)  # the quote left out
     assert g.guess("what does 'le conseil opérationnel' mean", words) == "en"
     assert g.guess('what does "le conseil" mean', ["what", "does", "le", "conseil", "mean"]) == "en"
     assert g.guess("c'est quoi « what does »", ["c", "est", "quoi", "what", "does"]) == "fr"
@@ -124,6 +125,20 @@ def test_missing_lists_count_nothing():
 def test_the_real_guesser_on_plain_questions(snapshot: Snapshot, question, lang):
     matcher = snapshot.matcher
     assert matcher.language.guess(question, matcher.words(question)) == lang
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ('wat does "conseil opérationnel" mean', "en"),
+        ("Boulogne-Billancourt is in which département", "en"),
+        ("c'est quoi « operating board » ?", "fr"),
+    ],
+)
+def test_a_reply_is_in_the_askers_language_whatever_they_quote(snapshot: Snapshot, question, lang):
+    from engine.answering import Engine
+
+    assert Engine(snapshot).ask(question).lang == lang
 
 
 def test_the_real_guesser_gets_the_language_of_the_evaluation_questions(snapshot: Snapshot):
