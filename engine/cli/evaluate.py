@@ -20,7 +20,7 @@ from engine.settings import Settings
 #: Floors `eval` exits non-zero under: in-scope accuracy, abstention, reply language.
 EVAL_FLOORS = (0.95, 0.95, 0.98)
 #: The held-out question files: never fitted on, never seeded into out_of_scope.yaml, their misses never read.
-HELD_OUT_SETS = ("holdout.yaml", "holdout-2026-12g.yaml")
+HELD_OUT_SETS = ("holdout.yaml", "holdout-2026-12g.yaml", "holdout-2026-12m.yaml")
 #: The question files `eval` compares on, beside the fact sheets (the held-out ones last).
 EVAL_SETS = (
     "questions.yaml",
