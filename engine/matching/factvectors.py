@@ -15,7 +15,7 @@ from typing import Any, overload
 import numpy as np
 
 from engine.matching import filerows
-from engine.matching.rowparts import RowParts, fact_rows, private_copy, views
+from engine.matching.rowparts import RowParts, private_copy, views
 
 #: Facts with more vectors than this in all are searched through their centroids first.
 EXACT_ROWS = 50_000
@@ -248,14 +248,6 @@ class FactVectors:
     def arrays(self) -> dict[str, np.ndarray | RowParts]:
         """What `from_arrays` takes back: the stacked rows, each fact's first row in them, the centroids."""
         return dict(zip(ARRAYS, (self._q, self._c, self._q_start, self._c_start, self._centroids), strict=True))
-
-    def blocks(self, facts: Sequence[int] | None = None) -> list[FactTexts]:
-        """Each fact's rows, as views of the stacked matrices (for reuse by the next snapshot); only those of
-        `facts` (positions) when given: a reload that kept the other facts' views."""
-        if facts is None:
-            return list(map(FactTexts, fact_rows(self._q, self._q_start), fact_rows(self._c, self._c_start)))
-        q, c = self._q_start.tolist(), self._c_start.tolist()
-        return [FactTexts(self._q[q[n] : q[n + 1]], self._c[c[n] : c[n + 1]]) for n in facts]
 
     def texts_of(self, n: int) -> FactTexts:
         """Fact n's rows, as views of the stacked matrices."""

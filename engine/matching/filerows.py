@@ -9,9 +9,9 @@ resident memory grew by about 80 MB a question, up to the files' size. Read with
 into the process. The map is still what everything else uses (a reload's views, the
 entry's rewrite); only `gather` reads around it.
 
-A map is read this way once `register`ed (the load cache's snapshot entry does it when it
-maps a row file): its file is opened then, so that a later removal of the entry (a newer
-one replaced it) does not stop the reads. Any other matrix is copied from memory.
+A map is read this way once `register`ed with the open file it was made from (the load
+cache's snapshot entry does it when it maps a row file), so that a later removal of the
+entry (a newer one replaced it) does not stop the reads. Any other matrix is copied from memory.
 """
 
 from __future__ import annotations
@@ -24,26 +24,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.matching.rowparts import RowParts
+from engine.matching.rowparts import RowParts, map_position
 
 #: Open descriptors of registered maps, by the map's id (a map is an ndarray: unhashable); closed with the map.
 _OPEN: dict[int, int] = {}
 
 
-def register(mapped: np.ndarray, descriptor: int | None = None) -> None:
-    """Read this read-only file map's rows with pread from now on (nothing changes where that cannot be done).
-
-    `descriptor`: the open file the map was made from, owned from now on (else the file is opened by name).
-    """
-    if not (hasattr(os, "preadv") and isinstance(mapped, np.memmap) and mapped.filename and mapped.mode == "r"):
-        if descriptor is not None:
-            os.close(descriptor)
-        return  # (no preadv, as on Windows: the map is read as it is)
-    if descriptor is None:
-        try:
-            descriptor = os.open(mapped.filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return
+def register(mapped: np.ndarray, descriptor: int) -> None:
+    """Read this read-only file map's rows with pread from now on; `descriptor`, the open file it was made from,
+    is owned from now on (closed here where pread cannot be used, as on Windows: the map is read as it is)."""
+    if not (hasattr(os, "preadv") and isinstance(mapped, np.memmap) and mapped.mode == "r"):
+        os.close(descriptor)
+        return
     key = id(mapped)
     _OPEN[key] = descriptor
     weakref.finalize(mapped, _close, key, descriptor)
@@ -56,21 +48,14 @@ def _close(key: int, descriptor: int) -> None:
         os.close(descriptor)
 
 
-def _file_position(array: np.ndarray, dtype: np.dtype | None = None, dim: int | None = None) -> tuple[int, int] | None:
-    """(descriptor, position in the file of its first byte) of a C-contiguous view of a registered map (of
-    `dtype` and rows `dim` wide, when given: a part of another precision is not read as raw bytes)."""
-    if (dtype is not None and array.dtype != dtype) or (dim is not None and array.shape[1:] != (dim,)):
+def _file_position(array: np.ndarray, dtype: np.dtype, dim: int) -> tuple[int, int] | None:
+    """(descriptor, position in the file of its first byte) of a view of a registered map, of `dtype` and rows
+    `dim` wide (a part of another precision is not read as raw bytes)."""
+    if array.dtype != dtype or array.shape[1:] != (dim,):
         return None
-    base = array.base
-    while base is not None and not isinstance(base, np.memmap):
-        base = getattr(base, "base", None)
-    if base is None or not array.flags.c_contiguous:
-        return None
-    descriptor = _OPEN.get(id(base))
-    if descriptor is None:
-        return None
-    start = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return descriptor, int(base.offset) + start
+    found = map_position(array)
+    descriptor = _OPEN.get(id(found[0])) if found is not None else None
+    return (descriptor, found[1]) if found is not None and descriptor is not None else None
 
 
 def gather(rows: np.ndarray | RowParts, first: Sequence[int], last: Sequence[int]) -> np.ndarray:
@@ -91,7 +76,9 @@ def gather(rows: np.ndarray | RowParts, first: Sequence[int], last: Sequence[int
     at = 0
     for a, size in zip(first, sizes, strict=True):
         part = bisect.bisect_right(starts, a) - 1 if len(parts) > 1 else 0
-        where = found[part] if part in found else found.setdefault(part, _file_position(parts[part], dtype, dim))
+        if part not in found:
+            found[part] = _file_position(parts[part], dtype, dim)
+        where = found[part]
         offset = a - starts[part]
         if where is not None and size and a + size <= starts[part + 1]:
             length = size * row_bytes

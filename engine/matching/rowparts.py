@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from itertools import pairwise
 from typing import BinaryIO
 
 import numpy as np
@@ -82,31 +81,22 @@ def views(rows: np.ndarray | RowParts, start: int, stop: int) -> list[np.ndarray
     return [rows[start:stop]]
 
 
-def fact_rows(rows: np.ndarray | RowParts, start: np.ndarray) -> list[np.ndarray]:
-    """Each fact's rows (`start[n]:start[n + 1]`, n < len(start) - 1), as views, in one pass over the parts."""
-    bounds = start.tolist()
-    if not isinstance(rows, RowParts):
-        return [rows[a:b] for a, b in pairwise(bounds)]
-    found, parts, starts = [], rows.parts, rows._starts
-    part, offset, end = 0, 0, starts[1]
-    for a, b in pairwise(bounds):
-        while b > end and part + 1 < len(parts):  # a fact's rows lie in one part: the first that holds its end
-            part += 1
-            offset, end = starts[part], starts[part + 1]
-        found.append(parts[part][a - offset : b - offset])
-    return found
-
-
-def _mapped(part: np.ndarray) -> tuple[str, int] | None:
-    """(file, offset) of the bytes of `part` when it is a contiguous view of a file mapped read-only (a
-    copy-on-write mapping may hold other bytes than its file's)."""
+def map_position(part: np.ndarray) -> tuple[np.memmap, int] | None:
+    """The read-only file map `part` is a contiguous view of, and the position in its file of `part`'s first
+    byte (a copy-on-write mapping may hold other bytes than its file's: None)."""
     base = part.base
     while base is not None and not isinstance(base, np.memmap):
-        base = base.base
+        base = getattr(base, "base", None)
     if base is None or not part.flags.c_contiguous or base.filename is None or base.mode != "r":
         return None
     start = part.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return base.filename, int(base.offset) + start
+    return base, int(base.offset) + start
+
+
+def _mapped(part: np.ndarray) -> tuple[str, int] | None:
+    """(file, offset) of the bytes of `part` when it is a contiguous view of a file mapped read-only."""
+    found = map_position(part)
+    return (str(found[0].filename), found[1]) if found is not None else None
 
 
 def private_copy(array: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.answering import Snapshot
+from engine.answering import Engine, Snapshot
 from engine.language import FREQUENCY_LEAD, LanguageGuesser
 
 
@@ -136,8 +136,6 @@ def test_the_real_guesser_on_plain_questions(snapshot: Snapshot, question, lang)
     ],
 )
 def test_a_reply_is_in_the_askers_language_whatever_they_quote(snapshot: Snapshot, question, lang):
-    from engine.answering import Engine
-
     assert Engine(snapshot).ask(question).lang == lang
 
 

@@ -21,7 +21,7 @@ def _mapped(tmp_path, rows: np.ndarray, name: str = "rows.npy") -> np.ndarray:
     path = tmp_path / name
     np.save(path, rows)
     mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-    filerows.register(mapped)
+    filerows.register(mapped, os.open(path, os.O_RDONLY))
     return mapped.view(np.ndarray)
 
 
@@ -79,7 +79,7 @@ def test_a_map_is_unregistered_and_its_file_closed_when_it_goes(tmp_path):
     np.save(path, _rows(4))
     mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     before = len(filerows._OPEN)
-    filerows.register(mapped)
+    filerows.register(mapped, os.open(path, os.O_RDONLY))
     descriptor = filerows._OPEN[id(mapped)]
     assert len(filerows._OPEN) == before + 1
     del mapped
@@ -97,7 +97,8 @@ def test_a_start_from_the_load_cache_reads_rows_with_pread_and_answers_the_same(
     assert cache.snapshot_stats["hits"] == 1
     assert served.matcher.vectors is not None
     for view in served.matcher.vectors:
-        assert filerows._file_position(view._q) is not None and filerows._file_position(view._c) is not None
+        for rows in (view._q, view._c):
+            assert filerows._file_position(rows, rows.dtype, rows.shape[1]) is not None
     fresh = Snapshot.load(knowledge_copy)  # built in memory, no cache
     questions = [case.q for case in served.kb.eval_questions]
     got, want = Engine(served), Engine(fresh)

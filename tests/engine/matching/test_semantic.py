@@ -85,7 +85,7 @@ def test_a_large_base_keeps_half_precision_even_from_single_precision_blocks(mon
     monkeypatch.setattr(semantic, "EXACT_ROWS", 0)
     blocks = [FactTexts(np.ones((2, 2), np.float32), np.ones((1, 2), np.float32)) for _ in range(3)]
     vectors = FactVectors(blocks, 2)
-    assert all(b.questions.dtype == np.float16 for b in vectors.blocks())
+    assert all(vectors.texts_of(n).questions.dtype == np.float16 for n in range(vectors.size))
 
 
 def test_centroids_are_those_of_summing_each_fact_alone():
